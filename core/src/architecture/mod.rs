@@ -1,0 +1,155 @@
+//! [`Architecture`]: a frozen, fully specified DAG of basic modules.
+//!
+//! Produced by [`Space::freeze`](crate::Space::freeze); plain data that a
+//! backend compiles into a network, with serde JSON round-trip, DOT export, a
+//! text summary and a canonical hash.
+//!
+//! ```
+//! use archspace_core::{Architecture, Op, Space};
+//! let mut space = Space::build(|s| s.basic(Op::new("relu")))?;
+//! let arch = space.freeze()?;
+//! let json = serde_json::to_string(&arch).unwrap();
+//! let back: Architecture = serde_json::from_str(&json).unwrap();
+//! assert_eq!(arch, back);
+//! assert_eq!(arch.canonical_hash(), back.canonical_hash());
+//! # Ok::<(), archspace_core::SpecError>(())
+//! ```
+
+mod dot;
+mod hash;
+mod summary;
+
+use serde::{Deserialize, Serialize};
+
+use crate::op::Name;
+use crate::value::Value;
+
+pub use hash::ArchitectureHash;
+
+/// Where a module input (or an architecture output) reads from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Input number `index` of the architecture.
+    Input {
+        /// Position among the architecture's inputs.
+        index: usize,
+    },
+    /// Output number `output` of module number `module` (an earlier module).
+    Module {
+        /// Position in [`Architecture::modules`].
+        module: usize,
+        /// Position among that module's outputs.
+        output: usize,
+    },
+}
+
+/// A basic module of a frozen architecture.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ArchModule {
+    /// Its path in the space, e.g. `left/1/conv2d`; stable across runs.
+    pub path: String,
+    /// The op name, e.g. `conv2d`.
+    pub op: Name,
+    /// The op's parameters with their values, in declaration order.
+    pub params: Vec<(Name, Value)>,
+    /// Its inputs, in order, with their sources.
+    pub inputs: Vec<(Name, Source)>,
+    /// Its output names, in order.
+    pub outputs: Vec<Name>,
+}
+
+impl ArchModule {
+    /// The value of parameter `name`.
+    pub fn param(&self, name: &str) -> Option<&Value> {
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+}
+
+/// One decision: the path of an independent hyperparameter and its value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The hyperparameter's path, e.g. `right/3/conv2d/filters`.
+    pub path: String,
+    /// The value chosen.
+    pub value: Value,
+}
+
+/// A fully specified architecture: basic modules in topological order, the
+/// decisions that produced it, and the carried global hyperparameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Architecture {
+    pub(crate) inputs: Vec<Name>,
+    pub(crate) outputs: Vec<(Name, Source)>,
+    pub(crate) modules: Vec<ArchModule>,
+    pub(crate) decisions: Vec<Decision>,
+    pub(crate) globals: Vec<(String, Value)>,
+}
+
+impl Architecture {
+    /// Names of the architecture's inputs.
+    pub fn inputs(&self) -> &[Name] {
+        &self.inputs
+    }
+
+    /// The architecture's outputs and where they read from.
+    pub fn outputs(&self) -> &[(Name, Source)] {
+        &self.outputs
+    }
+
+    /// Basic modules in a topological order (every source comes first).
+    ///
+    /// The order is canonical: a depth-first walk back from the outputs,
+    /// visiting inputs in port order, listing each module after its sources.
+    pub fn modules(&self) -> &[ArchModule] {
+        &self.modules
+    }
+
+    /// The decisions, in the order they were made.
+    pub fn decisions(&self) -> &[Decision] {
+        &self.decisions
+    }
+
+    /// Carried hyperparameters (learning rate, …) by path, sorted by path.
+    pub fn globals(&self) -> &[(String, Value)] {
+        &self.globals
+    }
+
+    /// The value of the carried hyperparameter at `path`.
+    pub fn global(&self, path: &str) -> Option<&Value> {
+        self.globals.iter().find(|(p, _)| p == path).map(|(_, v)| v)
+    }
+
+    /// Checks the invariants a frozen architecture keeps: every source points
+    /// to an earlier module or an existing input, ports exist. Used in tests;
+    /// also useful on architectures read back from JSON written by others.
+    pub fn verify(&self) -> Result<(), String> {
+        let check = |src: &Source, before: usize, what: &str| -> Result<(), String> {
+            match *src {
+                Source::Input { index } if index < self.inputs.len() => Ok(()),
+                Source::Module { module, output } if module < before && output < self.modules[module].outputs.len() => {
+                    Ok(())
+                }
+                _ => Err(format!("{what} reads from {src:?}, which does not exist before it")),
+            }
+        };
+        for (i, m) in self.modules.iter().enumerate() {
+            for (name, src) in &m.inputs {
+                check(src, i, &format!("`{}/{name}`", m.path))?;
+            }
+        }
+        for (name, src) in &self.outputs {
+            check(src, self.modules.len(), &format!("output `{name}`"))?;
+        }
+        let mut graph = petgraph::graph::DiGraph::<(), ()>::with_capacity(self.modules.len(), 0);
+        let nodes: Vec<_> = self.modules.iter().map(|_| graph.add_node(())).collect();
+        for (i, m) in self.modules.iter().enumerate() {
+            for (_, src) in &m.inputs {
+                if let Source::Module { module, .. } = src {
+                    graph.add_edge(nodes[*module], nodes[i], ());
+                }
+            }
+        }
+        petgraph::algo::toposort(&graph, None).map(|_| ()).map_err(|c| format!("cycle through module {}", c.node_id().index()))
+    }
+}

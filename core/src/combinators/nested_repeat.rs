@@ -1,0 +1,38 @@
+//! `nested_repeat`: a sub-space grown by repeatedly wrapping it.
+
+use crate::combinators::positive_int;
+use crate::error::SpecError;
+use crate::io::Io;
+use crate::op::{Name, Param};
+use crate::space::{Space, Substitution};
+
+impl Space {
+    /// `io = first()`, then `io = iterate(io)` `num_reps - 1` times; the
+    /// result must expose `inputs` and `outputs` (DeepArchitect's
+    /// `mimo_nested_repeat`; pass `in`/`out` for the single-port form).
+    pub fn nested_repeat(
+        &mut self,
+        inputs: Vec<Name>,
+        outputs: Vec<Name>,
+        num_reps: impl Into<Param>,
+        first: impl Fn(&mut Space) -> Result<Io, SpecError> + Send + Sync + 'static,
+        iterate: impl Fn(&mut Space, Io) -> Result<Io, SpecError> + Send + Sync + 'static,
+    ) -> Result<Io, SpecError> {
+        self.substitution(Substitution {
+            kind: "nested_repeat",
+            inputs,
+            outputs,
+            hypers: vec![(Name::Borrowed("num_reps"), num_reps.into())],
+            function: Box::new(move |s, values| {
+                let n = positive_int(values, "num_reps")?;
+                let mut io = s.in_scope("0", &first)?;
+                for i in 1..n {
+                    io = s.in_scope(&i.to_string(), |s| iterate(s, io))?;
+                }
+                Ok(io)
+            }),
+            allow_input_subset: false,
+            allow_output_subset: false,
+        })
+    }
+}

@@ -1,0 +1,30 @@
+//! `residual`: a main path and a residual path combined.
+
+use crate::error::SpecError;
+use crate::io::Io;
+use crate::op::Name;
+use crate::space::Space;
+
+impl Space {
+    /// An identity fanning out to `main` and `residual`, combined by
+    /// `combine` (its `in0` reads `main`, `in1` reads `residual`). Wires at
+    /// once (DeepArchitect's `siso_residual`); pass `|s| s.identity()` as the
+    /// residual path for a plain skip connection.
+    pub fn residual(
+        &mut self,
+        main: impl FnOnce(&mut Space) -> Result<Io, SpecError>,
+        residual: impl FnOnce(&mut Space) -> Result<Io, SpecError>,
+        combine: impl FnOnce(&mut Space) -> Result<Io, SpecError>,
+    ) -> Result<Io, SpecError> {
+        let split = self.identity()?;
+        let main = main(self)?;
+        let residual = residual(self)?;
+        let join = combine(self)?;
+        let split_out = split.single_output()?;
+        self.connect(split_out, main.single_input()?)?;
+        self.connect(split_out, residual.single_input()?)?;
+        self.connect(main.single_output()?, join.input("in0")?)?;
+        self.connect(residual.single_output()?, join.input("in1")?)?;
+        Ok(Io::new([(Name::Borrowed("in"), split.single_input()?)], [(Name::Borrowed("out"), join.single_output()?)]))
+    }
+}

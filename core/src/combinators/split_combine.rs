@@ -1,0 +1,33 @@
+//! `split_combine`: parallel copies of a sub-space, then a combine module.
+
+use crate::combinators::{as_siso, positive_int};
+use crate::error::SpecError;
+use crate::io::Io;
+use crate::op::{Name, Param};
+use crate::space::{Space, Substitution};
+
+impl Space {
+    /// `num_splits` parallel copies of `factory`, all reading the input,
+    /// feeding `combine(num_splits)` through its inputs `in0 .. in{n-1}`
+    /// (DeepArchitect's `siso_split_combine`).
+    pub fn split_combine(
+        &mut self,
+        num_splits: impl Into<Param>,
+        factory: impl Fn(&mut Space) -> Result<Io, SpecError> + Send + Sync + 'static,
+        combine: impl Fn(&mut Space, usize) -> Result<Io, SpecError> + Send + Sync + 'static,
+    ) -> Result<Io, SpecError> {
+        let hypers = vec![(Name::Borrowed("num_splits"), num_splits.into())];
+        self.substitution(Substitution::siso("split_combine", hypers, move |s, values| {
+            let n = positive_int(values, "num_splits")?;
+            let split = s.identity()?;
+            let join = s.in_scope("combine", |s| combine(s, n))?;
+            let split_out = split.single_output()?;
+            for i in 0..n {
+                let branch = as_siso(&s.in_scope(&i.to_string(), &factory)?)?;
+                s.connect(split_out, branch.single_input()?)?;
+                s.connect(branch.single_output()?, join.input(&format!("in{i}"))?)?;
+            }
+            Ok(Io::new([(Name::Borrowed("in"), split.single_input()?)], [(Name::Borrowed("out"), join.single_output()?)]))
+        }))
+    }
+}

@@ -1,0 +1,202 @@
+//! The substitution engine: assignment, cascades through dependents, and
+//! firing of substitution modules.
+
+use smallvec::SmallVec;
+
+use super::Space;
+use super::records::{HyperKind, MadeDecision, ModuleKind, Values, Waiter};
+use crate::error::{Invalid, SpecError};
+use crate::ids::{ConstraintId, HyperId, ModuleId};
+use crate::value::Value;
+
+impl Space {
+    /// Assigns `value` to the pending decision `h`; dependents and
+    /// substitutions cascade within this call.
+    ///
+    /// An [`Invalid`](SpecError::Invalid) result means the combination was
+    /// rejected; the space cannot be used further either way after an error.
+    pub fn assign(&mut self, h: HyperId, value: &Value) -> Result<(), SpecError> {
+        self.check_hyper(h)?;
+        let index = match &self.hypers[h.index()].kind {
+            HyperKind::Independent { domain } => domain.index_of(value).ok_or_else(|| SpecError::ValueOutsideDomain {
+                path: self.hyper_path(h),
+                value: value.clone(),
+                domain: domain.values().iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+            })?,
+            HyperKind::Dependent { .. } => return Err(SpecError::NotADecision { path: self.hyper_path(h) }),
+        };
+        self.assign_index(h, index)
+    }
+
+    /// Assigns the value at `index` of `h`'s domain.
+    pub fn assign_index(&mut self, h: HyperId, index: usize) -> Result<(), SpecError> {
+        self.check_usable()?;
+        self.check_hyper(h)?;
+        if self.firing > 0 {
+            return Err(SpecError::Unusable { reason: "assignment while a substitution is building".to_owned() });
+        }
+        let rec = &self.hypers[h.index()];
+        if rec.value.is_some() {
+            return Err(SpecError::AlreadyAssigned { path: self.hyper_path(h) });
+        }
+        let value = match &rec.kind {
+            HyperKind::Independent { domain } => match domain.get(index) {
+                Some(v) => v.clone(),
+                None => {
+                    return Err(SpecError::ValueOutsideDomain {
+                        path: self.hyper_path(h),
+                        value: Value::from(index),
+                        domain: format!("indices 0..{}", domain.len()),
+                    });
+                }
+            },
+            HyperKind::Dependent { .. } => return Err(SpecError::NotADecision { path: self.hyper_path(h) }),
+        };
+        self.made.push(MadeDecision { hyper: h, index: index as u32 });
+        let result = self.set_and_cascade(h, value);
+        if let Err(err) = &result {
+            self.broken = Some(err.clone());
+        }
+        result
+    }
+
+    /// Sets `h` and processes everything that was waiting for it.
+    fn set_and_cascade(&mut self, h: HyperId, value: Value) -> Result<(), SpecError> {
+        let mut work: SmallVec<[HyperId; 8]> = SmallVec::new();
+        self.hypers[h.index()].value = Some(value);
+        work.push(h);
+        while let Some(h) = work.pop() {
+            let waiters = std::mem::take(&mut self.hypers[h.index()].waiters);
+            for waiter in waiters {
+                match waiter {
+                    Waiter::Dependent(d) => {
+                        if self.decrement_dependent(d) {
+                            let v = self.compute_dependent(d)?;
+                            self.hypers[d.index()].value = Some(v);
+                            work.push(d);
+                        }
+                    }
+                    Waiter::Module(m) => {
+                        if self.decrement_module(m) {
+                            self.fire_guarded(m)?;
+                        }
+                    }
+                    Waiter::Constraint(c) => {
+                        let rec = &mut self.constraints[c.index()];
+                        rec.missing -= 1;
+                        if rec.missing == 0 {
+                            self.evaluate_constraint(c)?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Called when a dependent is created with all its dependencies known.
+    pub(crate) fn run_cascade_from_dependent(&mut self, d: HyperId) -> Result<(), SpecError> {
+        let v = self.compute_dependent(d)?;
+        self.set_and_cascade(d, v)
+    }
+
+    fn decrement_dependent(&mut self, d: HyperId) -> bool {
+        match &mut self.hypers[d.index()].kind {
+            HyperKind::Dependent { missing, .. } => {
+                *missing -= 1;
+                *missing == 0
+            }
+            HyperKind::Independent { .. } => false,
+        }
+    }
+
+    fn decrement_module(&mut self, m: ModuleId) -> bool {
+        match &mut self.modules[m.index()].kind {
+            ModuleKind::Substitution { missing, .. } => {
+                *missing -= 1;
+                *missing == 0
+            }
+            _ => false,
+        }
+    }
+
+    fn compute_dependent(&mut self, d: HyperId) -> Result<Value, SpecError> {
+        let HyperKind::Dependent { deps, function, .. } = &self.hypers[d.index()].kind else {
+            return Err(SpecError::NotADecision { path: self.hyper_path(d) });
+        };
+        let args: SmallVec<[Value; 4]> =
+            deps.iter().map(|x| self.hypers[x.index()].value.clone().unwrap_or(Value::Bool(false))).collect();
+        function(&args).map_err(|message| SpecError::DependentFailed { path: self.hyper_path(d), message })
+    }
+
+    /// Marks `h` and everything it was computed from as read by structure.
+    fn mark_structural(&mut self, h: HyperId) {
+        let mut stack: SmallVec<[HyperId; 8]> = SmallVec::new();
+        stack.push(h);
+        while let Some(h) = stack.pop() {
+            let rec = &mut self.hypers[h.index()];
+            if rec.read_structurally {
+                continue;
+            }
+            rec.read_structurally = true;
+            if let HyperKind::Dependent { deps, .. } = &rec.kind {
+                stack.extend(deps.iter().copied());
+            }
+        }
+    }
+
+    pub(crate) fn evaluate_constraint(&mut self, c: ConstraintId) -> Result<(), SpecError> {
+        let hypers = self.constraints[c.index()].hypers.clone();
+        for &h in &hypers {
+            self.mark_structural(h);
+        }
+        let args: SmallVec<[Value; 4]> =
+            hypers.iter().map(|x| self.hypers[x.index()].value.clone().unwrap_or(Value::Bool(false))).collect();
+        let rec = &self.constraints[c.index()];
+        if (rec.predicate)(&args) {
+            Ok(())
+        } else {
+            let err = SpecError::Invalid(Invalid { path: rec.path.clone(), reason: "constraint not satisfied".to_owned() });
+            self.broken = Some(err.clone());
+            Err(err)
+        }
+    }
+
+    /// Fires substitution module `m`, marking the space broken on failure.
+    pub(crate) fn fire_guarded(&mut self, m: ModuleId) -> Result<(), SpecError> {
+        let result = self.fire(m);
+        if let Err(err) = &result {
+            self.broken = Some(err.clone());
+        }
+        result
+    }
+
+    fn fire(&mut self, m: ModuleId) -> Result<(), SpecError> {
+        let ModuleKind::Substitution { function, hypers, .. } = &mut self.modules[m.index()].kind else {
+            return Ok(());
+        };
+        let Some(function) = function.take() else {
+            return Ok(());
+        };
+        let hypers = hypers.clone();
+        let mut values = Values::default();
+        for (name, h) in &hypers {
+            values.entries.push((name.clone(), self.hypers[h.index()].value.clone().unwrap_or(Value::Bool(false))));
+        }
+        for (_, h) in &hypers {
+            self.mark_structural(*h);
+        }
+        let path = self.module_path(m);
+        let scope = crate::ids::ScopeId::from_index(self.scopes.len());
+        self.scopes.push(super::records::ScopeRecord { path: path.clone() });
+        self.scope_stack.push(scope);
+        self.origin_stack.push(m);
+        self.firing += 1;
+        let built = function(self, &values);
+        self.firing -= 1;
+        self.origin_stack.pop();
+        self.scope_stack.pop();
+        let io = built.map_err(|e| e.with_path(&path))?;
+        self.reroute(m, &io)
+    }
+}

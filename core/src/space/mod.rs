@@ -1,0 +1,268 @@
+//! [`Space`]: a search space under construction and specification.
+//!
+//! A space is an arena of modules, ports and hyperparameters. Build it with
+//! the methods here (or the combinators in [`crate::combinators`]), hand it to
+//! a searcher that assigns values to [`Space::next_decision`], then
+//! [`freeze`](Space::freeze) it into an [`Architecture`](crate::Architecture).
+//!
+//! ```
+//! use archspace_core::{choice, Op, Space};
+//! let mut space = Space::build(|s| {
+//!     let a = s.basic(Op::new("dense").param("units", choice([32, 64])))?;
+//!     let b = s.basic(Op::new("relu"))?;
+//!     s.chain(&a, &b)?;
+//!     Ok(s.border_of(&a, &b))
+//! })?;
+//! let units = space.next_decision().unwrap();
+//! assert_eq!(space.hyper_path(units), "dense/units");
+//! space.assign_index(units, 1)?;
+//! let arch = space.freeze()?;
+//! assert_eq!(arch.modules().len(), 2);
+//! # Ok::<(), archspace_core::SpecError>(())
+//! ```
+
+mod build;
+mod engine;
+mod freeze;
+mod naming;
+pub(crate) mod records;
+mod reroute;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
+
+use crate::error::SpecError;
+use crate::ids::{HyperId, InputId, ModuleId, OutputId, ScopeId};
+use crate::io::Io;
+use crate::op::Name;
+use crate::value::{Domain, Value};
+
+pub use build::Substitution;
+pub use records::{ConstraintFn, DependentFn, SubstitutionFn, Values};
+use records::{
+    ConstraintRecord, HyperKind, HyperRecord, InputRecord, MadeDecision, ModuleRecord, OutputRecord, ScopeRecord,
+    ScopeStack,
+};
+
+/// A search space: modules with named ports, hyperparameters, and the
+/// substitution engine that rewrites the graph as values are assigned.
+///
+/// `Space` is `Send`: build and specify many on rayon threads.
+pub struct Space {
+    pub(crate) hypers: Vec<HyperRecord>,
+    pub(crate) modules: Vec<ModuleRecord>,
+    pub(crate) inputs: Vec<InputRecord>,
+    pub(crate) outputs: Vec<OutputRecord>,
+    pub(crate) scopes: Vec<ScopeRecord>,
+    pub(crate) constraints: Vec<ConstraintRecord>,
+    scope_stack: ScopeStack,
+    origin_stack: SmallVec<[ModuleId; 8]>,
+    /// Names taken in each scope, with the next suffix to try for auto names.
+    names: FxHashMap<(ScopeId, Name), u32>,
+    shared: FxHashMap<Name, HyperId>,
+    frontier: BinaryHeap<Reverse<u32>>,
+    pub(crate) made: Vec<MadeDecision>,
+    border: Option<Io>,
+    pending_name: Option<Name>,
+    /// Set when an assignment failed half-way or was rejected: the space is done.
+    broken: Option<SpecError>,
+    /// Depth of substitution functions running now.
+    firing: u32,
+    /// Records hyperparameters that become live, for the counter's independence checks.
+    pub(crate) watch: Option<Vec<HyperId>>,
+}
+
+impl Default for Space {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Space {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Space")
+            .field("modules", &self.modules.len())
+            .field("hyperparameters", &self.hypers.len())
+            .field("decisions_made", &self.made.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Space {
+    /// An empty space.
+    pub fn new() -> Self {
+        Space {
+            hypers: Vec::new(),
+            modules: Vec::new(),
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            scopes: vec![ScopeRecord { path: String::new() }],
+            constraints: Vec::new(),
+            scope_stack: SmallVec::from_slice(&[ScopeId(0)]),
+            origin_stack: SmallVec::new(),
+            names: FxHashMap::default(),
+            shared: FxHashMap::default(),
+            frontier: BinaryHeap::new(),
+            made: Vec::new(),
+            border: None,
+            pending_name: None,
+            broken: None,
+            firing: 0,
+            watch: None,
+        }
+    }
+
+    /// Builds a space with `f` and makes the `Io` it returns the space's border.
+    pub fn build(f: impl FnOnce(&mut Space) -> Result<Io, SpecError>) -> Result<Space, SpecError> {
+        let mut space = Space::new();
+        let border = f(&mut space)?;
+        space.set_border(border);
+        Ok(space)
+    }
+
+    /// Declares the space's border: its exposed inputs and outputs.
+    pub fn set_border(&mut self, io: Io) {
+        self.border = Some(io);
+    }
+
+    /// The border, if declared. Its ports follow substitutions.
+    pub fn border(&self) -> Option<&Io> {
+        self.border.as_ref()
+    }
+
+    /// An `Io` with the inputs of `first` and the outputs of `last`.
+    pub fn border_of(&self, first: &Io, last: &Io) -> Io {
+        Io { inputs: first.inputs.clone(), outputs: last.outputs.clone() }
+    }
+
+    /// Names the next module created (instead of its default name).
+    pub fn named(&mut self, name: impl Into<Name>) -> &mut Self {
+        self.pending_name = Some(name.into());
+        self
+    }
+
+    /// Runs `f` with a child naming scope `segment`.
+    pub fn in_scope<R>(&mut self, segment: &str, f: impl FnOnce(&mut Space) -> R) -> R {
+        let path = records::scope_child(&self.scopes[self.current_scope().index()].path, segment);
+        let id = ScopeId::from_index(self.scopes.len());
+        self.scopes.push(ScopeRecord { path });
+        self.scope_stack.push(id);
+        let out = f(self);
+        self.scope_stack.pop();
+        out
+    }
+
+    pub(crate) fn current_scope(&self) -> ScopeId {
+        *self.scope_stack.last().expect("internal invariant: the root scope is never popped")
+    }
+
+    /// The next unassigned decision in the documented order, if any.
+    ///
+    /// # Decision order
+    /// Pending decisions are the independent hyperparameters that have no
+    /// value, have more than one possible value, and are *live*: used by a
+    /// module, constraint or carrier that exists now (directly or through a
+    /// dependent hyperparameter). Among them, the one **created first** comes
+    /// first. Creation order follows the program: the order the space's code
+    /// creates hyperparameters, with those created by a substitution coming
+    /// after everything that existed when it fired.
+    pub fn next_decision(&mut self) -> Option<HyperId> {
+        while let Some(&Reverse(top)) = self.frontier.peek() {
+            let rec = &self.hypers[top as usize];
+            if rec.value.is_none() {
+                return Some(HyperId(top));
+            }
+            self.frontier.pop();
+            self.hypers[top as usize].queued = false;
+        }
+        None
+    }
+
+    /// All pending decisions, in the order [`next_decision`](Self::next_decision) would give them
+    /// if none of them changed the space.
+    pub fn pending_decisions(&self) -> Vec<HyperId> {
+        let mut out: Vec<HyperId> = self
+            .frontier
+            .iter()
+            .filter(|Reverse(h)| self.hypers[*h as usize].value.is_none())
+            .map(|Reverse(h)| HyperId(*h))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// True when no decision is pending.
+    pub fn is_specified(&mut self) -> bool {
+        self.next_decision().is_none()
+    }
+
+    /// The path of a hyperparameter, e.g. `left/2/conv2d/filters`.
+    pub fn hyper_path(&self, h: HyperId) -> String {
+        self.render_hyper_path(h)
+    }
+
+    /// The domain of an independent hyperparameter.
+    pub fn domain(&self, h: HyperId) -> Option<&Domain> {
+        match &self.hypers.get(h.index())?.kind {
+            HyperKind::Independent { domain } => Some(domain),
+            HyperKind::Dependent { .. } => None,
+        }
+    }
+
+    /// The value of a hyperparameter, once assigned.
+    pub fn value(&self, h: HyperId) -> Option<&Value> {
+        self.hypers.get(h.index())?.value.as_ref()
+    }
+
+    /// The decisions made so far, in order: (hyperparameter, index in its domain).
+    pub fn decisions_made(&self) -> impl ExactSizeIterator<Item = (HyperId, usize)> + '_ {
+        self.made.iter().map(|d| (d.hyper, d.index as usize))
+    }
+
+    /// Number of modules ever created (live or substituted).
+    pub fn module_count(&self) -> usize {
+        self.modules.len()
+    }
+
+    /// Number of hyperparameters ever created.
+    pub fn hyper_count(&self) -> usize {
+        self.hypers.len()
+    }
+
+    fn check_usable(&self) -> Result<(), SpecError> {
+        if let Some(err) = &self.broken {
+            return Err(SpecError::Unusable { reason: format!("an earlier assignment failed: {err}") });
+        }
+        Ok(())
+    }
+
+    fn check_hyper(&self, h: HyperId) -> Result<(), SpecError> {
+        if h.index() < self.hypers.len() {
+            Ok(())
+        } else {
+            Err(SpecError::UnknownId { kind: "hyperparameter", index: h.0 })
+        }
+    }
+
+    fn check_input(&self, i: InputId) -> Result<(), SpecError> {
+        if i.index() < self.inputs.len() {
+            Ok(())
+        } else {
+            Err(SpecError::UnknownId { kind: "input", index: i.0 })
+        }
+    }
+
+    fn check_output(&self, o: OutputId) -> Result<(), SpecError> {
+        if o.index() < self.outputs.len() {
+            Ok(())
+        } else {
+            Err(SpecError::UnknownId { kind: "output", index: o.0 })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,96 @@
+//! Names and paths: unique module names per scope, lazily rendered paths.
+
+use std::borrow::Cow;
+
+use super::Space;
+use super::records::{HyperName, scope_child};
+use crate::error::SpecError;
+use crate::ids::{HyperId, InputId, ModuleId, OutputId, ScopeId};
+use crate::op::Name;
+
+impl Space {
+    /// Takes a unique name in the current scope: the pending explicit name
+    /// (an error if taken) or `default` with a numeric suffix if needed.
+    pub(crate) fn take_module_name(&mut self, default: &Name) -> Result<(ScopeId, Name), SpecError> {
+        let scope = self.current_scope();
+        if let Some(explicit) = self.pending_name.take() {
+            return self.claim_name(scope, explicit).map(|n| (scope, n));
+        }
+        let key = (scope, default.clone());
+        match self.names.get_mut(&key) {
+            None => {
+                self.names.insert(key, 1);
+                Ok((scope, default.clone()))
+            }
+            Some(next) => {
+                let mut suffix = *next;
+                loop {
+                    let candidate: Name = Cow::Owned(format!("{default}_{suffix}"));
+                    suffix += 1;
+                    if !self.names.contains_key(&(scope, candidate.clone())) {
+                        if let Some(n) = self.names.get_mut(&(scope, default.clone())) {
+                            *n = suffix;
+                        }
+                        self.names.insert((scope, candidate.clone()), 1);
+                        return Ok((scope, candidate));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Claims an explicit name in `scope`; a second claim is an error.
+    pub(crate) fn claim_name(&mut self, scope: ScopeId, name: Name) -> Result<Name, SpecError> {
+        let key = (scope, name);
+        if self.names.contains_key(&key) {
+            return Err(SpecError::DuplicateName { path: scope_child(&self.scopes[scope.index()].path, &key.1) });
+        }
+        let name = key.1.clone();
+        self.names.insert(key, 1);
+        Ok(name)
+    }
+
+    /// The path of a module, e.g. `left/1/conv2d`.
+    pub fn module_path(&self, m: ModuleId) -> String {
+        match self.modules.get(m.index()) {
+            Some(rec) => scope_child(&self.scopes[rec.scope.index()].path, &rec.name),
+            None => format!("{m:?}"),
+        }
+    }
+
+    /// The path of an input port, e.g. `cat/in1`.
+    pub fn input_path(&self, i: InputId) -> String {
+        match self.inputs.get(i.index()) {
+            Some(rec) => format!("{}/{}", self.module_path(rec.module), rec.name),
+            None => format!("{i:?}"),
+        }
+    }
+
+    /// The path of an output port, e.g. `stem/out`.
+    pub fn output_path(&self, o: OutputId) -> String {
+        match self.outputs.get(o.index()) {
+            Some(rec) => format!("{}/{}", self.module_path(rec.module), rec.name),
+            None => format!("{o:?}"),
+        }
+    }
+
+    pub(crate) fn render_hyper_path(&self, h: HyperId) -> String {
+        let Some(rec) = self.hypers.get(h.index()) else {
+            return format!("{h:?}");
+        };
+        match &rec.name {
+            HyperName::Unnamed => format!("<unnamed {}>", h.index()),
+            HyperName::Scoped { scope, name } => scope_child(&self.scopes[scope.index()].path, name),
+            HyperName::Param { module, param } => scope_child(&self.module_path(*module), param),
+            HyperName::Arg { dependent, index } => format!("{}/arg{index}", self.render_hyper_path(*dependent)),
+        }
+    }
+
+    /// Gives `h` a name from its first use, if it has none yet.
+    pub(crate) fn name_if_unnamed(&mut self, h: HyperId, name: HyperName) {
+        let rec = &mut self.hypers[h.index()];
+        if matches!(rec.name, HyperName::Unnamed) {
+            rec.name = name;
+        }
+    }
+}

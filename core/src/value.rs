@@ -1,0 +1,340 @@
+//! Values that hyperparameters take, and the domains they are drawn from.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::SpecError;
+
+/// A hyperparameter value: the one serializable type every domain is made of.
+///
+/// ```
+/// use archspace_core::Value;
+/// assert_eq!(Value::from(64), Value::Int(64));
+/// assert_eq!(Value::from("relu").as_str(), Some("relu"));
+/// assert_eq!(Value::from(0.5).kind(), "float");
+/// ```
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// A boolean flag.
+    Bool(bool),
+    /// A signed integer.
+    Int(i64),
+    /// A floating-point number (compared by bit pattern, so `NaN == NaN`).
+    Float(f64),
+    /// A string, such as an operation name.
+    Str(Arc<str>),
+    /// A list of values, such as a kernel shape.
+    List(Arc<[Value]>),
+}
+
+impl Value {
+    /// The name of this value's type, as used in error messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "string",
+            Value::List(_) => "list",
+        }
+    }
+
+    /// The integer inside, if this is an `Int`.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The number inside as `f64`, if this is an `Int` or a `Float`.
+    pub fn as_float(&self) -> Option<f64> {
+        match self {
+            Value::Float(v) => Some(*v),
+            Value::Int(v) => Some(*v as f64),
+            _ => None,
+        }
+    }
+
+    /// The flag inside, if this is a `Bool`.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The string inside, if this is a `Str`.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The elements inside, if this is a `List`.
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Feeds a canonical, platform-independent encoding of this value to `out`.
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            Value::Bool(v) => out.extend_from_slice(&[1, u8::from(*v)]),
+            Value::Int(v) => {
+                out.push(2);
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            Value::Float(v) => {
+                out.push(3);
+                out.extend_from_slice(&canonical_float_bits(*v).to_le_bytes());
+            }
+            Value::Str(v) => {
+                out.push(4);
+                out.extend_from_slice(&(v.len() as u64).to_le_bytes());
+                out.extend_from_slice(v.as_bytes());
+            }
+            Value::List(items) => {
+                out.push(5);
+                out.extend_from_slice(&(items.len() as u64).to_le_bytes());
+                for item in items.iter() {
+                    item.encode(out);
+                }
+            }
+        }
+    }
+}
+
+/// Bits of a float with `-0.0` folded onto `0.0` and every NaN onto one NaN.
+fn canonical_float_bits(v: f64) -> u64 {
+    if v.is_nan() {
+        f64::NAN.to_bits()
+    } else if v == 0.0 {
+        0
+    } else {
+        v.to_bits()
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => canonical_float_bits(*a) == canonical_float_bits(*b),
+            (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::List(a), Value::List(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Value {}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Bool(v) => write!(f, "{v}"),
+            Value::Int(v) => write!(f, "{v}"),
+            Value::Float(v) => write!(f, "{v:?}"),
+            Value::Str(v) => write!(f, "{v:?}"),
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}
+
+macro_rules! value_from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value {
+            fn from(v: $t) -> Self {
+                Value::Int(i64::from(v))
+            }
+        }
+    )*};
+}
+value_from_int!(i8, i16, i32, i64, u8, u16, u32);
+
+impl From<usize> for Value {
+    fn from(v: usize) -> Self {
+        Value::Int(i64::try_from(v).unwrap_or(i64::MAX))
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Float(v)
+    }
+}
+
+impl From<f32> for Value {
+    fn from(v: f32) -> Self {
+        Value::Float(f64::from(v))
+    }
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Bool(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Str(Arc::from(v))
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Str(Arc::from(v))
+    }
+}
+
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(v: Vec<T>) -> Self {
+        Value::List(v.into_iter().map(Into::into).collect())
+    }
+}
+
+/// The finite set of values an independent hyperparameter chooses from.
+///
+/// A domain is non-empty, holds values of one type and no value twice. A
+/// domain with a single value is a constant: it is assigned at once and is
+/// never a decision.
+///
+/// ```
+/// use archspace_core::Domain;
+/// let d = Domain::new([64, 128]).unwrap();
+/// assert_eq!(d.len(), 2);
+/// assert!(Domain::new(Vec::<i64>::new()).is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Domain(Arc<[Value]>);
+
+impl Domain {
+    /// Builds a domain, checking it is non-empty, of one type and without repeats.
+    pub fn new<I, V>(values: I) -> Result<Self, SpecError>
+    where
+        I: IntoIterator<Item = V>,
+        V: Into<Value>,
+    {
+        let values: Arc<[Value]> = values.into_iter().map(Into::into).collect();
+        Self::from_values(values)
+    }
+
+    /// Builds a domain from values already converted.
+    pub fn from_values(values: Arc<[Value]>) -> Result<Self, SpecError> {
+        let Some(first) = values.first() else {
+            return Err(SpecError::EmptyDomain { path: String::new() });
+        };
+        for (i, v) in values.iter().enumerate() {
+            if v.kind() != first.kind() {
+                return Err(SpecError::MixedDomain {
+                    path: String::new(),
+                    first: first.kind(),
+                    other: v.kind(),
+                });
+            }
+            if values[..i].contains(v) {
+                return Err(SpecError::DuplicateValue {
+                    path: String::new(),
+                    value: v.clone(),
+                });
+            }
+        }
+        Ok(Domain(values))
+    }
+
+    /// The booleans `[false, true]`.
+    pub fn bool() -> Self {
+        Domain(Arc::from([Value::Bool(false), Value::Bool(true)]))
+    }
+
+    /// The indices `0..k`.
+    pub fn indices(k: usize) -> Result<Self, SpecError> {
+        Self::new((0..k).map(Value::from))
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Always false: domains are never empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The values, in declaration order.
+    pub fn values(&self) -> &[Value] {
+        &self.0
+    }
+
+    /// The position of `value` in the domain.
+    pub fn index_of(&self, value: &Value) -> Option<usize> {
+        self.0.iter().position(|v| v == value)
+    }
+
+    /// The value at `index`.
+    pub fn get(&self, index: usize) -> Option<&Value> {
+        self.0.get(index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_reject_empty_mixed_and_repeated_values() {
+        assert!(matches!(Domain::new(Vec::<i64>::new()), Err(SpecError::EmptyDomain { .. })));
+        let mixed = Domain::from_values(Arc::from([Value::Int(1), Value::Float(1.0)]));
+        assert!(matches!(mixed, Err(SpecError::MixedDomain { .. })));
+        assert!(matches!(Domain::new([1, 2, 1]), Err(SpecError::DuplicateValue { .. })));
+    }
+
+    #[test]
+    fn floats_compare_canonically() {
+        assert_eq!(Value::Float(0.0), Value::Float(-0.0));
+        assert_eq!(Value::Float(f64::NAN), Value::Float(f64::NAN));
+        assert_ne!(Value::Float(1.0), Value::Int(1));
+    }
+
+    #[test]
+    fn values_round_trip_through_json() {
+        let vs = vec![
+            Value::Bool(true),
+            Value::Int(-3),
+            Value::Float(0.25),
+            Value::from("relu"),
+            Value::from(vec![3, 3]),
+        ];
+        let text = serde_json::to_string(&vs).unwrap();
+        let back: Vec<Value> = serde_json::from_str(&text).unwrap();
+        assert_eq!(vs, back);
+    }
+
+    #[test]
+    fn encoding_distinguishes_types() {
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        Value::Int(1).encode(&mut a);
+        Value::Bool(true).encode(&mut b);
+        assert_ne!(a, b);
+    }
+}

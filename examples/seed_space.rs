@@ -1,0 +1,132 @@
+//! The search space of the DeepArchitect paper (Negrinho et al., 2019, Fig. 1),
+//! built with the builder API:
+//!
+//! - an input conv with 64 or 128 filters;
+//! - optional dropout with rate 0.25 or 0.5;
+//! - two parallel conv chains, of length 1, 2 or 4 and double that;
+//! - the chains concatenated;
+//! - each conv with 64 or 128 filters, chosen separately.
+//!
+//! `cargo run --release --example seed_space` prints the number of
+//! architectures (25,008, as in the paper).
+//! `-- --sample N --threads T` builds, randomly specifies, freezes and hashes
+//! N architectures on T threads and prints `samples/s` and `distinct`.
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use archspace::{Op, Param, SpaceDef, SpecError, choice};
+use rayon::prelude::*;
+
+fn conv2d(filters: impl Into<Param>) -> Op {
+    Op::new("conv2d").param("filters", filters).param("kernel", 3)
+}
+
+fn dropout(rate: impl Into<Param>) -> Op {
+    Op::new("dropout").param("rate", rate)
+}
+
+fn concat(n: usize) -> Op {
+    Op::new("concat").inputs_indexed(n)
+}
+
+/// The paper's seed space, line for line.
+fn seed_space() -> SpaceDef {
+    SpaceDef::new(|s| {
+        let n = s.named_choice("n", [1, 2, 4])?;
+        let n2 = s.named_dependent("n2", &[n], |v| Ok((2 * v[0].as_int().unwrap_or(0)).into()))?;
+        let stem = s.named("stem").basic(conv2d(choice([64, 128])))?;
+        let drop = s.named("drop").optional(|s| s.basic(dropout(choice([0.25, 0.5]))))?;
+        let conv = |s: &mut archspace::Space| s.basic(conv2d(choice([64, 128])));
+        let left = s.named("left").repeat(n, conv)?;
+        let right = s.named("right").repeat(n2, conv)?;
+        let cat = s.named("cat").basic(concat(2))?;
+        s.connect(stem.output("out")?, drop.input("in")?)?;
+        s.connect(drop.output("out")?, left.input("in")?)?;
+        s.connect(drop.output("out")?, right.input("in")?)?;
+        s.connect(left.output("out")?, cat.input("in0")?)?;
+        s.connect(right.output("out")?, cat.input("in1")?)?;
+        Ok(s.border_of(&stem, &cat))
+    })
+}
+
+struct Args {
+    samples: Option<usize>,
+    threads: usize,
+    seed: u64,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args { samples: None, threads: 1, seed: 0 };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match flag.as_str() {
+            "--sample" => args.samples = Some(value("--sample")?.parse().map_err(|e| format!("--sample: {e}"))?),
+            "--threads" => args.threads = value("--threads")?.parse().map_err(|e| format!("--threads: {e}"))?,
+            "--seed" => args.seed = value("--seed")?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--help" | "-h" => {
+                return Err("usage: seed_space [--sample N] [--threads T] [--seed S]".to_owned());
+            }
+            other => return Err(format!("unknown flag `{other}`; expected --sample, --threads, --seed")),
+        }
+    }
+    if args.threads == 0 {
+        return Err("--threads must be at least 1".to_owned());
+    }
+    Ok(args)
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("{msg}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = run(&args) {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: &Args) -> Result<(), SpecError> {
+    let def = seed_space();
+    let started = Instant::now();
+    let count = def.count()?;
+    println!("architectures: {count}");
+    println!("count took: {:.3} ms", started.elapsed().as_secs_f64() * 1e3);
+
+    let mut rng = archspace::rng(args.seed);
+    let example = def.sample_random(&mut rng)?;
+    println!("\na random architecture:\n{example}");
+
+    let Some(samples) = args.samples else { return Ok(()) };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()
+        .map_err(|e| SpecError::Unusable { reason: e.to_string() })?;
+    let chunk = 4096;
+    let started = Instant::now();
+    let hashes: Vec<u128> = pool.install(|| {
+        (0..samples.div_ceil(chunk))
+            .into_par_iter()
+            .map(|c| {
+                let mut rng = archspace::rng(args.seed ^ (c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                let n = chunk.min(samples - c * chunk);
+                (0..n)
+                    .map(|_| def.sample_random(&mut rng).map(|a| a.canonical_hash().0))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<Vec<u128>>, _>>()
+            .map(|v| v.into_iter().flatten().collect())
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    let distinct: HashSet<u128> = hashes.iter().copied().collect();
+    println!("threads: {}", args.threads);
+    println!("samples: {samples}");
+    println!("samples/s: {:.0}", samples as f64 / seconds);
+    println!("distinct: {}", distinct.len());
+    Ok(())
+}

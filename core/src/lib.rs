@@ -38,7 +38,9 @@ mod ids;
 mod io;
 mod op;
 mod replay;
+pub mod search;
 mod space;
+mod typed;
 mod value;
 
 pub use architecture::{ArchModule, Architecture, ArchitectureHash, Decision, Source};
@@ -49,6 +51,7 @@ pub use ids::{ConstraintId, HyperId, InputId, ModuleId, OutputId, ScopeId};
 pub use io::Io;
 pub use op::{Name, Op, Param, choice, indexed_names};
 pub use space::{ConstraintFn, DependentFn, Space, Substitution, SubstitutionFn, Values};
+pub use typed::FromValue;
 pub use value::{Domain, Value};
 
 /// Arbitrary-precision unsigned integers, as returned by [`SpaceDef::count`].

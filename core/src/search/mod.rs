@@ -1,0 +1,1 @@
+//! Searchers, the parallel search driver and the search log (in progress).

@@ -1,0 +1,61 @@
+//! Makes the embedded Fashion-MNIST subset from the full files.
+//!
+//! ```text
+//! apt-get install dataset-fashion-mnist
+//! cargo run -p archspace-candle --example make_subset -- [--from DIR] [--to DIR] [--train N] [--test N]
+//! ```
+//!
+//! Takes, in file order, the first `N/10` images of each class from the full
+//! training set (default 6,000 in all) and test set (default 1,000), and
+//! writes them as gzipped IDX files (deterministic bytes) to
+//! `backend-candle/data/fashion-mnist-subset/`.
+
+use std::path::PathBuf;
+
+use archspace_candle::BackendError;
+use archspace_candle::data::{self, Dataset, idx};
+
+fn write(dir: &std::path::Path, stem: &str, set: &Dataset) -> Result<(), BackendError> {
+    let [_, rows, cols] = set.shape;
+    let images = idx::gzip(&idx::encode_images(set.len(), rows, cols, &set.images));
+    let labels = idx::gzip(&idx::encode_labels(&set.labels));
+    for (name, bytes) in
+        [(format!("{stem}-images-idx3-ubyte.gz"), images), (format!("{stem}-labels-idx1-ubyte.gz"), labels)]
+    {
+        let path = dir.join(&name);
+        std::fs::write(&path, &bytes)
+            .map_err(|source| BackendError::Io { file: path.display().to_string(), source })?;
+        println!("wrote {} ({} bytes)", path.display(), bytes.len());
+    }
+    Ok(())
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let mut from = PathBuf::from(data::DEBIAN_DIR);
+    let mut to = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/fashion-mnist-subset");
+    let (mut train_count, mut test_count) = (6000usize, 1000usize);
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--from" => from = value.into(),
+            "--to" => to = value.into(),
+            "--train" => train_count = value.parse()?,
+            "--test" => test_count = value.parse()?,
+            other => return Err(format!("unknown flag `{other}`; expected --from, --to, --train, --test").into()),
+        }
+    }
+    let (train, test) = data::load_mnist_dir(&from)?;
+    println!("read {} train and {} test images from {}", train.len(), test.len(), from.display());
+    std::fs::create_dir_all(&to)?;
+    write(&to, "train", &train.balanced(train_count / 10)?)?;
+    write(&to, "t10k", &test.balanced(test_count / 10)?)?;
+    Ok(())
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}

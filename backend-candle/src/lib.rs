@@ -1,0 +1,39 @@
+//! # archspace-candle
+//!
+//! The candle backend of archspace: specified architectures become trained
+//! networks on real data.
+//!
+//! - [`ops`]: the ops catalogue (op constructors for the space language, and
+//!   their candle layers), and [`ops::Registry`] to add your own;
+//! - [`infer_shapes`]: shapes, parameters and FLOPs per module, before any weight exists;
+//! - [`Network`]: an [`Architecture`](archspace_core::Architecture) built into a
+//!   candle model, parameters named after module paths;
+//!
+//! ```
+//! use archspace_candle::{Network, NetworkConfig, ops::{self, Registry}};
+//! use archspace_core::SpaceDef;
+//! let space = SpaceDef::new(|s| {
+//!     let conv = s.basic(ops::conv2d(archspace_core::choice([4, 8]), 3))?;
+//!     let act = s.basic(ops::relu())?;
+//!     s.connect(conv.output("out")?, act.input("in")?)?;
+//!     Ok(s.border_of(&conv, &act))
+//! });
+//! let arch = space.sample_random(&mut archspace_core::rng(1))?;
+//! let net = Network::build(&arch, &[1, 28, 28], &Registry::standard(), &NetworkConfig { classes: Some(10), ..Default::default() })?;
+//! assert_eq!(net.report().output(), &[10]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod data;
+mod error;
+mod infer;
+mod network;
+pub mod ops;
+mod params;
+
+pub mod train;
+
+pub use error::BackendError;
+pub use infer::{ModuleReport, ShapeReport, infer_shapes};
+pub use network::{Network, NetworkConfig};
+pub use params::{Init, ParamStore, name_hash, named_rng};

@@ -1,0 +1,148 @@
+//! Model building: an [`Architecture`] becomes a candle network.
+//!
+//! ```
+//! use archspace_candle::{Network, NetworkConfig, ops::{self, Registry}};
+//! use archspace_core::Space;
+//! use candle_core::{DType, Device, Tensor};
+//! let mut space = Space::build(|s| s.basic(ops::conv2d(4, 3)))?;
+//! let arch = space.freeze()?;
+//! let config = NetworkConfig { classes: Some(10), ..NetworkConfig::default() };
+//! let net = Network::build(&arch, &[1, 28, 28], &Registry::standard(), &config)?;
+//! let x = Tensor::zeros((2, 1, 28, 28), DType::F32, &Device::Cpu)?;
+//! assert_eq!(net.forward_t(&x, false)?.dims(), &[2, 10]);
+//! // Parameters are named after module paths; a head was appended.
+//! let names: Vec<_> = net.store().trainable_vars().iter().map(|(n, _)| n.as_str()).collect();
+//! assert_eq!(names, ["conv2d.weight", "conv2d.bias", "head/dense.weight", "head/dense.bias"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use archspace_core::{Architecture, Source};
+use candle_core::{Device, ModuleT, Tensor};
+
+use crate::error::BackendError;
+use crate::infer::{ShapeReport, module_seed, plan};
+use crate::ops::{Layer, OpContext, Registry};
+use crate::params::ParamStore;
+
+/// How a network is built.
+#[derive(Clone, Debug)]
+pub struct NetworkConfig {
+    /// Seed of the initial weights and of dropout masks.
+    pub seed: u64,
+    /// Where the tensors live.
+    pub device: Device,
+    /// With `Some(k)`, a classifier head (global average pool if needed, then
+    /// a dense layer) is appended unless the output already is `[k]`.
+    pub classes: Option<usize>,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig { seed: 0, device: Device::Cpu, classes: None }
+    }
+}
+
+struct Node {
+    layer: Box<dyn Layer>,
+    inputs: Vec<Source>,
+    /// Index of the last node reading this node's output (or `usize::MAX` for the output).
+    last_use: usize,
+}
+
+/// A built network: layers in topological order and their parameters.
+pub struct Network {
+    nodes: Vec<Node>,
+    output: Source,
+    store: ParamStore,
+    report: ShapeReport,
+}
+
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network").field("report", &self.report).finish_non_exhaustive()
+    }
+}
+
+impl Network {
+    /// Infers shapes, then creates every layer and its seeded parameters.
+    pub fn build(
+        arch: &Architecture,
+        input: &[usize],
+        registry: &Registry,
+        config: &NetworkConfig,
+    ) -> Result<Self, BackendError> {
+        let plan = plan(arch, input, registry, config.classes)?;
+        let mut store = ParamStore::new(config.seed, config.device.clone());
+        let mut nodes: Vec<Node> = Vec::with_capacity(plan.modules.len());
+        for module in &plan.modules {
+            let sources: Vec<Source> = module.inputs.iter().map(|(_, s)| *s).collect();
+            let shapes: Vec<Vec<usize>> = sources
+                .iter()
+                .map(|s| match *s {
+                    Source::Module { module, .. } => plan.report.modules[module].output.clone(),
+                    Source::Input { .. } => input.to_vec(),
+                })
+                .collect();
+            let ctx = OpContext::new(module, &shapes, module_seed(config.seed, &module.path));
+            let layer = registry.lookup(&ctx)?.build(&ctx, &mut store)?;
+            let index = nodes.len();
+            for s in &sources {
+                if let Source::Module { module, .. } = *s {
+                    nodes[module].last_use = index;
+                }
+            }
+            nodes.push(Node { layer, inputs: sources, last_use: index });
+        }
+        if let Source::Module { module, .. } = plan.output {
+            nodes[module].last_use = usize::MAX;
+        }
+        Ok(Network { nodes, output: plan.output, store, report: plan.report })
+    }
+
+    /// Runs the network on a batch `[N, ...input]`; `train` selects batch
+    /// statistics and active dropout.
+    pub fn forward_t(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        let mut values: Vec<Option<Tensor>> = vec![None; self.nodes.len()];
+        let fetch = |values: &[Option<Tensor>], src: &Source| -> candle_core::Result<Tensor> {
+            match *src {
+                Source::Input { .. } => Ok(x.clone()),
+                Source::Module { module, .. } => values[module]
+                    .clone()
+                    .ok_or_else(|| candle_core::Error::Msg(format!("internal: module {module} read after release"))),
+            }
+        };
+        for (i, node) in self.nodes.iter().enumerate() {
+            let inputs = node.inputs.iter().map(|s| fetch(&values, s)).collect::<candle_core::Result<Vec<_>>>()?;
+            values[i] = Some(node.layer.forward_t(&inputs, train)?);
+            for s in &node.inputs {
+                if let Source::Module { module, .. } = *s
+                    && self.nodes[module].last_use == i
+                {
+                    values[module] = None;
+                }
+            }
+        }
+        fetch(&values, &self.output)
+    }
+
+    /// The parameters and buffers.
+    pub fn store(&self) -> &ParamStore {
+        &self.store
+    }
+
+    /// Shapes, parameters and FLOPs per module.
+    pub fn report(&self) -> &ShapeReport {
+        &self.report
+    }
+
+    /// Trainable scalars.
+    pub fn param_count(&self) -> usize {
+        self.store.trainable_count()
+    }
+}
+
+impl ModuleT for Network {
+    fn forward_t(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        Network::forward_t(self, x, train)
+    }
+}

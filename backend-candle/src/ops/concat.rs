@@ -1,0 +1,57 @@
+//! `concat`: joins `n` inputs along channels; the other dimensions must match.
+//!
+//! ```
+//! use archspace_candle::ops::concat;
+//! assert_eq!(concat(2).input_names().len(), 2);
+//! ```
+
+use archspace_core::Op;
+use candle_core::Tensor;
+
+use super::context::{OpContext, OpInfo};
+use super::registry::{Layer, OpDef};
+use crate::error::BackendError;
+use crate::params::ParamStore;
+
+/// A `concat` op with inputs `in0 .. in{n-1}`.
+pub fn concat(n: usize) -> Op {
+    Op::new("concat").inputs_indexed(n)
+}
+
+/// Concatenation along dimension 1 (channels).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Concat;
+
+impl Layer for Concat {
+    fn forward_t(&self, inputs: &[Tensor], _train: bool) -> candle_core::Result<Tensor> {
+        Tensor::cat(inputs, 1)
+    }
+}
+
+/// The definition of `concat`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConcatDef;
+
+impl OpDef for ConcatDef {
+    fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
+        let Some(first) = ctx.inputs.first() else { return Err(ctx.shape_error("expects at least one input")) };
+        if first.is_empty() {
+            return Err(ctx.shape_error("expects inputs with a channel dimension"));
+        }
+        for (i, shape) in ctx.inputs.iter().enumerate() {
+            if shape.len() != first.len() || shape[1..] != first[1..] {
+                return Err(ctx.shape_error(format!(
+                    "input {i} has shape {shape:?}, which does not match input 0 {first:?} beyond channels"
+                )));
+            }
+        }
+        let mut output = first.clone();
+        output[0] = ctx.inputs.iter().map(|s| s[0]).sum();
+        Ok(OpInfo { output, params: 0, flops: 0 })
+    }
+
+    fn build(&self, ctx: &OpContext<'_>, _store: &mut ParamStore) -> Result<Box<dyn Layer>, BackendError> {
+        self.infer(ctx)?;
+        Ok(Box::new(Concat))
+    }
+}

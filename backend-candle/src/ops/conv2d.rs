@@ -1,0 +1,206 @@
+//! `conv2d`: 2-D convolution with kernel, stride, dilation, groups and
+//! `same`/`valid`/explicit padding (asymmetric `same` padding included).
+//!
+//! ```
+//! use archspace_candle::ops::conv2d;
+//! let op = conv2d(32, 3).param("stride", 2).param("padding", "valid");
+//! assert_eq!(op.name(), "conv2d");
+//! ```
+
+use archspace_core::{Op, Param};
+use candle_core::{Module, Tensor};
+
+use super::context::{OpContext, OpInfo};
+use super::registry::{Layer, OpDef, Single};
+use crate::error::BackendError;
+use crate::params::{Init, ParamStore};
+
+/// A `conv2d` op: `filters` output channels, `kernel` (an int or `[kh, kw]`).
+///
+/// Optional parameters: `stride` (1), `dilation` (1), `groups` (1),
+/// `padding` (`"same"`, `"valid"` or an int; `"same"`), `bias` (true).
+pub fn conv2d(filters: impl Into<Param>, kernel: impl Into<Param>) -> Op {
+    Op::new("conv2d").param("filters", filters).param("kernel", kernel)
+}
+
+/// Kernel, stride, dilation and the four paddings of a convolution or pooling window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConvGeometry {
+    /// Kernel height and width.
+    pub kernel: (usize, usize),
+    /// Stride (both directions).
+    pub stride: usize,
+    /// Dilation (both directions).
+    pub dilation: usize,
+    /// Padding top, bottom, left, right.
+    pub pads: [usize; 4],
+}
+
+impl ConvGeometry {
+    /// Reads `kernel`, `stride`, `dilation` and `padding` from the module and
+    /// computes the paddings for an input of `height × width`.
+    pub fn from_context(
+        ctx: &OpContext<'_>,
+        default_kernel: (usize, usize),
+        default_stride: usize,
+        default_padding: &'static str,
+        (height, width): (usize, usize),
+    ) -> Result<Self, BackendError> {
+        let kernel = ctx.pair_or("kernel", default_kernel)?;
+        let stride = ctx.positive_or("stride", default_stride)?;
+        let dilation = ctx.positive_or("dilation", 1)?;
+        let mut g = ConvGeometry { kernel, stride, dilation, pads: [0; 4] };
+        let padding = ctx.value("padding");
+        match (padding.and_then(|v| v.as_int()), padding.and_then(|v| v.as_str()).unwrap_or(default_padding)) {
+            (Some(p), _) if p >= 0 => g.pads = [p as usize; 4],
+            (Some(p), _) => return Err(ctx.param_error("padding", format!("must not be negative, got {p}"))),
+            (None, "valid") => {}
+            (None, "same") => {
+                let (top, bottom) = same_pads(height, g.kernel.0, stride, dilation);
+                let (left, right) = same_pads(width, g.kernel.1, stride, dilation);
+                g.pads = [top, bottom, left, right];
+            }
+            (None, other) => {
+                return Err(ctx.param_error("padding", format!("must be \"same\", \"valid\" or an int, got {other:?}")));
+            }
+        }
+        g.output(ctx, (height, width))?;
+        Ok(g)
+    }
+
+    /// Effective kernel extent along height and width.
+    pub fn extent(&self) -> (usize, usize) {
+        ((self.kernel.0 - 1) * self.dilation + 1, (self.kernel.1 - 1) * self.dilation + 1)
+    }
+
+    /// Output height and width, or an error if the window does not fit.
+    pub fn output(&self, ctx: &OpContext<'_>, (height, width): (usize, usize)) -> Result<(usize, usize), BackendError> {
+        let (eh, ew) = self.extent();
+        let ph = height + self.pads[0] + self.pads[1];
+        let pw = width + self.pads[2] + self.pads[3];
+        if ph < eh || pw < ew {
+            return Err(ctx.shape_error(format!(
+                "a {}x{} window (dilation {}) does not fit a {height}x{width} input padded to {ph}x{pw}",
+                self.kernel.0, self.kernel.1, self.dilation
+            )));
+        }
+        Ok(((ph - eh) / self.stride + 1, (pw - ew) / self.stride + 1))
+    }
+}
+
+/// TensorFlow's `same` padding: output `ceil(n / stride)`, extra padding at the end.
+fn same_pads(n: usize, k: usize, stride: usize, dilation: usize) -> (usize, usize) {
+    let out = n.div_ceil(stride);
+    let extent = (k - 1) * dilation + 1;
+    let total = ((out - 1) * stride + extent).saturating_sub(n);
+    (total / 2, total - total / 2)
+}
+
+/// A convolution with explicit, possibly asymmetric, zero padding.
+#[derive(Clone, Debug)]
+pub struct Padded2d {
+    weight: Tensor,
+    bias: Option<Tensor>,
+    geometry: ConvGeometry,
+    groups: usize,
+}
+
+/// Everything that defines a convolution layer except its weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConvSpec {
+    /// Input channels.
+    pub channels: usize,
+    /// Output channels.
+    pub filters: usize,
+    /// Window and padding.
+    pub geometry: ConvGeometry,
+    /// Channel groups (`channels` for a depthwise convolution).
+    pub groups: usize,
+    /// Whether a bias is added.
+    pub bias: bool,
+}
+
+impl Padded2d {
+    /// Infers the output shape, parameters and FLOPs of a convolution on `height × width`.
+    pub fn info(ctx: &OpContext<'_>, spec: &ConvSpec, (h, w): (usize, usize)) -> Result<OpInfo, BackendError> {
+        let ConvSpec { channels: c, filters, geometry, groups, bias } = *spec;
+        if c % groups != 0 || filters % groups != 0 {
+            return Err(ctx.shape_error(format!(
+                "{c} input channels and {filters} filters must both be divisible by groups = {groups}"
+            )));
+        }
+        let (oh, ow) = geometry.output(ctx, (h, w))?;
+        let per_filter = c / groups * geometry.kernel.0 * geometry.kernel.1;
+        let params = filters * per_filter + if bias { filters } else { 0 };
+        let flops = 2 * (oh * ow * filters * per_filter) as u64;
+        Ok(OpInfo { output: vec![filters, oh, ow], params, flops })
+    }
+
+    /// Creates the weights `<path>.<prefix>weight` and `<path>.<prefix>bias`.
+    pub fn build(
+        ctx: &OpContext<'_>,
+        store: &mut ParamStore,
+        prefix: &str,
+        spec: &ConvSpec,
+    ) -> Result<Self, BackendError> {
+        let ConvSpec { channels: c, filters, geometry, groups, bias } = *spec;
+        let fan_in = c / groups * geometry.kernel.0 * geometry.kernel.1;
+        let shape = [filters, c / groups, geometry.kernel.0, geometry.kernel.1];
+        let weight =
+            store.trainable(&ctx.param_name(&format!("{prefix}weight")), &shape, Init::HeUniform { fan_in })?;
+        let bias = if bias {
+            Some(store.trainable(&ctx.param_name(&format!("{prefix}bias")), &[filters], Init::Const(0.0))?)
+        } else {
+            None
+        };
+        Ok(Padded2d { weight, bias, geometry, groups })
+    }
+}
+
+impl Module for Padded2d {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let g = &self.geometry;
+        let [top, bottom, left, right] = g.pads;
+        let symmetric = top == bottom && top == left && left == right;
+        let (x, pad) = if symmetric {
+            (x.clone(), top)
+        } else {
+            (x.pad_with_zeros(2, top, bottom)?.pad_with_zeros(3, left, right)?, 0)
+        };
+        let y = x.conv2d(&self.weight, pad, g.stride, g.dilation, self.groups)?;
+        match &self.bias {
+            Some(b) => y.broadcast_add(&b.reshape((1, (), 1, 1))?),
+            None => Ok(y),
+        }
+    }
+}
+
+/// The definition of `conv2d`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Conv2dDef;
+
+impl Conv2dDef {
+    fn read(ctx: &OpContext<'_>) -> Result<(ConvSpec, (usize, usize)), BackendError> {
+        let (c, h, w) = ctx.image_input()?;
+        let spec = ConvSpec {
+            channels: c,
+            filters: ctx.positive("filters")?,
+            geometry: ConvGeometry::from_context(ctx, (3, 3), 1, "same", (h, w))?,
+            groups: ctx.positive_or("groups", 1)?,
+            bias: ctx.bool_or("bias", true)?,
+        };
+        Ok((spec, (h, w)))
+    }
+}
+
+impl OpDef for Conv2dDef {
+    fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
+        let (spec, hw) = Self::read(ctx)?;
+        Padded2d::info(ctx, &spec, hw)
+    }
+
+    fn build(&self, ctx: &OpContext<'_>, store: &mut ParamStore) -> Result<Box<dyn Layer>, BackendError> {
+        let (spec, _) = Self::read(ctx)?;
+        Ok(Box::new(Single(Padded2d::build(ctx, store, "", &spec)?)))
+    }
+}

@@ -1,0 +1,232 @@
+//! Pooling forward and backward for any kernel, stride and padding.
+//!
+//! candle's own pooling backward only handles `kernel == stride` without
+//! padding. On the CPU, [`PoolOp`] is a `CustomOp1` with explicit loops for
+//! both passes; on other devices [`pool_composed`] builds the same result
+//! from differentiable slicing ops.
+
+use candle_core::{CpuStorage, CustomOp1, DType, Layout, Shape, Tensor};
+use rayon::prelude::*;
+
+use super::conv2d::ConvGeometry;
+
+/// Maximum or average.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolKind {
+    /// Maximum over the window (padding never wins).
+    Max,
+    /// Mean over the window's positions inside the input (padding not counted).
+    Average,
+}
+
+/// Pooling as a candle custom op (CPU, f32).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PoolOp {
+    pub(crate) kind: PoolKind,
+    pub(crate) geometry: ConvGeometry,
+}
+
+/// Input dims `(planes, h, w)` and output `(oh, ow)`.
+struct Dims {
+    planes: usize,
+    h: usize,
+    w: usize,
+    oh: usize,
+    ow: usize,
+}
+
+impl PoolOp {
+    fn dims(&self, shape: &Shape) -> candle_core::Result<(Dims, Shape)> {
+        let (b, c, h, w) = shape.dims4()?;
+        let g = &self.geometry;
+        let (ph, pw) = (h + g.pads[0] + g.pads[1], w + g.pads[2] + g.pads[3]);
+        if ph < g.kernel.0 || pw < g.kernel.1 {
+            candle_core::bail!("pooling window {:?} larger than padded input {ph}x{pw}", g.kernel);
+        }
+        let (oh, ow) = ((ph - g.kernel.0) / g.stride + 1, (pw - g.kernel.1) / g.stride + 1);
+        Ok((Dims { planes: b * c, h, w, oh, ow }, Shape::from((b, c, oh, ow))))
+    }
+
+    /// Visits the in-input positions of output `(i, j)`'s window.
+    fn window(&self, d: &Dims, i: usize, j: usize, mut visit: impl FnMut(usize)) {
+        let g = &self.geometry;
+        let top = (i * g.stride) as isize - g.pads[0] as isize;
+        let left = (j * g.stride) as isize - g.pads[2] as isize;
+        for u in 0..g.kernel.0 as isize {
+            let y = top + u;
+            if y < 0 || y >= d.h as isize {
+                continue;
+            }
+            for v in 0..g.kernel.1 as isize {
+                let x = left + v;
+                if x >= 0 && x < d.w as isize {
+                    visit(y as usize * d.w + x as usize);
+                }
+            }
+        }
+    }
+
+    /// For each output of one plane: the input position of the max, or the window positions.
+    fn forward_plane(&self, d: &Dims, input: &[f32], out: &mut [f32]) {
+        for i in 0..d.oh {
+            for j in 0..d.ow {
+                let value = match self.kind {
+                    PoolKind::Max => {
+                        let mut best = f32::NEG_INFINITY;
+                        self.window(d, i, j, |p| best = best.max(input[p]));
+                        best
+                    }
+                    PoolKind::Average => {
+                        let (mut sum, mut n) = (0f32, 0usize);
+                        self.window(d, i, j, |p| {
+                            sum += input[p];
+                            n += 1;
+                        });
+                        if n == 0 { 0.0 } else { sum / n as f32 }
+                    }
+                };
+                out[i * d.ow + j] = value;
+            }
+        }
+    }
+
+    fn backward_plane(&self, d: &Dims, input: &[f32], grad_out: &[f32], grad_in: &mut [f32]) {
+        for i in 0..d.oh {
+            for j in 0..d.ow {
+                let g = grad_out[i * d.ow + j];
+                match self.kind {
+                    PoolKind::Max => {
+                        let mut best: Option<(usize, f32)> = None;
+                        self.window(d, i, j, |p| {
+                            if best.is_none_or(|(_, v)| input[p] > v) {
+                                best = Some((p, input[p]));
+                            }
+                        });
+                        if let Some((p, _)) = best {
+                            grad_in[p] += g;
+                        }
+                    }
+                    PoolKind::Average => {
+                        let mut n = 0usize;
+                        self.window(d, i, j, |_| n += 1);
+                        let share = if n == 0 { 0.0 } else { g / n as f32 };
+                        self.window(d, i, j, |p| grad_in[p] += share);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn contiguous_f32<'a>(storage: &'a CpuStorage, layout: &Layout) -> candle_core::Result<&'a [f32]> {
+    let CpuStorage::F32(data) = storage else {
+        candle_core::bail!("pooling supports f32 tensors only");
+    };
+    match layout.contiguous_offsets() {
+        Some((start, end)) => Ok(&data[start..end]),
+        None => candle_core::bail!("pooling needs a contiguous input"),
+    }
+}
+
+impl CustomOp1 for PoolOp {
+    fn name(&self) -> &'static str {
+        match self.kind {
+            PoolKind::Max => "archspace-max-pool2d",
+            PoolKind::Average => "archspace-avg-pool2d",
+        }
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let input = contiguous_f32(storage, layout)?;
+        let (d, shape) = self.dims(layout.shape())?;
+        let mut out = vec![0f32; d.planes * d.oh * d.ow];
+        out.par_chunks_mut(d.oh * d.ow)
+            .zip(input.par_chunks(d.h * d.w))
+            .for_each(|(o, x)| self.forward_plane(&d, x, o));
+        Ok((CpuStorage::F32(out), shape))
+    }
+
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad_res: &Tensor) -> candle_core::Result<Option<Tensor>> {
+        if !arg.device().is_cpu() || arg.dtype() != DType::F32 {
+            candle_core::bail!("the pooling custom op runs on the CPU with f32 only");
+        }
+        let (d, _) = self.dims(arg.shape())?;
+        let input = arg.flatten_all()?.to_vec1::<f32>()?;
+        let grad_out = grad_res.flatten_all()?.to_vec1::<f32>()?;
+        let mut grad_in = vec![0f32; input.len()];
+        grad_in
+            .par_chunks_mut(d.h * d.w)
+            .zip(input.par_chunks(d.h * d.w).zip(grad_out.par_chunks(d.oh * d.ow)))
+            .for_each(|(gi, (x, go))| self.backward_plane(&d, x, go, gi));
+        Ok(Some(Tensor::from_vec(grad_in, arg.shape(), arg.device())?))
+    }
+}
+
+/// Pads dimension `dim` with `value`.
+fn pad_value(x: &Tensor, dim: usize, before: usize, after: usize, value: f32) -> candle_core::Result<Tensor> {
+    if before == 0 && after == 0 {
+        return Ok(x.clone());
+    }
+    let mut parts = Vec::with_capacity(3);
+    let mut dims = x.dims().to_vec();
+    if before > 0 {
+        dims[dim] = before;
+        parts.push(Tensor::full(value, dims.as_slice(), x.device())?.to_dtype(x.dtype())?);
+    }
+    parts.push(x.clone());
+    if after > 0 {
+        dims[dim] = after;
+        parts.push(Tensor::full(value, dims.as_slice(), x.device())?.to_dtype(x.dtype())?);
+    }
+    Tensor::cat(&parts, dim)
+}
+
+/// Rows `start, start + stride, …` (`count` of them) of dimension `dim`, differentiably.
+fn strided(x: &Tensor, dim: usize, start: usize, stride: usize, count: usize) -> candle_core::Result<Tensor> {
+    let x = x.narrow(dim, start, stride * count)?;
+    if stride == 1 {
+        return Ok(x);
+    }
+    let mut dims = x.dims().to_vec();
+    dims[dim] = count;
+    dims.insert(dim + 1, stride);
+    x.reshape(dims)?.narrow(dim + 1, 0, 1)?.squeeze(dim + 1)
+}
+
+/// Pooling composed from differentiable candle ops (any device).
+pub(crate) fn pool_composed(x: &Tensor, kind: PoolKind, g: &ConvGeometry) -> candle_core::Result<Tensor> {
+    let (_, _, h, w) = x.dims4()?;
+    let (ph, pw) = (h + g.pads[0] + g.pads[1], w + g.pads[2] + g.pads[3]);
+    let (oh, ow) = ((ph - g.kernel.0) / g.stride + 1, (pw - g.kernel.1) / g.stride + 1);
+    // Extra rows/columns at the end so every strided slice has room; they are never read.
+    let extra_h = (g.kernel.0 - 1 + g.stride * oh).saturating_sub(ph);
+    let extra_w = (g.kernel.1 - 1 + g.stride * ow).saturating_sub(pw);
+    let fill = if kind == PoolKind::Max { f32::NEG_INFINITY } else { 0.0 };
+    let xp = pad_value(x, 2, g.pads[0], g.pads[1] + extra_h, fill)?;
+    let xp = pad_value(&xp, 3, g.pads[2], g.pads[3] + extra_w, fill)?;
+    let mut slices = Vec::with_capacity(g.kernel.0 * g.kernel.1);
+    for u in 0..g.kernel.0 {
+        let rows = strided(&xp, 2, u, g.stride, oh)?;
+        for v in 0..g.kernel.1 {
+            slices.push(strided(&rows, 3, v, g.stride, ow)?);
+        }
+    }
+    let stacked = Tensor::stack(&slices, 0)?;
+    match kind {
+        PoolKind::Max => stacked.max(0),
+        PoolKind::Average => {
+            let count = |n: usize, o: usize, k: usize, pad: usize| -> Vec<f32> {
+                (0..o)
+                    .map(|i| {
+                        let start = (i * g.stride) as isize - pad as isize;
+                        (0..k as isize).filter(|d| (0..n as isize).contains(&(start + d))).count() as f32
+                    })
+                    .collect()
+            };
+            let rows = Tensor::new(count(h, oh, g.kernel.0, g.pads[0]), x.device())?.reshape((oh, 1))?;
+            let cols = Tensor::new(count(w, ow, g.kernel.1, g.pads[2]), x.device())?.reshape((1, ow))?;
+            let counts = rows.broadcast_mul(&cols)?.to_dtype(x.dtype())?;
+            stacked.sum(0)?.broadcast_div(&counts)
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! The training loop.
+
+use std::time::Instant;
+
+use candle_core::{D, DType, Tensor};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use super::augment::Augment;
+use super::optim::{Adam, Optimizer, Sgd};
+use super::schedule::Schedule;
+use crate::data::{Dataset, Normalization};
+use crate::error::BackendError;
+use crate::network::Network;
+
+/// Which optimizer, with its own settings (learning rate and decay live in [`TrainConfig`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OptimizerKind {
+    /// SGD with momentum (0: plain SGD), optionally Nesterov.
+    Sgd {
+        /// Momentum factor.
+        momentum: f64,
+        /// Nesterov momentum.
+        nesterov: bool,
+    },
+    /// Adam with L2 weight decay in the gradient.
+    Adam,
+    /// AdamW: decoupled weight decay.
+    AdamW,
+}
+
+/// How long to train.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Budget {
+    /// Whole passes over the training set.
+    Epochs(usize),
+    /// A number of training images (the last epoch may be partial).
+    Images(usize),
+}
+
+/// Training settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainConfig {
+    /// Images per step.
+    pub batch_size: usize,
+    /// Images per evaluation batch.
+    pub eval_batch_size: usize,
+    /// How long to train.
+    pub budget: Budget,
+    /// The optimizer.
+    pub optimizer: OptimizerKind,
+    /// Base learning rate.
+    pub learning_rate: f64,
+    /// Weight decay (L2 for SGD and Adam, decoupled for AdamW).
+    pub weight_decay: f64,
+    /// The learning-rate schedule.
+    pub schedule: Schedule,
+    /// Clip the global gradient norm to this value.
+    pub clip_grad_norm: Option<f64>,
+    /// Training-time augmentation.
+    pub augment: Augment,
+    /// Seed of the shuffling and augmentation.
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            batch_size: 64,
+            eval_batch_size: 500,
+            budget: Budget::Epochs(1),
+            optimizer: OptimizerKind::AdamW,
+            learning_rate: 1e-3,
+            weight_decay: 1e-4,
+            schedule: Schedule::Cosine,
+            clip_grad_norm: Some(5.0),
+            augment: Augment::none(),
+            seed: 0,
+        }
+    }
+}
+
+/// Loss and accuracy on a set.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Metrics {
+    /// Mean cross-entropy.
+    pub loss: f64,
+    /// Fraction classified correctly.
+    pub accuracy: f64,
+}
+
+/// What happened in one epoch.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EpochMetrics {
+    /// Epoch number (from 0).
+    pub epoch: usize,
+    /// Mean training loss and accuracy over the epoch (train mode).
+    pub train: Metrics,
+    /// Metrics on the validation set, if one was given.
+    pub validation: Option<Metrics>,
+    /// Seconds the epoch took, evaluation included.
+    pub seconds: f64,
+}
+
+/// The outcome of [`train`].
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrainReport {
+    /// One entry per epoch.
+    pub epochs: Vec<EpochMetrics>,
+    /// Training images processed.
+    pub images: usize,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// Training progress, reported after every step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Progress {
+    /// Current epoch (from 0).
+    pub epoch: usize,
+    /// Training images processed so far.
+    pub images: usize,
+    /// Images the budget allows.
+    pub total_images: usize,
+    /// Loss of the last batch.
+    pub loss: f64,
+}
+
+fn optimizer(net: &Network, config: &TrainConfig) -> Box<dyn Optimizer> {
+    let vars = net.store().trainable_vars().iter().map(|(_, v)| v.clone()).collect();
+    match config.optimizer {
+        OptimizerKind::Sgd { momentum, nesterov } => Box::new(Sgd::new(vars, momentum, nesterov, config.weight_decay)),
+        OptimizerKind::Adam => Box::new(Adam::new(vars, (0.9, 0.999), 1e-8, config.weight_decay, false)),
+        OptimizerKind::AdamW => Box::new(Adam::new(vars, (0.9, 0.999), 1e-8, config.weight_decay, true)),
+    }
+}
+
+/// Scales the gradients so their global norm is at most `max`.
+fn clip(grads: &mut [Option<Tensor>], max: f64) -> candle_core::Result<()> {
+    let mut total = 0f64;
+    for g in grads.iter().flatten() {
+        total += f64::from(g.sqr()?.sum_all()?.to_dtype(DType::F32)?.to_scalar::<f32>()?);
+    }
+    let norm = total.sqrt();
+    if norm > max {
+        let scale = max / (norm + 1e-6);
+        for g in grads.iter_mut().flatten() {
+            *g = (&*g * scale)?;
+        }
+    }
+    Ok(())
+}
+
+/// Sum of correct predictions in a batch.
+fn correct(logits: &Tensor, labels: &Tensor) -> candle_core::Result<f64> {
+    let hits = logits.argmax(D::Minus1)?.eq(labels)?.to_dtype(DType::F32)?.sum_all()?;
+    Ok(f64::from(hits.to_scalar::<f32>()?))
+}
+
+/// Trains `net` on `data`; evaluates on `validation` after each epoch.
+///
+/// A loss that becomes NaN or infinite stops training with
+/// [`BackendError::Diverged`]: a failed trial, not a crash.
+pub fn train(
+    net: &Network,
+    data: &Dataset,
+    validation: Option<&Dataset>,
+    norm: &Normalization,
+    config: &TrainConfig,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<TrainReport, BackendError> {
+    if config.batch_size == 0 || data.is_empty() {
+        return Err(BackendError::Config("training needs a batch size ≥ 1 and a non-empty training set".into()));
+    }
+    let total_images = match config.budget {
+        Budget::Epochs(e) => e * data.len(),
+        Budget::Images(n) => n,
+    };
+    let total_steps = total_images.div_ceil(config.batch_size);
+    let device = net.store().device().clone();
+    let mut opt = optimizer(net, config);
+    let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+    let started = Instant::now();
+    let (mut images, mut step, mut epoch) = (0usize, 0usize, 0usize);
+    let mut epochs = Vec::new();
+    while images < total_images {
+        let epoch_start = Instant::now();
+        let mut order: Vec<usize> = (0..data.len()).collect();
+        order.shuffle(&mut rng);
+        let (mut loss_sum, mut hits, mut seen) = (0f64, 0f64, 0usize);
+        for (i, chunk) in order.chunks(config.batch_size).enumerate() {
+            if images >= total_images {
+                break;
+            }
+            let chunk = &chunk[..chunk.len().min(total_images - images)];
+            let (x, y) = if config.augment.is_active() {
+                let mut batch = data.subset(chunk);
+                let per = batch.shape.iter().product::<usize>();
+                for image in batch.images.chunks_mut(per) {
+                    config.augment.apply(image, batch.shape, &mut rng);
+                }
+                batch.batch(&(0..chunk.len()).collect::<Vec<_>>(), norm, &device)?
+            } else {
+                data.batch(chunk, norm, &device)?
+            };
+            let logits = net.forward_t(&x, true)?;
+            let loss = candle_nn::loss::cross_entropy(&logits, &y)?;
+            let loss_value = f64::from(loss.to_scalar::<f32>()?);
+            if !loss_value.is_finite() {
+                return Err(BackendError::Diverged { epoch, step: i, loss: loss_value });
+            }
+            let grad_store = loss.backward()?;
+            let mut grads: Vec<Option<Tensor>> =
+                opt.vars().iter().map(|v| grad_store.get(v.as_tensor()).cloned()).collect();
+            if let Some(max) = config.clip_grad_norm {
+                clip(&mut grads, max)?;
+            }
+            opt.step(&grads, config.schedule.rate(config.learning_rate, step, total_steps))?;
+            loss_sum += loss_value * chunk.len() as f64;
+            hits += correct(&logits, &y)?;
+            seen += chunk.len();
+            images += chunk.len();
+            step += 1;
+            progress(Progress { epoch, images, total_images, loss: loss_value });
+        }
+        let validation = match validation {
+            Some(v) => Some(evaluate(net, v, norm, config.eval_batch_size)?),
+            None => None,
+        };
+        let train = Metrics { loss: loss_sum / seen.max(1) as f64, accuracy: hits / seen.max(1) as f64 };
+        epochs.push(EpochMetrics { epoch, train, validation, seconds: epoch_start.elapsed().as_secs_f64() });
+        epoch += 1;
+    }
+    Ok(TrainReport { epochs, images, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// Loss and accuracy of `net` (eval mode) on `data`.
+pub fn evaluate(
+    net: &Network,
+    data: &Dataset,
+    norm: &Normalization,
+    batch_size: usize,
+) -> Result<Metrics, BackendError> {
+    if data.is_empty() {
+        return Err(BackendError::Config("cannot evaluate on an empty set".into()));
+    }
+    let device = net.store().device().clone();
+    let (mut loss_sum, mut hits) = (0f64, 0f64);
+    let indices: Vec<usize> = (0..data.len()).collect();
+    for chunk in indices.chunks(batch_size.max(1)) {
+        let (x, y) = data.batch(chunk, norm, &device)?;
+        let logits = net.forward_t(&x, false)?.detach();
+        let loss = f64::from(candle_nn::loss::cross_entropy(&logits, &y)?.to_scalar::<f32>()?);
+        loss_sum += loss * chunk.len() as f64;
+        hits += correct(&logits, &y)?;
+    }
+    let n = data.len() as f64;
+    Ok(Metrics { loss: loss_sum / n, accuracy: hits / n })
+}

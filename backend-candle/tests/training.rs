@@ -132,3 +132,21 @@ fn sgd_nesterov_with_step_schedule_and_augmentation_also_learns() {
     let accuracy = train::evaluate(&net, &test, &norm, 250).expect("evaluates").accuracy;
     assert!(accuracy > 0.6, "accuracy {accuracy}");
 }
+
+#[test]
+fn one_and_two_threads_give_the_same_metrics() {
+    let (full, test) = data::fashion_mnist_subset().expect("subset");
+    let (_, train_set) = full.split_off(640, 3).expect("split");
+    let norm = train_set.normalization();
+    let run_on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+        pool.install(|| {
+            let net = Network::build(&small_net(), &[1, 28, 28], &Registry::standard(), &NetworkConfig::default())
+                .expect("builds");
+            let config = TrainConfig { budget: Budget::Epochs(1), ..TrainConfig::default() };
+            let report = train::train(&net, &train_set, None, &norm, &config, &mut |_| {}).expect("trains");
+            (report.epochs[0].train, train::evaluate(&net, &test, &norm, 500).expect("evaluates"))
+        })
+    };
+    assert_eq!(run_on(1), run_on(2));
+}

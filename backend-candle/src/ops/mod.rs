@@ -8,6 +8,18 @@
 //!
 //! Shapes are per sample, without the batch dimension: `[C, H, W]` for images,
 //! `[D]` for vectors. FLOPs count a multiply-add as two.
+//!
+//! ```
+//! use archspace_candle::ops::{self, OpContext, Registry};
+//! use archspace_core::Space;
+//! let arch = Space::build(|s| s.basic(ops::separable_conv2d(16, 3).param("stride", 2)))?.freeze()?;
+//! let module = &arch.modules()[0];
+//! let inputs = [vec![8, 28, 28]];
+//! let info = Registry::standard().get("separable_conv2d").unwrap().infer(&OpContext::new(module, &inputs, 0))?;
+//! assert_eq!(info.output, vec![16, 14, 14]);
+//! assert_eq!(info.params, 8 * 9 + 8 * 16 + 16);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod activation;
 mod add;

@@ -1,0 +1,317 @@
+//! A real architecture search on real data, in a few minutes on a laptop CPU.
+//!
+//! ```text
+//! cargo run --release --example quickstart
+//! cargo run --release --example quickstart -- --trials 16 --threads 2 --epochs 2
+//! cargo run --release --example quickstart -- --full          # the full Fashion-MNIST (apt-get install dataset-fashion-mnist)
+//! cargo run --release --example quickstart -- --data DIR      # any directory with the four (Fashion-)MNIST IDX files
+//! ```
+//!
+//! The space (written with the builder API) is a small conv net: a stem, a
+//! first pooling, a stage of 1 or 2 cells (plain conv, separable conv or a
+//! residual conv block), a reduction (max pool or factorized reduce), a
+//! second conv, and a head (global pool or flatten, optional dropout, dense),
+//! plus the learning rate as a carried hyperparameter.
+//!
+//! Trials are random samples (`SpaceDef::sample_random`), each seeded from
+//! (seed, trial index), trained on a training split and evaluated on a
+//! validation split (which ranks them) and on the test set, several at once on
+//! a rayon pool. The search log (JSON lines), the best architecture (JSON) and
+//! its graph (DOT) are written to `--out` (default `target/quickstart`).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use archspace::{Architecture, Name, Param, SpaceDef, SpecError, choice};
+use archspace_candle::data::{self, Dataset, Normalization};
+use archspace_candle::ops::{self, Registry};
+use archspace_candle::train::{self, Budget, OptimizerKind, TrainConfig};
+use archspace_candle::{BackendError, Network, NetworkConfig};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// conv → batch norm → ReLU.
+fn conv_bn_relu(s: &mut archspace::Space, filters: impl Into<Param>, kernel: i64) -> Result<archspace::Io, SpecError> {
+    let conv = s.basic(ops::conv2d(filters, kernel).param("bias", false))?;
+    let bn = s.basic(ops::batch_norm())?;
+    let relu = s.basic(ops::relu())?;
+    s.sequential(vec![conv, bn, relu])
+}
+
+/// The search space.
+fn space() -> SpaceDef {
+    SpaceDef::new(|s| {
+        s.carrier(vec![(Name::Borrowed("learning_rate"), choice([1e-3, 3e-3]))])?;
+        let width1 = s.shared("width1", [16, 32])?;
+        let width2 = s.shared("width2", [32, 64])?;
+        let stem = s.in_scope("stem", |s| conv_bn_relu(s, choice([8, 16]), 3))?;
+        let pool1 = s.named("pool1").or(archspace::Alternatives::list()
+            .with(|s| s.basic(ops::max_pool2d(2)))
+            .with(|s| s.basic(ops::avg_pool2d(3).param("stride", 2).param("padding", "same"))))?;
+        let cell = move |s: &mut archspace::Space| {
+            s.or(archspace::Alternatives::named()
+                .with_named("conv", move |s| conv_bn_relu(s, width1, 3))
+                .with_named("separable", move |s| {
+                    let sep = s.basic(ops::separable_conv2d(width1, 3).param("bias", false))?;
+                    let bn = s.basic(ops::batch_norm())?;
+                    let relu = s.basic(ops::relu())?;
+                    s.sequential(vec![sep, bn, relu])
+                })
+                .with_named("residual", move |s| {
+                    s.residual(|s| conv_bn_relu(s, width1, 3), |s| s.identity(), |s| s.basic(ops::add(2)))
+                }))
+        };
+        let stage1 = s.named("stage1").repeat(choice([1, 2]), cell)?;
+        let reduce = s.named("reduce").or(archspace::Alternatives::list()
+            .with(|s| s.basic(ops::max_pool2d(3).param("stride", 2).param("padding", 1)))
+            .with(move |s| s.basic(ops::factorized_reduce(width2))))?;
+        let stage2 = s.in_scope("stage2", |s| conv_bn_relu(s, width2, 3))?;
+        let pool = s.named("head_pool").or(archspace::Alternatives::list()
+            .with(|s| s.basic(ops::global_avg_pool()))
+            .with(|s| s.basic(ops::flatten())))?;
+        let drop = s.named("head_dropout").optional(|s| s.basic(ops::dropout(0.3)))?;
+        let dense = s.named("classifier").basic(ops::dense(10))?;
+        s.sequential(vec![stem, pool1, stage1, reduce, stage2, pool, drop, dense])
+    })
+}
+
+struct Args {
+    trials: usize,
+    threads: usize,
+    epochs: usize,
+    seed: u64,
+    data: Option<PathBuf>,
+    validation: usize,
+    out: PathBuf,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut a = Args {
+        trials: 8,
+        threads: 2,
+        epochs: 2,
+        seed: 0,
+        data: None,
+        validation: 1000,
+        out: "target/quickstart".into(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        let number = |v: String, name: &str| v.parse::<usize>().map_err(|e| format!("{name}: {e}"));
+        match flag.as_str() {
+            "--trials" => a.trials = number(value("--trials")?, "--trials")?,
+            "--threads" => a.threads = number(value("--threads")?, "--threads")?,
+            "--epochs" => a.epochs = number(value("--epochs")?, "--epochs")?,
+            "--seed" => a.seed = number(value("--seed")?, "--seed")? as u64,
+            "--validation" => a.validation = number(value("--validation")?, "--validation")?,
+            "--full" => a.data = Some(data::DEBIAN_DIR.into()),
+            "--data" => a.data = Some(value("--data")?.into()),
+            "--out" => a.out = value("--out")?.into(),
+            "--help" | "-h" => {
+                return Err("usage: quickstart [--trials N] [--threads T] [--epochs E] [--seed S] \
+                            [--full | --data DIR] [--validation N] [--out DIR]"
+                    .into());
+            }
+            other => return Err(format!("unknown flag `{other}`; see --help")),
+        }
+    }
+    if a.threads == 0 || a.trials == 0 || a.epochs == 0 {
+        return Err("--threads, --trials and --epochs must be at least 1".into());
+    }
+    Ok(a)
+}
+
+/// The outcome of one trial: one line of the search log.
+#[derive(Clone, Debug, serde::Serialize)]
+struct TrialRecord {
+    trial: usize,
+    hash: String,
+    status: String,
+    learning_rate: f64,
+    params: usize,
+    flops: u64,
+    validation_accuracy: f64,
+    test_accuracy: f64,
+    seconds: f64,
+    decisions: Vec<(String, archspace::Value)>,
+    epochs: Vec<train::EpochMetrics>,
+}
+
+struct Data {
+    train: Dataset,
+    validation: Dataset,
+    test: Dataset,
+    norm: Normalization,
+}
+
+/// Proposes the architecture of trial `trial` (random search; a searcher
+/// from `archspace::search` can take this place).
+fn propose(def: &SpaceDef, seed: u64, trial: usize) -> Result<Architecture, SpecError> {
+    let mut rng = archspace::rng(seed ^ (trial as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    loop {
+        match def.sample_random(&mut rng) {
+            Err(e) if e.is_invalid() => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Trains and evaluates one architecture.
+fn evaluate_trial(arch: &Architecture, trial: usize, args: &Args, d: &Data, bar: &ProgressBar) -> TrialRecord {
+    let started = Instant::now();
+    let learning_rate = arch.global("hyperparameters/learning_rate").and_then(|v| v.as_float()).unwrap_or(1e-3);
+    let mut record = TrialRecord {
+        trial,
+        hash: format!("{:032x}", arch.canonical_hash().0),
+        status: "ok".into(),
+        learning_rate,
+        params: 0,
+        flops: 0,
+        validation_accuracy: 0.0,
+        test_accuracy: 0.0,
+        seconds: 0.0,
+        decisions: arch.decisions().iter().map(|d| (d.path.clone(), d.value.clone())).collect(),
+        epochs: Vec::new(),
+    };
+    let seed = args.seed.wrapping_add(trial as u64);
+    let outcome = (|| -> Result<(), BackendError> {
+        let config = NetworkConfig { seed, classes: Some(10), ..NetworkConfig::default() };
+        let net = Network::build(arch, &d.train.shape, &Registry::standard(), &config)?;
+        record.params = net.param_count();
+        record.flops = net.report().total_flops();
+        let train_config = TrainConfig {
+            budget: Budget::Epochs(args.epochs),
+            optimizer: OptimizerKind::AdamW,
+            learning_rate,
+            seed,
+            ..TrainConfig::default()
+        };
+        bar.set_length((args.epochs * d.train.len()) as u64);
+        let report = train::train(&net, &d.train, Some(&d.validation), &d.norm, &train_config, &mut |p| {
+            bar.set_position(p.images as u64);
+            bar.set_message(format!("trial {trial:>2} epoch {} loss {:.3}", p.epoch + 1, p.loss));
+        })?;
+        record.validation_accuracy = report.epochs.last().and_then(|e| e.validation).map_or(0.0, |m| m.accuracy);
+        record.test_accuracy = train::evaluate(&net, &d.test, &d.norm, 500)?.accuracy;
+        record.epochs = report.epochs;
+        Ok(())
+    })();
+    if let Err(e) = outcome {
+        record.status = format!("failed: {e}");
+    }
+    record.seconds = started.elapsed().as_secs_f64();
+    record
+}
+
+fn load(args: &Args) -> Result<Data, BackendError> {
+    let (full_train, test) = match &args.data {
+        None => data::fashion_mnist_subset()?,
+        Some(dir) => data::load_mnist_dir(dir)?,
+    };
+    let (train, validation) = full_train.split_off(args.validation, args.seed)?;
+    let norm = train.normalization();
+    Ok(Data { train, validation, test, norm })
+}
+
+fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    let d = load(args)?;
+    let def = space();
+    println!(
+        "space: {} architectures | data: {} train, {} validation, {} test ({}) | {} trials x {} epochs on {} threads",
+        def.count()?,
+        d.train.len(),
+        d.validation.len(),
+        d.test.len(),
+        args.data.as_ref().map_or("embedded Fashion-MNIST subset".into(), |p| p.display().to_string()),
+        args.trials,
+        args.epochs,
+        args.threads
+    );
+    std::fs::create_dir_all(&args.out)?;
+    let log = Mutex::new(std::fs::File::create(args.out.join("search_log.jsonl"))?);
+    let bars = MultiProgress::new();
+    let total = bars.add(ProgressBar::new(args.trials as u64));
+    total.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} trials {msg}")?);
+    let style = ProgressStyle::with_template("  [{bar:30}] {pos:>6}/{len:6} images {msg}")?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads).build()?;
+    let archs = (0..args.trials).map(|t| propose(&def, args.seed, t)).collect::<Result<Vec<_>, _>>()?;
+    let mut records: Vec<TrialRecord> = pool.install(|| {
+        archs
+            .par_iter()
+            .enumerate()
+            .map(|(trial, arch)| {
+                let bar = bars.add(ProgressBar::new(1));
+                bar.set_style(style.clone());
+                let record = evaluate_trial(arch, trial, args, &d, &bar);
+                bar.finish_and_clear();
+                if let Ok(line) = serde_json::to_string(&record) {
+                    let mut file = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let _ = writeln!(file, "{line}");
+                }
+                total.inc(1);
+                total.set_message(format!("last: trial {trial} test {:.1}%", 100.0 * record.test_accuracy));
+                record
+            })
+            .collect()
+    });
+    total.finish();
+    records.sort_by(|a, b| b.validation_accuracy.total_cmp(&a.validation_accuracy).then(a.trial.cmp(&b.trial)));
+
+    println!("\nleaderboard (ranked by validation accuracy)");
+    println!(
+        "{:>4} {:>5} {:>9} {:>9} {:>9} {:>10} {:>8} {:>7}  status",
+        "rank", "trial", "val acc", "test acc", "params", "MFLOPs", "lr", "seconds"
+    );
+    for (rank, r) in records.iter().enumerate() {
+        println!(
+            "{:>4} {:>5} {:>8.2}% {:>8.2}% {:>9} {:>10.2} {:>8.0e} {:>7.1}  {}",
+            rank + 1,
+            r.trial,
+            100.0 * r.validation_accuracy,
+            100.0 * r.test_accuracy,
+            r.params,
+            r.flops as f64 / 1e6,
+            r.learning_rate,
+            r.seconds,
+            r.status
+        );
+    }
+    let best = records.iter().find(|r| r.status == "ok").ok_or("every trial failed")?;
+    let arch = &archs[best.trial];
+    println!(
+        "\nbest: trial {} — test accuracy {:.2}%, {} parameters",
+        best.trial,
+        100.0 * best.test_accuracy,
+        best.params
+    );
+    println!("{arch}");
+    std::fs::write(args.out.join("best_architecture.json"), serde_json::to_string_pretty(arch)?)?;
+    std::fs::write(args.out.join("best_architecture.dot"), arch.to_dot())?;
+    println!(
+        "wrote {}/{{search_log.jsonl, best_architecture.json, best_architecture.dot}}; total {:.1} s",
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("{msg}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = run(&args) {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}

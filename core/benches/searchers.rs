@@ -1,0 +1,151 @@
+//! Searcher overhead: mean time of one ask + tell, over the first 100 trials
+//! of a fresh search, for every searcher on the paper's seed space and on a
+//! 40-decision space. (Grid search keeps one searcher: its enumeration is
+//! done once, before timing, and each step is a replay.)
+//!
+//! `cargo bench -p archspace-core --bench searchers`
+
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
+use std::time::{Duration, Instant};
+
+use archspace_core::search::{
+    EvolutionConfig, EvolutionSearcher, GridSearcher, HalvingConfig, HalvingSearcher, InnerOptimizer, MctsSearcher,
+    Outcome, Proposal, RandomSearcher, Searcher, SmboConfig, SmboSearcher,
+};
+use archspace_core::{Op, Param, SpaceDef, choice};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn conv2d(filters: impl Into<Param>) -> Op {
+    Op::new("conv2d").param("filters", filters).param("kernel", 3)
+}
+
+/// The DeepArchitect paper's seed space (examples/seed_space.rs).
+fn seed_space() -> SpaceDef {
+    SpaceDef::new(|s| {
+        let n = s.named_choice("n", [1, 2, 4])?;
+        let n2 = s.named_dependent("n2", &[n], |v| Ok((2 * v[0].as_int().unwrap_or(0)).into()))?;
+        let stem = s.named("stem").basic(conv2d(choice([64, 128])))?;
+        let drop = s.named("drop").optional(|s| s.basic(Op::new("dropout").param("rate", choice([0.25, 0.5]))))?;
+        let conv = |s: &mut archspace_core::Space| s.basic(conv2d(choice([64, 128])));
+        let left = s.named("left").repeat(n, conv)?;
+        let right = s.named("right").repeat(n2, conv)?;
+        let cat = s.named("cat").basic(Op::new("concat").inputs_indexed(2))?;
+        s.connect(stem.output("out")?, drop.input("in")?)?;
+        s.connect(drop.output("out")?, left.input("in")?)?;
+        s.connect(drop.output("out")?, right.input("in")?)?;
+        s.connect(left.output("out")?, cat.input("in0")?)?;
+        s.connect(right.output("out")?, cat.input("in1")?)?;
+        Ok(s.border_of(&stem, &cat))
+    })
+}
+
+/// 20 blocks, each choosing units (4 values) and an activation (3): 40 decisions.
+fn wide_space() -> SpaceDef {
+    SpaceDef::new(|s| {
+        let mut ends: Option<(archspace_core::Io, archspace_core::Io)> = None;
+        for i in 0..20 {
+            let block = s.in_scope(&format!("b{i}"), |s| {
+                let d = s.basic(Op::new("dense").param("units", choice([16, 32, 64, 128])))?;
+                let a = s.basic(Op::new("act").param("kind", choice(["relu", "tanh", "gelu"])))?;
+                s.chain(&d, &a)?;
+                Ok::<_, archspace_core::SpecError>(s.border_of(&d, &a))
+            })?;
+            ends = Some(match ends {
+                None => (block.clone(), block),
+                Some((first, last)) => {
+                    s.chain(&last, &block)?;
+                    (first, block)
+                }
+            });
+        }
+        let (first, last) = ends.ok_or_else(|| archspace_core::SpecError::Unusable { reason: "no blocks".into() })?;
+        Ok(s.border_of(&first, &last))
+    })
+}
+
+/// A cheap deterministic score: the share of decisions at their first value.
+fn score(arch: &archspace_core::Architecture) -> f64 {
+    let first = arch.decisions().iter().filter(|d| d.value.as_int().is_some_and(|v| v == 16 || v == 1)).count();
+    first as f64 / arch.decisions().len().max(1) as f64
+}
+
+type Make = Box<dyn Fn(SpaceDef) -> Box<dyn Searcher>>;
+
+fn makers() -> Vec<(&'static str, Make)> {
+    vec![
+        ("random", Box::new(|d| Box::new(RandomSearcher::per_decision(d, 1)))),
+        ("uniform", Box::new(|d| Box::new(RandomSearcher::uniform(d, 1)))),
+        ("mcts", Box::new(|d| Box::new(MctsSearcher::new(d, 1)))),
+        ("smbo_random512", Box::new(|d| Box::new(SmboSearcher::new(d, 1, SmboConfig::default())))),
+        (
+            "smbo_mcts512",
+            Box::new(|d| {
+                let inner = InnerOptimizer::Mcts { exploration_bonus: 0.33, tree_refit_interval: 10 };
+                Box::new(SmboSearcher::new(d, 1, SmboConfig { inner, ..SmboConfig::default() }))
+            }),
+        ),
+        ("evolution", Box::new(|d| Box::new(EvolutionSearcher::new(d, 1, EvolutionConfig::default())))),
+        (
+            "halving",
+            Box::new(|d| Box::new(HalvingSearcher::new(d, 1, HalvingConfig { initial: 81, ..Default::default() }))),
+        ),
+    ]
+}
+
+/// One ask + tell; a searcher that waits or is done reports false.
+fn step(searcher: &mut dyn Searcher) -> bool {
+    match searcher.ask() {
+        Ok(Proposal::Candidate(c)) => {
+            let s = score(&c.architecture);
+            searcher.tell(c.token, &Outcome::scored(s)).is_ok()
+        }
+        _ => false,
+    }
+}
+
+const HORIZON: u64 = 100;
+
+fn bench_searchers(c: &mut Criterion) {
+    for (space_name, def) in [("seed_space", seed_space()), ("40_decisions", wide_space())] {
+        let mut group = c.benchmark_group(format!("ask_tell/{space_name}"));
+        group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+        for (name, make) in makers() {
+            group.bench_function(name, |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    let mut searcher = make(def.clone());
+                    let mut done = 0;
+                    for _ in 0..iters {
+                        if done == HORIZON {
+                            searcher = make(def.clone());
+                            done = 0;
+                        }
+                        let started = Instant::now();
+                        let ok = step(&mut *searcher);
+                        total += started.elapsed();
+                        done = if ok { done + 1 } else { HORIZON };
+                    }
+                    total
+                });
+            });
+        }
+        if space_name == "seed_space" {
+            let mut grid = GridSearcher::new(def.clone());
+            step(&mut grid);
+            group.bench_function("grid", |b| {
+                b.iter(|| {
+                    if !step(&mut grid) {
+                        grid = GridSearcher::new(def.clone());
+                        step(&mut grid);
+                    }
+                })
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench_searchers);
+criterion_main!(benches);

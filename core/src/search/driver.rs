@@ -1,0 +1,327 @@
+//! The search driver: runs trials of (searcher, evaluator) in parallel on
+//! rayon, deterministically, with an optional crash-safe log.
+//!
+//! # Determinism
+//! The driver keeps a window of `in_flight` trials. It asks for candidates
+//! until the window is full, then waits for the *oldest* trial, tells its
+//! outcome, and asks again. Outcomes are told in trial order, whatever order
+//! the evaluations finish in, so the trajectory depends on the master seed
+//! and `in_flight`, never on the number of threads or their timing: with a
+//! deterministic evaluator, 1 thread and T threads give identical records.
+//! Evaluations still run `in_flight` at a time; results are logged the
+//! moment they finish.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Instant;
+
+use crate::architecture::{Architecture, ArchitectureHash};
+
+use super::common::trial_seed;
+use super::error::SearchError;
+use super::journal::{LOG_FORMAT, LogHeader, SearchLog};
+use super::outcome::{Metrics, Objective};
+use super::progress::Progress;
+use super::record::{Trial, TrialRecord, TrialStatus};
+use super::report::SearchReport;
+use super::searcher::{Proposal, Searcher, Token};
+
+/// The error an evaluation may return; recorded as a failed trial.
+pub type EvalError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Evaluates one trial's architecture into metrics.
+///
+/// Implemented by closures `Fn(&Trial, &Architecture) -> Result<Metrics, EvalError>`;
+/// wrap one in [`evaluator`] to help type inference. A panic, an error or a
+/// non-finite metric is recorded as a failed trial and the search goes on.
+pub trait Evaluator: Sync {
+    /// Evaluates `architecture` (the replay of `trial.decisions`) with the
+    /// trial's seed and budget.
+    fn evaluate(&self, trial: &Trial, architecture: &Architecture) -> Result<Metrics, EvalError>;
+}
+
+impl<F> Evaluator for F
+where
+    F: Fn(&Trial, &Architecture) -> Result<Metrics, EvalError> + Sync,
+{
+    fn evaluate(&self, trial: &Trial, architecture: &Architecture) -> Result<Metrics, EvalError> {
+        self(trial, architecture)
+    }
+}
+
+/// Returns `f`, typed as an [`Evaluator`] (closures need this for their
+/// reference arguments to be inferred).
+pub fn evaluator<F>(f: F) -> F
+where
+    F: Fn(&Trial, &Architecture) -> Result<Metrics, EvalError> + Sync,
+{
+    f
+}
+
+/// Settings of a search run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchConfig {
+    /// Number of trials (at most; a searcher may be exhausted earlier).
+    pub trials: usize,
+    /// Threads evaluating in parallel.
+    pub threads: usize,
+    /// Trials in flight; `None`: as many as threads. Part of the trajectory:
+    /// keep it fixed to get the same search on any number of threads.
+    pub in_flight: Option<usize>,
+    /// Master seed; trial `i`'s seed is [`trial_seed`]`(seed, i)`.
+    pub seed: u64,
+    /// The metric to optimize.
+    pub objective: Objective,
+    /// Skip architectures whose network (and budget) was already tried.
+    pub dedup: bool,
+    /// Show a progress bar (on a terminal) with the best value so far.
+    pub progress: bool,
+    /// The search log: created if missing, resumed if present.
+    pub log: Option<PathBuf>,
+    /// Sync the log to disk after each trial (not just flush it to the OS).
+    pub fsync: bool,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            trials: 100,
+            threads: 1,
+            in_flight: None,
+            seed: 0,
+            objective: Objective::default(),
+            dedup: false,
+            progress: false,
+            log: None,
+            fsync: true,
+        }
+    }
+}
+
+impl SearchConfig {
+    /// Trials in flight, after defaults.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.unwrap_or(self.threads).max(1)
+    }
+}
+
+enum Pending {
+    Evaluating,
+    Logged(Box<TrialRecord>),
+    Duplicate(u64),
+}
+
+struct Slot {
+    id: u64,
+    token: Token,
+    pending: Pending,
+}
+
+/// Runs a search: asks `searcher` for up to `config.trials` candidates,
+/// evaluates them with `evaluator` on `config.threads` threads, tells the
+/// outcomes in trial order, and returns every trial record.
+///
+/// With `config.log` set, each finished trial is appended to the log; if the
+/// log already holds trials of the same search, they are not run again: their
+/// logged outcomes are told to the searcher in the same order, so the
+/// result equals that of an uninterrupted run.
+///
+/// ```
+/// use archspace_core::search::{evaluator, run, Metrics, RandomSearcher, SearchConfig};
+/// use archspace_core::{choice, Op, SpaceDef};
+/// let def = SpaceDef::new(|s| s.basic(Op::new("dense").param("units", choice([8, 16, 32]))));
+/// let mut searcher = RandomSearcher::per_decision(def, 1);
+/// let eval = evaluator(|_, arch| {
+///     let units = arch.modules()[0].param("units").and_then(|v| v.as_int()).unwrap_or(0);
+///     Ok(Metrics::new().with("score", units as f64))
+/// });
+/// let config = SearchConfig { trials: 20, threads: 2, seed: 1, ..SearchConfig::default() };
+/// let report = run(&mut searcher, &eval, &config)?;
+/// assert_eq!(report.records.len(), 20);
+/// assert_eq!(report.best_value(), Some(32.0));
+/// # Ok::<(), archspace_core::search::SearchError>(())
+/// ```
+pub fn run<S, E>(searcher: &mut S, evaluator: &E, config: &SearchConfig) -> Result<SearchReport, SearchError>
+where
+    S: Searcher + ?Sized,
+    E: Evaluator + ?Sized,
+{
+    if config.threads == 0 {
+        return Err(SearchError::Config("threads must be at least 1".to_owned()));
+    }
+    let in_flight = config.in_flight();
+    let (mut log, logged, truncated_log_line) = match &config.log {
+        Some(path) => {
+            let header = LogHeader {
+                archspace_search_log: LOG_FORMAT,
+                searcher: searcher.name().to_owned(),
+                seed: config.seed,
+                in_flight,
+                objective: config.objective.clone(),
+                dedup: config.dedup,
+            };
+            let (log, contents) = SearchLog::open(path, &header, config.fsync)?;
+            let logged: HashMap<u64, TrialRecord> = contents.records.into_iter().map(|r| (r.trial.id, r)).collect();
+            (Some(log), logged, contents.truncated_line)
+        }
+        None => (None, HashMap::new(), None),
+    };
+    let mut logged = logged;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .map_err(|e| SearchError::ThreadPool(e.to_string()))?;
+    let progress = Progress::new(config.trials as u64, config.progress, &config.objective);
+    let mut records: Vec<TrialRecord> = Vec::new();
+    let mut resumed = 0;
+    let (sender, receiver) = mpsc::channel::<TrialRecord>();
+
+    pool.in_place_scope(|scope| -> Result<(), SearchError> {
+        let mut window: VecDeque<Slot> = VecDeque::new();
+        let mut finished: BTreeMap<u64, TrialRecord> = BTreeMap::new();
+        let mut seen: HashMap<(ArchitectureHash, Option<u64>), u64> = HashMap::new();
+        let mut next_id = 0u64;
+        let mut exhausted = false;
+        loop {
+            let mut waiting = false;
+            while !exhausted && window.len() < in_flight && (next_id as usize) < config.trials {
+                let candidate = match searcher.ask()? {
+                    Proposal::Candidate(c) => c,
+                    Proposal::Wait => {
+                        waiting = true;
+                        break;
+                    }
+                    Proposal::Exhausted => {
+                        exhausted = true;
+                        break;
+                    }
+                };
+                let id = next_id;
+                next_id += 1;
+                let trial = Trial {
+                    id,
+                    seed: trial_seed(config.seed, id),
+                    budget: candidate.budget,
+                    decisions: candidate.decisions().to_vec(),
+                };
+                let hash = candidate.architecture.canonical_hash();
+                let key = (hash, candidate.budget.map(f64::to_bits));
+                let original = if config.dedup { seen.get(&key).copied() } else { None };
+                if original.is_none() {
+                    seen.insert(key, id);
+                }
+                let pending = if let Some(record) = logged.remove(&id) {
+                    if record.trial.decisions != trial.decisions || record.trial.budget != trial.budget {
+                        return Err(SearchError::LogMismatch {
+                            path: config.log.clone().unwrap_or_default(),
+                            reason: format!("trial {id} has other decisions in the log than the searcher proposes now"),
+                        });
+                    }
+                    resumed += 1;
+                    Pending::Logged(Box::new(record))
+                } else if let Some(original) = original {
+                    Pending::Duplicate(original)
+                } else {
+                    let sender = sender.clone();
+                    let architecture = candidate.architecture;
+                    let objective = &config.objective;
+                    scope.spawn(move |_| {
+                        let record = evaluate(evaluator, objective, trial, &architecture, hash);
+                        // The receiver is gone only when the search stopped on an error.
+                        let _ = sender.send(record);
+                    });
+                    Pending::Evaluating
+                };
+                window.push_back(Slot { id, token: candidate.token, pending });
+            }
+            let Some(slot) = window.pop_front() else {
+                if waiting {
+                    return Err(SearchError::Stalled { searcher: searcher.name().to_owned() });
+                }
+                return Ok(());
+            };
+            let record = match slot.pending {
+                Pending::Logged(record) => *record,
+                Pending::Duplicate(original) => {
+                    // Outcomes are told in trial order, so `records[i]` is trial `i`.
+                    let Some(first) = records.get(original as usize) else {
+                        unreachable!("internal invariant: a duplicate's original trial is told before it")
+                    };
+                    let record = duplicate_record(first, slot.id, config.seed, original);
+                    if let Some(log) = log.as_mut() {
+                        log.append(&record)?;
+                    }
+                    record
+                }
+                Pending::Evaluating => loop {
+                    if let Some(record) = finished.remove(&slot.id) {
+                        break record;
+                    }
+                    let Ok(record) = receiver.recv() else {
+                        unreachable!("internal invariant: the driver holds a sender while trials are in flight")
+                    };
+                    if let Some(log) = log.as_mut() {
+                        log.append(&record)?;
+                    }
+                    finished.insert(record.trial.id, record);
+                },
+            };
+            searcher.tell(slot.token, &record.outcome())?;
+            progress.record(&record);
+            records.push(record);
+        }
+    })?;
+    progress.finish();
+    Ok(SearchReport {
+        searcher: searcher.name().to_owned(),
+        objective: config.objective.clone(),
+        records,
+        resumed,
+        truncated_log_line,
+        invalid: searcher.invalid_count(),
+    })
+}
+
+fn duplicate_record(first: &TrialRecord, id: u64, master: u64, original: u64) -> TrialRecord {
+    let mut record = first.clone();
+    record.trial.id = id;
+    record.trial.seed = trial_seed(master, id);
+    record.status = TrialStatus::Duplicate;
+    record.duplicate_of = Some(original);
+    record.seconds = 0.0;
+    record
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-text payload".to_owned()
+    }
+}
+
+fn evaluate<E: Evaluator + ?Sized>(
+    evaluator: &E,
+    objective: &Objective,
+    trial: Trial,
+    architecture: &Architecture,
+    hash: ArchitectureHash,
+) -> TrialRecord {
+    let started = Instant::now();
+    let result = catch_unwind(AssertUnwindSafe(|| evaluator.evaluate(&trial, architecture)));
+    let seconds = started.elapsed().as_secs_f64();
+    let (metrics, score, error) = match result {
+        Ok(Ok(metrics)) => match objective.score(&metrics) {
+            Ok(score) => (metrics, Some(score), None),
+            Err(reason) => (metrics.finite_only(), None, Some(reason)),
+        },
+        Ok(Err(e)) => (Metrics::new(), None, Some(format!("the evaluation failed: {e}"))),
+        Err(payload) => (Metrics::new(), None, Some(format!("the evaluation panicked: {}", panic_text(&*payload)))),
+    };
+    let status = if score.is_some() { TrialStatus::Completed } else { TrialStatus::Failed };
+    TrialRecord { trial, hash: hash.to_string(), status, metrics, score, error, duplicate_of: None, seconds }
+}

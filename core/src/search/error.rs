@@ -1,0 +1,99 @@
+//! [`SearchError`]: everything that can go wrong in a search.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use crate::error::SpecError;
+
+use super::searcher::Token;
+
+/// Every failure of a searcher, the search driver or the search log.
+///
+/// A failed *evaluation* is not an error: the driver records it as a failed
+/// trial and goes on. These are the failures that stop a search.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum SearchError {
+    /// The space itself failed (not the `Invalid` outcome, which searchers resample).
+    #[error("the search space failed: {0}")]
+    Space(#[from] SpecError),
+    /// Too many consecutive `Invalid` architectures.
+    #[error("`{searcher}` drew {attempts} invalid architectures in a row; the space rejects almost everything")]
+    TooManyInvalid {
+        /// The searcher's name.
+        searcher: String,
+        /// The attempts made.
+        attempts: u32,
+    },
+    /// A token that the searcher never issued, or already told.
+    #[error("`{searcher}` was told about token {token}, which it did not issue or was already told")]
+    UnknownToken {
+        /// The searcher's name.
+        searcher: String,
+        /// The token.
+        token: Token,
+    },
+    /// A saved searcher state that does not fit this searcher.
+    #[error("cannot restore the state of `{searcher}`: {reason}")]
+    State {
+        /// The searcher's name.
+        searcher: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The searcher does not implement saving and restoring its state.
+    #[error("`{searcher}` cannot save or restore its state")]
+    StateUnsupported {
+        /// The searcher's name.
+        searcher: String,
+    },
+    /// A configuration value out of range.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The space is too large for exhaustive enumeration.
+    #[error("the space has {count} architectures; grid search enumerates at most {limit}")]
+    SpaceTooLarge {
+        /// The number of architectures.
+        count: String,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// The searcher waits for outcomes while none are in flight.
+    #[error("`{searcher}` waits for outcomes but no trial is in flight")]
+    Stalled {
+        /// The searcher's name.
+        searcher: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{action} `{}`: {source}", path.display())]
+    Io {
+        /// What was being done, e.g. "cannot append to".
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A search log line that cannot be read (other than a truncated last line).
+    #[error("search log `{}` is corrupt at line {line}: {reason}", path.display())]
+    CorruptLog {
+        /// The log file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A search log written by a different search configuration.
+    #[error("search log `{}` does not belong to this search: {reason}", path.display())]
+    LogMismatch {
+        /// The log file.
+        path: PathBuf,
+        /// What differs.
+        reason: String,
+    },
+    /// The rayon thread pool could not be built.
+    #[error("cannot start the thread pool: {0}")]
+    ThreadPool(String),
+}

@@ -1,0 +1,107 @@
+//! Grid search: exhaustive enumeration of a small space.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::architecture::Decision;
+use crate::definition::SpaceDef;
+
+use super::common;
+use super::error::SearchError;
+use super::outcome::Outcome;
+use super::searcher::{Candidate, Proposal, Searcher, Token};
+
+/// Default bound on the number of architectures a grid enumerates.
+pub const DEFAULT_GRID_LIMIT: u64 = 1_000_000;
+
+/// Every architecture of the space, in the lexicographic order of
+/// [`SpaceDef::enumerate`] (rejected combinations are skipped, as there),
+/// then [`Proposal::Exhausted`].
+///
+/// The space is counted first; one larger than `limit` is an error rather
+/// than an enumeration that never ends. The enumeration is kept as decision
+/// lists and replayed at each ask.
+///
+/// ```
+/// use archspace_core::search::{GridSearcher, Outcome, Proposal, Searcher};
+/// use archspace_core::{choice, Op, SpaceDef};
+/// let def = SpaceDef::new(|s| s.basic(Op::new("dense").param("units", choice([8, 16]))));
+/// let mut grid = GridSearcher::new(def);
+/// let mut seen = Vec::new();
+/// while let Proposal::Candidate(c) = grid.ask()? {
+///     seen.push(c.decisions()[0].value.as_int().unwrap());
+///     grid.tell(c.token, &Outcome::scored(0.0))?;
+/// }
+/// assert_eq!(seen, [8, 16]);
+/// # Ok::<(), archspace_core::search::SearchError>(())
+/// ```
+#[derive(Debug)]
+pub struct GridSearcher {
+    def: SpaceDef,
+    limit: u64,
+    grid: Option<Vec<Vec<Decision>>>,
+    state: GridState,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct GridState {
+    asked: u64,
+    pending: BTreeSet<Token>,
+}
+
+impl GridSearcher {
+    /// Grid search over `def`, enumerating at most [`DEFAULT_GRID_LIMIT`] architectures.
+    pub fn new(def: SpaceDef) -> Self {
+        Self::with_limit(def, DEFAULT_GRID_LIMIT)
+    }
+
+    /// Grid search enumerating at most `limit` architectures.
+    pub fn with_limit(def: SpaceDef, limit: u64) -> Self {
+        GridSearcher { def, limit, grid: None, state: GridState::default() }
+    }
+
+    fn grid(&mut self) -> Result<&[Vec<Decision>], SearchError> {
+        if self.grid.is_none() {
+            let count = self.def.count()?;
+            if count > self.limit.into() {
+                return Err(SearchError::SpaceTooLarge { count: count.to_string(), limit: self.limit });
+            }
+            let all =
+                self.def.enumerate().map(|arch| arch.map(|a| a.decisions().to_vec())).collect::<Result<Vec<_>, _>>()?;
+            self.grid = Some(all);
+        }
+        Ok(self.grid.as_deref().unwrap_or_default())
+    }
+}
+
+impl Searcher for GridSearcher {
+    fn name(&self) -> &str {
+        "grid"
+    }
+
+    fn ask(&mut self) -> Result<Proposal, SearchError> {
+        let index = self.state.asked;
+        let Some(decisions) = self.grid()?.get(index as usize).cloned() else {
+            return Ok(Proposal::Exhausted);
+        };
+        let architecture = self.def.replay(&decisions)?;
+        let token = Token(index);
+        self.state.asked += 1;
+        self.state.pending.insert(token);
+        Ok(Proposal::Candidate(Candidate::new(token, architecture)))
+    }
+
+    fn tell(&mut self, token: Token, _outcome: &Outcome) -> Result<(), SearchError> {
+        if self.state.pending.remove(&token) { Ok(()) } else { Err(common::unknown_token(self.name(), token)) }
+    }
+
+    fn save_state(&self) -> Result<serde_json::Value, SearchError> {
+        common::save(self.name(), &self.state)
+    }
+
+    fn restore_state(&mut self, state: serde_json::Value) -> Result<(), SearchError> {
+        self.state = common::load(self.name(), state)?;
+        Ok(())
+    }
+}

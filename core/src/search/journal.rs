@@ -1,0 +1,201 @@
+//! The search log: a crash-safe JSON-lines journal of trials.
+//!
+//! Line 1 is a [`LogHeader`] naming the search configuration; every other
+//! line is one [`TrialRecord`], appended and flushed as the trial completes
+//! (in completion order). A crash can only cut the last line short: such a
+//! line is tolerated, reported and cut off when the log is reopened. Any
+//! other unreadable line is a [`SearchError::CorruptLog`], never skipped.
+
+use std::collections::BTreeSet;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::SearchError;
+use super::outcome::Objective;
+use super::record::TrialRecord;
+
+/// Version of the log format written by this crate.
+pub const LOG_FORMAT: u32 = 1;
+
+/// The first line of a search log: what must match for a resume.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogHeader {
+    /// Format version ([`LOG_FORMAT`]).
+    pub archspace_search_log: u32,
+    /// The searcher's name.
+    pub searcher: String,
+    /// The master seed.
+    pub seed: u64,
+    /// Trials in flight.
+    pub in_flight: usize,
+    /// The objective.
+    pub objective: Objective,
+    /// Whether duplicates are skipped.
+    pub dedup: bool,
+}
+
+/// What a search log holds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LogContents {
+    /// The header, unless the log is empty.
+    pub header: Option<LogHeader>,
+    /// The trial records, in the order written.
+    pub records: Vec<TrialRecord>,
+    /// The 1-based number of a cut-short last line that was dropped.
+    pub truncated_line: Option<usize>,
+    /// Bytes of the log up to the end of the last complete line.
+    pub valid_len: u64,
+}
+
+/// An open search log, appending trial records.
+#[derive(Debug)]
+pub struct SearchLog {
+    path: PathBuf,
+    file: File,
+    fsync: bool,
+}
+
+fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> SearchError + 'a {
+    move |source| SearchError::Io { action, path: path.to_owned(), source }
+}
+
+/// Reads a search log without changing it.
+pub fn read_log(path: &Path) -> Result<LogContents, SearchError> {
+    let mut bytes = Vec::new();
+    File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(io_error("cannot read", path))?;
+    parse_log(path, &bytes)
+}
+
+fn parse_log(path: &Path, bytes: &[u8]) -> Result<LogContents, SearchError> {
+    let mut contents = LogContents::default();
+    let corrupt = |line: usize, reason: String| SearchError::CorruptLog { path: path.to_owned(), line, reason };
+    let mut ids = BTreeSet::new();
+    let mut offset = 0usize;
+    let mut number = 0usize;
+    while offset < bytes.len() {
+        number += 1;
+        let (line, terminated) = match bytes[offset..].iter().position(|&b| b == b'\n') {
+            Some(end) => (&bytes[offset..offset + end], true),
+            None => (&bytes[offset..], false),
+        };
+        let parsed = std::str::from_utf8(line).map_err(|e| e.to_string()).and_then(|text| {
+            if number == 1 {
+                serde_json::from_str::<LogHeader>(text).map(|h| contents.header = Some(h)).map_err(|e| e.to_string())
+            } else {
+                let record: TrialRecord = serde_json::from_str(text).map_err(|e| e.to_string())?;
+                if !ids.insert(record.trial.id) {
+                    return Err(format!("trial {} is recorded twice", record.trial.id));
+                }
+                contents.records.push(record);
+                Ok(())
+            }
+        });
+        match parsed {
+            Ok(()) => {
+                offset += line.len() + usize::from(terminated);
+                contents.valid_len = offset as u64;
+            }
+            // A crash mid-write leaves a last line without its newline.
+            Err(_) if !terminated => {
+                contents.truncated_line = Some(number);
+                break;
+            }
+            Err(reason) if number == 1 => return Err(corrupt(1, format!("not a search log header: {reason}"))),
+            Err(reason) => return Err(corrupt(number, reason)),
+        }
+    }
+    Ok(contents)
+}
+
+fn check_header(path: &Path, found: &LogHeader, expected: &LogHeader) -> Result<(), SearchError> {
+    let mismatch = |what: &str, a: String, b: String| {
+        Err(SearchError::LogMismatch { path: path.to_owned(), reason: format!("{what} is {a} in the log but {b} now") })
+    };
+    if found.archspace_search_log != expected.archspace_search_log {
+        return mismatch(
+            "the format",
+            found.archspace_search_log.to_string(),
+            expected.archspace_search_log.to_string(),
+        );
+    }
+    if found.searcher != expected.searcher {
+        return mismatch("the searcher", format!("`{}`", found.searcher), format!("`{}`", expected.searcher));
+    }
+    if found.seed != expected.seed {
+        return mismatch("the seed", found.seed.to_string(), expected.seed.to_string());
+    }
+    if found.in_flight != expected.in_flight {
+        return mismatch("trials in flight", found.in_flight.to_string(), expected.in_flight.to_string());
+    }
+    if found.objective != expected.objective {
+        return mismatch("the objective", format!("{:?}", found.objective), format!("{:?}", expected.objective));
+    }
+    if found.dedup != expected.dedup {
+        return mismatch("de-duplication", found.dedup.to_string(), expected.dedup.to_string());
+    }
+    Ok(())
+}
+
+impl SearchLog {
+    /// Opens the log at `path` for the search described by `header`: creates
+    /// it (writing the header) when missing or empty; otherwise reads it,
+    /// checks the header, and cuts off a truncated last line.
+    pub fn open(path: &Path, header: &LogHeader, fsync: bool) -> Result<(SearchLog, LogContents), SearchError> {
+        let exists = path.metadata().map(|m| m.len() > 0).unwrap_or(false);
+        let contents = if exists { read_log(path)? } else { LogContents::default() };
+        let file = OpenOptions::new().create(true).append(true).open(path).map_err(io_error("cannot open", path))?;
+        let mut log = SearchLog { path: path.to_owned(), file, fsync };
+        match &contents.header {
+            Some(found) => {
+                check_header(path, found, header)?;
+                if contents.truncated_line.is_some() {
+                    log.file.set_len(contents.valid_len).map_err(io_error("cannot cut the truncated line of", path))?;
+                }
+                if contents.valid_len > 0 && !ends_with_newline(path, contents.valid_len)? {
+                    log.write_line(b"")?;
+                }
+            }
+            None => {
+                log.file.set_len(0).map_err(io_error("cannot reset", path))?;
+                let mut line = serde_json::to_vec(header).map_err(|e| SearchError::Config(e.to_string()))?;
+                line.push(b'\n');
+                log.write_line(&line)?;
+            }
+        }
+        Ok((log, contents))
+    }
+
+    /// Appends one record and flushes it (and syncs it to disk when asked).
+    pub fn append(&mut self, record: &TrialRecord) -> Result<(), SearchError> {
+        let mut line = serde_json::to_vec(record).map_err(|e| SearchError::Config(e.to_string()))?;
+        line.push(b'\n');
+        self.write_line(&line)
+    }
+
+    fn write_line(&mut self, line: &[u8]) -> Result<(), SearchError> {
+        let line = if line.is_empty() { b"\n".as_slice() } else { line };
+        // One write call per line, so a crash cuts at most the last line.
+        self.file.write_all(line).map_err(io_error("cannot append to", &self.path))?;
+        self.file.flush().map_err(io_error("cannot flush", &self.path))?;
+        if self.fsync {
+            self.file.sync_data().map_err(io_error("cannot sync", &self.path))?;
+        }
+        Ok(())
+    }
+
+    /// The log's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn ends_with_newline(path: &Path, len: u64) -> Result<bool, SearchError> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = File::open(path).map_err(io_error("cannot read", path))?;
+    let mut last = [0u8];
+    f.seek(SeekFrom::Start(len - 1)).and_then(|_| f.read_exact(&mut last)).map_err(io_error("cannot read", path))?;
+    Ok(last[0] == b'\n')
+}

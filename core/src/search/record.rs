@@ -1,0 +1,73 @@
+//! [`Trial`]: the unit of work, and [`TrialRecord`]: what became of it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::architecture::Decision;
+
+use super::outcome::{Metrics, Outcome};
+
+/// One unit of work: everything a worker needs, besides the space's code, to
+/// rebuild the architecture ([`SpaceDef::replay`](crate::SpaceDef::replay)
+/// of `decisions`) and evaluate it reproducibly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trial {
+    /// Index of the trial in the search (0, 1, …).
+    pub id: u64,
+    /// Seed for the evaluation's randomness, from (master seed, trial id).
+    pub seed: u64,
+    /// Budget (e.g. epochs) when the searcher sets one.
+    pub budget: Option<f64>,
+    /// The decisions that replay the architecture, by path.
+    pub decisions: Vec<Decision>,
+}
+
+/// How a trial ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrialStatus {
+    /// Evaluated, with a finite objective.
+    Completed,
+    /// The evaluation panicked, returned an error or a non-finite metric.
+    Failed,
+    /// The same network (and budget) as an earlier trial: not evaluated
+    /// again; its outcome is copied.
+    Duplicate,
+}
+
+/// A trial and its result: one line of the search log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrialRecord {
+    /// The trial.
+    #[serde(flatten)]
+    pub trial: Trial,
+    /// [`ArchitectureHash`](crate::ArchitectureHash) of the network, in hex.
+    pub hash: String,
+    /// How it ended.
+    pub status: TrialStatus,
+    /// The reported metrics (finite values only).
+    pub metrics: Metrics,
+    /// The objective as a score (larger is better), when there is one.
+    pub score: Option<f64>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// For a duplicate, the trial it copies.
+    pub duplicate_of: Option<u64>,
+    /// Wall-clock seconds of the evaluation.
+    pub seconds: f64,
+}
+
+impl TrialRecord {
+    /// The outcome a searcher is told for this record.
+    pub fn outcome(&self) -> Outcome {
+        match self.score {
+            Some(score) => Outcome::Completed { metrics: self.metrics.clone(), score },
+            None => Outcome::Failed { reason: self.error.clone().unwrap_or_else(|| "failed".to_owned()) },
+        }
+    }
+
+    /// This record with its timing zeroed, to compare runs.
+    pub fn without_timing(mut self) -> Self {
+        self.seconds = 0.0;
+        self
+    }
+}

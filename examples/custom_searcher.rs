@@ -1,0 +1,71 @@
+//! A user-written searcher run by the same driver: a hill climber that
+//! re-draws each decision of the best architecture so far with probability
+//! 1/4 (keeping the rest by path), from its own seeded random stream.
+//! `cargo run --example custom_searcher` prints the leaderboard and `best: <value>`.
+
+use archspace::search::{Candidate, Metrics, Outcome, Proposal, SearchConfig, SearchError, Searcher, Token};
+use archspace::search::{evaluator, run};
+use archspace::{Decision, Op, SpaceDef, choice};
+use rand::Rng;
+
+struct HillClimber {
+    def: SpaceDef,
+    rng: rand_chacha::ChaCha8Rng,
+    asked: u64,
+    best: Option<(f64, Vec<Decision>)>,
+    pending: std::collections::BTreeMap<Token, Vec<Decision>>,
+}
+
+impl Searcher for HillClimber {
+    fn name(&self) -> &str {
+        "hill-climber"
+    }
+
+    fn ask(&mut self) -> Result<Proposal, SearchError> {
+        let mut space = self.def.instantiate()?;
+        while let Some(h) = space.next_decision() {
+            let (path, len) = (space.hyper_path(h), space.domain(h).map_or(1, |d| d.len()));
+            let kept = self.best.as_ref().and_then(|(_, ds)| ds.iter().find(|d| d.path == path));
+            let kept = kept.and_then(|d| space.domain(h).and_then(|dom| dom.index_of(&d.value)));
+            let index = match kept {
+                Some(i) if !self.rng.random_bool(0.25) => i,
+                _ => self.rng.random_range(0..len),
+            };
+            space.assign_index(h, index)?;
+        }
+        let architecture = space.freeze()?;
+        let token = Token(self.asked);
+        self.asked += 1;
+        self.pending.insert(token, architecture.decisions().to_vec());
+        Ok(Proposal::Candidate(Candidate::new(token, architecture)))
+    }
+
+    fn tell(&mut self, token: Token, outcome: &Outcome) -> Result<(), SearchError> {
+        let decisions =
+            self.pending.remove(&token).ok_or(SearchError::UnknownToken { searcher: "hill-climber".into(), token })?;
+        if let Some(score) = outcome.score().filter(|s| self.best.as_ref().is_none_or(|(b, _)| s > b)) {
+            self.best = Some((score, decisions));
+        }
+        Ok(())
+    }
+}
+
+fn main() -> Result<(), SearchError> {
+    let def = SpaceDef::new(|s| {
+        let units = s.basic(Op::new("dense").param("units", choice([16, 32, 64, 128])))?;
+        let act = s.basic(Op::new("act").param("kind", choice(["relu", "tanh", "gelu"])))?;
+        s.chain(&units, &act)?;
+        Ok(s.border_of(&units, &act))
+    });
+    let mut searcher = HillClimber { def, rng: archspace::rng(7), asked: 0, best: None, pending: Default::default() };
+    let eval = evaluator(|_, arch| {
+        let units = arch.modules()[0].param("units").and_then(|v| v.as_int()).unwrap_or(0) as f64;
+        let gelu = arch.modules()[1].param("kind").and_then(|v| v.as_str()) == Some("gelu");
+        Ok(Metrics::new().with("score", -(units - 64.0).abs() / 64.0 + f64::from(u8::from(gelu))))
+    });
+    let report =
+        run(&mut searcher, &eval, &SearchConfig { trials: 40, seed: 7, fsync: false, ..SearchConfig::default() })?;
+    print!("{report}");
+    println!("best: {}", report.best_value().unwrap_or(f64::NAN));
+    Ok(())
+}

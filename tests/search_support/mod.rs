@@ -1,0 +1,129 @@
+//! Spaces and synthetic objectives shared by the search tests.
+#![allow(dead_code)]
+
+use archspace::search::{Metrics, Trial};
+use archspace::{Architecture, Op, Param, SpaceDef, choice};
+
+fn conv2d(filters: impl Into<Param>) -> Op {
+    Op::new("conv2d").param("filters", filters).param("kernel", 3)
+}
+
+/// The DeepArchitect paper's seed space (examples/seed_space.rs).
+pub fn seed_space() -> SpaceDef {
+    seed_space_with(&[1, 2, 4])
+}
+
+/// The seed space with 432 architectures (chains of 1 or 2 and double that),
+/// small enough to enumerate quickly in unoptimized tests.
+pub fn small_seed_space() -> SpaceDef {
+    seed_space_with(&[1, 2])
+}
+
+fn seed_space_with(depths: &'static [i64]) -> SpaceDef {
+    SpaceDef::new(move |s| {
+        let n = s.named_choice("n", depths.iter().copied())?;
+        let n2 = s.named_dependent("n2", &[n], |v| Ok((2 * v[0].as_int().unwrap_or(0)).into()))?;
+        let stem = s.named("stem").basic(conv2d(choice([64, 128])))?;
+        let drop = s.named("drop").optional(|s| s.basic(Op::new("dropout").param("rate", choice([0.25, 0.5]))))?;
+        let conv = |s: &mut archspace::Space| s.basic(conv2d(choice([64, 128])));
+        let left = s.named("left").repeat(n, conv)?;
+        let right = s.named("right").repeat(n2, conv)?;
+        let cat = s.named("cat").basic(Op::new("concat").inputs_indexed(2))?;
+        s.connect(stem.output("out")?, drop.input("in")?)?;
+        s.connect(drop.output("out")?, left.input("in")?)?;
+        s.connect(drop.output("out")?, right.input("in")?)?;
+        s.connect(left.output("out")?, cat.input("in0")?)?;
+        s.connect(right.output("out")?, cat.input("in1")?)?;
+        Ok(s.border_of(&stem, &cat))
+    })
+}
+
+/// A synthetic objective on the seed space, optimum 1.0 (n = 4, a 128-filter
+/// stem, dropout 0.25, every chain conv at 64 filters).
+pub fn seed_objective(arch: &Architecture) -> f64 {
+    let mut score = 0.0;
+    let convs: Vec<_> = arch.modules().iter().filter(|m| m.op == "conv2d").collect();
+    let chain: Vec<_> = convs.iter().filter(|m| !m.path.starts_with("stem")).collect();
+    if chain.len() == 12 {
+        score += 0.4;
+    }
+    if convs.iter().any(|m| m.path.starts_with("stem") && m.param("filters").and_then(|v| v.as_int()) == Some(128)) {
+        score += 0.2;
+    }
+    if let Some(d) = arch.modules().iter().find(|m| m.op == "dropout") {
+        score += 0.1;
+        if d.param("rate").and_then(|v| v.as_float()) == Some(0.25) {
+            score += 0.1;
+        }
+    }
+    let narrow = chain.iter().filter(|m| m.param("filters").and_then(|v| v.as_int()) == Some(64)).count();
+    score + 0.2 * narrow as f64 / 12.0
+}
+
+/// A chain of `blocks` dense blocks, each choosing units (4 values) and an
+/// activation (3 values): `2 * blocks` decisions.
+pub fn wide_space(blocks: usize) -> SpaceDef {
+    SpaceDef::new(move |s| {
+        let mut first: Option<archspace::Io> = None;
+        let mut last: Option<archspace::Io> = None;
+        for i in 0..blocks {
+            let block = s.in_scope(&format!("b{i}"), |s| {
+                let d = s.basic(Op::new("dense").param("units", choice([16, 32, 64, 128])))?;
+                let a = s.basic(Op::new("act").param("kind", choice(["relu", "tanh", "gelu"])))?;
+                s.chain(&d, &a)?;
+                Ok::<_, archspace::SpecError>(s.border_of(&d, &a))
+            })?;
+            if let Some(prev) = &last {
+                s.chain(prev, &block)?;
+            }
+            first.get_or_insert_with(|| block.clone());
+            last = Some(block);
+        }
+        let (Some(first), Some(last)) = (first, last) else { unreachable!("blocks > 0") };
+        Ok(s.border_of(&first, &last))
+    })
+}
+
+/// Objective on [`wide_space`], optimum 1.0: each block scores for units 64
+/// (even blocks) or 128 (odd blocks) and for `gelu`.
+pub fn wide_objective(arch: &Architecture) -> f64 {
+    let dense: Vec<_> = arch.modules().iter().filter(|m| m.op == "dense").collect();
+    let acts: Vec<_> = arch.modules().iter().filter(|m| m.op == "act").collect();
+    let mut hits = 0.0;
+    for (i, m) in dense.iter().enumerate() {
+        let want = if i % 2 == 0 { 64 } else { 128 };
+        if m.param("units").and_then(|v| v.as_int()) == Some(want) {
+            hits += 1.0;
+        }
+    }
+    for a in &acts {
+        if a.param("kind").and_then(|v| v.as_str()) == Some("gelu") {
+            hits += 1.0;
+        }
+    }
+    hits / (dense.len() + acts.len()) as f64
+}
+
+/// The seed space with a constraint that rejects a 128-filter stem with
+/// n = 1 or 2 (about half of the per-decision draws are `Invalid`).
+pub fn constrained_space() -> SpaceDef {
+    SpaceDef::new(|s| {
+        let n = s.named_choice("n", [1, 2, 4])?;
+        let width = s.named_choice("width", [64, 128])?;
+        s.constraint("wide_needs_depth", &[n, width], |v| v[1].as_int() == Some(64) || v[0].as_int() == Some(4))?;
+        let stem = s.named("stem").basic(conv2d(width))?;
+        let body = s.named("body").repeat(n, |s| s.basic(conv2d(choice([64, 128]))))?;
+        s.chain(&stem, &body)?;
+        Ok(s.border_of(&stem, &body))
+    })
+}
+
+/// An evaluator-shaped wrapper: `score` = `objective(arch)`.
+pub fn metrics_of(objective: fn(&Architecture) -> f64, arch: &Architecture) -> Metrics {
+    Metrics::new().with("score", objective(arch))
+}
+
+/// The decisions of a trial as `path=value` text, for messages.
+pub fn describe(trial: &Trial) -> String {
+    trial.decisions.iter().map(|d| format!("{}={}", d.path, d.value)).collect::<Vec<_>>().join(" ")
+}

@@ -43,7 +43,11 @@ impl Space {
             }
             match (first, last) {
                 (Some(first), Some(last)) => Ok(s.border_of(&first, &last)),
-                _ => Err(SpecError::BadCombinator { combinator: "repeat", path: String::new(), reason: "no copies".into() }),
+                _ => Err(SpecError::BadCombinator {
+                    combinator: "repeat",
+                    path: String::new(),
+                    reason: "no copies".into(),
+                }),
             }
         }))
     }

@@ -27,7 +27,10 @@ impl Space {
                 s.connect(split_out, branch.single_input()?)?;
                 s.connect(branch.single_output()?, join.input(&format!("in{i}"))?)?;
             }
-            Ok(Io::new([(Name::Borrowed("in"), split.single_input()?)], [(Name::Borrowed("out"), join.single_output()?)]))
+            Ok(Io::new(
+                [(Name::Borrowed("in"), split.single_input()?)],
+                [(Name::Borrowed("out"), join.single_output()?)],
+            ))
         }))
     }
 }

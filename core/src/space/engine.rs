@@ -18,11 +18,13 @@ impl Space {
     pub fn assign(&mut self, h: HyperId, value: &Value) -> Result<(), SpecError> {
         self.check_hyper(h)?;
         let index = match &self.hypers[h.index()].kind {
-            HyperKind::Independent { domain } => domain.index_of(value).ok_or_else(|| SpecError::ValueOutsideDomain {
-                path: self.hyper_path(h),
-                value: value.clone(),
-                domain: domain.values().iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-            })?,
+            HyperKind::Independent { domain } => {
+                domain.index_of(value).ok_or_else(|| SpecError::ValueOutsideDomain {
+                    path: self.hyper_path(h),
+                    value: value.clone(),
+                    domain: domain.values().iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                })?
+            }
             HyperKind::Dependent { .. } => return Err(SpecError::NotADecision { path: self.hyper_path(h) }),
         };
         self.assign_index(h, index)
@@ -156,7 +158,8 @@ impl Space {
         if (rec.predicate)(&args) {
             Ok(())
         } else {
-            let err = SpecError::Invalid(Invalid { path: rec.path.clone(), reason: "constraint not satisfied".to_owned() });
+            let err =
+                SpecError::Invalid(Invalid { path: rec.path.clone(), reason: "constraint not satisfied".to_owned() });
             self.broken = Some(err.clone());
             Err(err)
         }

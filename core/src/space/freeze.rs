@@ -42,7 +42,10 @@ impl Space {
         for (_, i) in &border.inputs {
             let i = self.resolve_input(*i)?;
             if let Some(src) = self.inputs[i.index()].source {
-                return Err(SpecError::BorderInputConnected { input: self.input_path(i), source_port: self.output_path(src) });
+                return Err(SpecError::BorderInputConnected {
+                    input: self.input_path(i),
+                    source_port: self.output_path(src),
+                });
             }
             walk.border_inputs.push(i);
         }
@@ -56,7 +59,10 @@ impl Space {
         let decisions = self
             .made
             .iter()
-            .map(|d| Decision { path: self.hyper_path(d.hyper), value: self.hypers[d.hyper.index()].value.clone().unwrap_or(crate::Value::Bool(false)) })
+            .map(|d| Decision {
+                path: self.hyper_path(d.hyper),
+                value: self.hypers[d.hyper.index()].value.clone().unwrap_or(crate::Value::Bool(false)),
+            })
             .collect();
         Ok(Architecture {
             inputs: border.inputs.iter().map(|(n, _)| n.clone()).collect(),
@@ -187,7 +193,9 @@ impl Space {
     fn emit(&self, m: ModuleId, sources: Vec<Source>, walk: &mut Walk) -> Result<usize, SpecError> {
         let rec = &self.modules[m.index()];
         let ModuleKind::Basic { op, params } = &rec.kind else {
-            return Err(SpecError::Unusable { reason: format!("module `{}` is not a basic module", self.module_path(m)) });
+            return Err(SpecError::Unusable {
+                reason: format!("module `{}` is not a basic module", self.module_path(m)),
+            });
         };
         let params = params
             .iter()

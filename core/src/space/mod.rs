@@ -248,19 +248,11 @@ impl Space {
     }
 
     fn check_input(&self, i: InputId) -> Result<(), SpecError> {
-        if i.index() < self.inputs.len() {
-            Ok(())
-        } else {
-            Err(SpecError::UnknownId { kind: "input", index: i.0 })
-        }
+        if i.index() < self.inputs.len() { Ok(()) } else { Err(SpecError::UnknownId { kind: "input", index: i.0 }) }
     }
 
     fn check_output(&self, o: OutputId) -> Result<(), SpecError> {
-        if o.index() < self.outputs.len() {
-            Ok(())
-        } else {
-            Err(SpecError::UnknownId { kind: "output", index: o.0 })
-        }
+        if o.index() < self.outputs.len() { Ok(()) } else { Err(SpecError::UnknownId { kind: "output", index: o.0 }) }
     }
 }
 

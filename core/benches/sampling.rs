@@ -6,6 +6,9 @@
 #![allow(missing_docs)] // criterion_group! generates an undocumented function
 
 use archspace_core::{Op, Space, SpaceDef, Value, choice};
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn conv2d(filters: impl Into<archspace_core::Param>) -> Op {
@@ -52,9 +55,8 @@ fn repeated_cells(cells: i64) -> SpaceDef {
 
 macro_rules! sample_once {
     ($def:expr, $rng:expr) => {{
-        let mut space = $def.instantiate().expect("the bench space builds");
-        space.specify_random($rng).expect("the bench space specifies");
-        space.freeze().expect("the bench space freezes").canonical_hash().0
+        // Build, specify at random, freeze, hash.
+        $def.sample_random($rng).expect("the bench space samples").canonical_hash().0
     }};
 }
 

@@ -47,6 +47,19 @@ use records::{
     ScopeStack,
 };
 
+/// Element counts of a space, used as capacity hints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpaceSize {
+    /// Modules (basic, identity, substitution, carrier).
+    pub modules: usize,
+    /// Hyperparameters.
+    pub hypers: usize,
+    /// Input or output ports (the larger count).
+    pub ports: usize,
+    /// Naming scopes.
+    pub scopes: usize,
+}
+
 /// A search space: modules with named ports, hyperparameters, and the
 /// substitution engine that rewrites the graph as values are assigned.
 ///
@@ -94,19 +107,30 @@ impl std::fmt::Debug for Space {
 impl Space {
     /// An empty space.
     pub fn new() -> Self {
+        Self::with_capacity(SpaceSize::default())
+    }
+
+    /// An empty space with room for `size` elements (no reallocation while it
+    /// stays within them). [`SpaceDef`](crate::SpaceDef) uses the size of
+    /// spaces it built before.
+    pub fn with_capacity(size: SpaceSize) -> Self {
+        let mut scopes = Vec::with_capacity(size.scopes.max(1));
+        scopes.push(ScopeRecord { path: String::new() });
+        let mut names = FxHashMap::default();
+        names.reserve(size.modules);
         Space {
-            hypers: Vec::new(),
-            modules: Vec::new(),
-            inputs: Vec::new(),
-            outputs: Vec::new(),
-            scopes: vec![ScopeRecord { path: String::new() }],
+            hypers: Vec::with_capacity(size.hypers),
+            modules: Vec::with_capacity(size.modules),
+            inputs: Vec::with_capacity(size.ports),
+            outputs: Vec::with_capacity(size.ports),
+            scopes,
             constraints: Vec::new(),
             scope_stack: SmallVec::from_slice(&[ScopeId(0)]),
             origin_stack: SmallVec::new(),
-            names: FxHashMap::default(),
+            names,
             shared: FxHashMap::default(),
-            frontier: BinaryHeap::new(),
-            made: Vec::new(),
+            frontier: BinaryHeap::with_capacity(size.hypers),
+            made: Vec::with_capacity(size.hypers),
             border: None,
             pending_name: None,
             broken: None,
@@ -145,8 +169,15 @@ impl Space {
     }
 
     /// Runs `f` with a child naming scope `segment`.
-    pub fn in_scope<R>(&mut self, segment: &str, f: impl FnOnce(&mut Space) -> R) -> R {
-        let path = records::scope_child(&self.scopes[self.current_scope().index()].path, segment);
+    pub fn in_scope<R>(&mut self, segment: impl std::fmt::Display, f: impl FnOnce(&mut Space) -> R) -> R {
+        use std::fmt::Write;
+        let parent = &self.scopes[self.current_scope().index()].path;
+        let mut path = String::with_capacity(parent.len() + 8);
+        path.push_str(parent);
+        if !parent.is_empty() {
+            path.push('/');
+        }
+        let _ = write!(path, "{segment}");
         let id = ScopeId::from_index(self.scopes.len());
         self.scopes.push(ScopeRecord { path });
         self.scope_stack.push(id);
@@ -220,6 +251,16 @@ impl Space {
     /// The decisions made so far, in order: (hyperparameter, index in its domain).
     pub fn decisions_made(&self) -> impl ExactSizeIterator<Item = (HyperId, usize)> + '_ {
         self.made.iter().map(|d| (d.hyper, d.index as usize))
+    }
+
+    /// How many elements this space holds now (a capacity hint for the next one).
+    pub fn size(&self) -> SpaceSize {
+        SpaceSize {
+            modules: self.modules.len(),
+            hypers: self.hypers.len(),
+            ports: self.inputs.len().max(self.outputs.len()),
+            scopes: self.scopes.len(),
+        }
     }
 
     /// Number of modules ever created (live or substituted).

@@ -37,7 +37,7 @@ pub fn cell_chain(cells: usize) -> SpaceDef {
     SpaceDef::new(move |s| {
         let mut parts = Vec::new();
         for i in 0..cells {
-            let cell = s.in_scope(&format!("cell{i}"), |s| {
+            let cell = s.in_scope(format!("cell{i}"), |s| {
                 let op = s.or(archspace::Alternatives::list()
                     .with(|s| s.basic(conv2d(choice([16, 32]))))
                     .with(|s| s.basic(Op::new("max_pool")))

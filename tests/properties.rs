@@ -115,6 +115,7 @@ proptest! {
             let h = pending[rng.random_range(0..pending.len())];
             let len = space.domain(h).unwrap().len();
             space.assign_index(h, rng.random_range(0..len)).unwrap();
+            space.verify().unwrap();
         }
         let arch = space.freeze().unwrap();
         check_well_formed(&arch);

@@ -232,14 +232,6 @@ pub enum SpecError {
         /// What is wrong.
         reason: String,
     },
-    /// The space has too many decision assignments for the requested operation.
-    #[error("{operation} is too large: {reason}")]
-    TooLarge {
-        /// The operation.
-        operation: &'static str,
-        /// Why.
-        reason: String,
-    },
 }
 
 impl SpecError {

@@ -27,6 +27,7 @@ mod freeze;
 mod naming;
 pub(crate) mod records;
 mod reroute;
+mod verify;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

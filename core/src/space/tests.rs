@@ -326,3 +326,26 @@ fn space_is_send() {
     assert_send::<Space>();
     assert_send_sync::<SpaceDef>();
 }
+
+#[test]
+fn assignments_from_inside_a_substitution_are_refused() {
+    let mut s = Space::new();
+    let outer = s.named_choice("outer", [1, 2]).unwrap();
+    let inner = s.named_choice("inner", [1, 2]).unwrap();
+    let decl = Substitution::siso("sneaky", vec![("k".into(), outer.into())], move |s, _| {
+        let refused = s.assign_index(inner, 0);
+        assert!(matches!(refused, Err(SpecError::Unusable { .. })), "{refused:?}");
+        s.basic(Op::new("relu"))
+    });
+    s.substitution(decl).unwrap();
+    s.assign_index(outer, 0).unwrap();
+}
+
+#[test]
+fn an_invalid_space_refuses_further_use() {
+    let mut s = Space::new();
+    let a = s.named_choice("a", [1, 2]).unwrap();
+    s.constraint("never", &[a], |_| false).unwrap();
+    assert!(s.assign_index(a, 0).unwrap_err().is_invalid());
+    assert!(matches!(s.basic(Op::new("relu")), Err(SpecError::Unusable { .. })));
+}

@@ -75,9 +75,34 @@ fn bench_sampling(c: &mut Criterion) {
     group.finish();
 }
 
+/// `cells` cells in sequence, each an `or` over three ops followed by an
+/// optional conv: two structural decisions per cell.
+fn cell_chain(cells: usize) -> SpaceDef {
+    SpaceDef::new(move |s| {
+        let mut parts = Vec::new();
+        for i in 0..cells {
+            let cell = s.in_scope(format!("cell{i}"), |s| {
+                let op = s.or(archspace_core::Alternatives::list()
+                    .with(|s| s.basic(conv2d(choice([16, 32]))))
+                    .with(|s| s.basic(Op::new("max_pool")))
+                    .with(|s| s.basic(Op::new("relu"))))?;
+                let tail = s.optional(|s| s.basic(conv2d(choice([16, 32]))))?;
+                s.chain(&op, &tail)?;
+                Ok::<_, archspace_core::SpecError>(s.border_of(&op, &tail))
+            })?;
+            parts.push(cell);
+        }
+        s.sequential(parts)
+    })
+}
+
 fn bench_count(c: &mut Criterion) {
     let seed = seed_space();
     c.bench_function("count/seed_space", |b| b.iter(|| seed.count().expect("counts")));
+    let chain = cell_chain(20);
+    c.bench_function("count/40_structural_decisions", |b| b.iter(|| chain.count().expect("counts")));
+    let mut rng = archspace_core::rng(2);
+    c.bench_function("sample_uniform/seed_space", |b| b.iter(|| seed.sample_uniform(&mut rng).expect("samples")));
 }
 
 criterion_group!(benches, bench_sampling, bench_count);

@@ -189,9 +189,9 @@ impl Space {
         for (_, h) in &hypers {
             self.mark_structural(*h);
         }
-        let path = self.module_path(m);
-        let scope = crate::ids::ScopeId::from_index(self.scopes.len());
-        self.scopes.push(super::records::ScopeRecord { path: path.clone() });
+        let (parent, name) = (self.modules[m.index()].scope, self.modules[m.index()].name.clone());
+        let scope = self.child_scope(parent, name);
+        let path = self.scopes[scope.index()].path.clone();
         self.scope_stack.push(scope);
         self.origin_stack.push(m);
         self.firing += 1;

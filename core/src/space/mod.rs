@@ -76,6 +76,8 @@ pub struct Space {
     origin_stack: SmallVec<[ModuleId; 8]>,
     /// Names taken in each scope, with the next suffix to try for auto names.
     names: FxHashMap<(ScopeId, Name), u32>,
+    /// Child scopes by (parent, segment).
+    scope_children: FxHashMap<(ScopeId, Name), ScopeId>,
     shared: FxHashMap<Name, HyperId>,
     frontier: BinaryHeap<Reverse<u32>>,
     pub(crate) made: Vec<MadeDecision>,
@@ -129,6 +131,7 @@ impl Space {
             scope_stack: SmallVec::from_slice(&[ScopeId(0)]),
             origin_stack: SmallVec::new(),
             names,
+            scope_children: FxHashMap::default(),
             shared: FxHashMap::default(),
             frontier: BinaryHeap::with_capacity(size.hypers),
             made: Vec::with_capacity(size.hypers),
@@ -169,22 +172,29 @@ impl Space {
         self
     }
 
-    /// Runs `f` with a child naming scope `segment`.
+    /// Runs `f` with a child naming scope `segment` (paths inside read
+    /// `<scope>/<segment>/…`). Entering the same segment twice, or the segment
+    /// of a substitution module, gives the same scope, so paths stay unique.
+    /// A `/` in the segment is replaced by `_`.
     pub fn in_scope<R>(&mut self, segment: impl std::fmt::Display, f: impl FnOnce(&mut Space) -> R) -> R {
-        use std::fmt::Write;
-        let parent = &self.scopes[self.current_scope().index()].path;
-        let mut path = String::with_capacity(parent.len() + 8);
-        path.push_str(parent);
-        if !parent.is_empty() {
-            path.push('/');
-        }
-        let _ = write!(path, "{segment}");
-        let id = ScopeId::from_index(self.scopes.len());
-        self.scopes.push(ScopeRecord { path });
+        let segment = segment.to_string().replace('/', "_");
+        let id = self.child_scope(self.current_scope(), Name::Owned(segment));
         self.scope_stack.push(id);
         let out = f(self);
         self.scope_stack.pop();
         out
+    }
+
+    /// The scope `segment` under `parent`, created on first use.
+    pub(crate) fn child_scope(&mut self, parent: ScopeId, segment: Name) -> ScopeId {
+        if let Some(&id) = self.scope_children.get(&(parent, segment.clone())) {
+            return id;
+        }
+        let path = records::scope_child(&self.scopes[parent.index()].path, &segment);
+        let id = ScopeId::from_index(self.scopes.len());
+        self.scopes.push(ScopeRecord { path });
+        self.scope_children.insert((parent, segment), id);
+        id
     }
 
     pub(crate) fn current_scope(&self) -> ScopeId {

@@ -41,6 +41,9 @@ impl Space {
 
     /// Claims an explicit name in `scope`; a second claim is an error.
     pub(crate) fn claim_name(&mut self, scope: ScopeId, name: Name) -> Result<Name, SpecError> {
+        if name.is_empty() || name.contains('/') {
+            return Err(SpecError::BadName { name: name.into_owned() });
+        }
         let key = (scope, name);
         if self.names.contains_key(&key) {
             return Err(SpecError::DuplicateName { path: scope_child(&self.scopes[scope.index()].path, &key.1) });

@@ -349,3 +349,19 @@ fn an_invalid_space_refuses_further_use() {
     assert!(s.assign_index(a, 0).unwrap_err().is_invalid());
     assert!(matches!(s.basic(Op::new("relu")), Err(SpecError::Unusable { .. })));
 }
+
+#[test]
+fn paths_stay_unique_across_scopes() {
+    let mut s = Space::new();
+    s.in_scope("a", |s| s.named("x").basic(Op::new("relu"))).unwrap();
+    // Re-entering the scope shares its names.
+    let again = s.in_scope("a", |s| s.named("x").basic(Op::new("relu"))).unwrap_err();
+    assert_eq!(again, SpecError::DuplicateName { path: "a/x".into() });
+    // A substitution module's content lives in the same namespace as a scope of its name.
+    let n = s.named_choice("n", [1, 2]).unwrap();
+    s.named("r").repeat(n, relu).unwrap();
+    s.in_scope("r", |s| s.in_scope(0, |s| s.named("relu").basic(Op::new("relu")))).unwrap();
+    s.assign_index(n, 0).unwrap();
+    assert_eq!(s.module_path(crate::ModuleId(3)), "r/0/relu_1");
+    assert_eq!(s.named("a/b").basic(Op::new("relu")).unwrap_err(), SpecError::BadName { name: "a/b".into() });
+}

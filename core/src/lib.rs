@@ -50,7 +50,7 @@ pub use error::{Invalid, SpecError};
 pub use ids::{ConstraintId, HyperId, InputId, ModuleId, OutputId, ScopeId};
 pub use io::Io;
 pub use op::{Name, Op, Param, choice, indexed_names};
-pub use space::{ConstraintFn, DependentFn, Space, SpaceSize, Substitution, SubstitutionFn, Values};
+pub use space::{ConstraintFn, DependentFn, Space, Substitution, SubstitutionFn, Values};
 pub use typed::FromValue;
 pub use value::{Domain, Value};
 

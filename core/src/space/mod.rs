@@ -50,15 +50,15 @@ use records::{
 
 /// Element counts of a space, used as capacity hints.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SpaceSize {
+pub(crate) struct SpaceSize {
     /// Modules (basic, identity, substitution, carrier).
-    pub modules: usize,
+    pub(crate) modules: usize,
     /// Hyperparameters.
-    pub hypers: usize,
+    pub(crate) hypers: usize,
     /// Input or output ports (the larger count).
-    pub ports: usize,
+    pub(crate) ports: usize,
     /// Naming scopes.
-    pub scopes: usize,
+    pub(crate) scopes: usize,
 }
 
 /// A search space: modules with named ports, hyperparameters, and the
@@ -114,9 +114,8 @@ impl Space {
     }
 
     /// An empty space with room for `size` elements (no reallocation while it
-    /// stays within them). [`SpaceDef`](crate::SpaceDef) uses the size of
-    /// spaces it built before.
-    pub fn with_capacity(size: SpaceSize) -> Self {
+    /// stays within them). `SpaceDef` uses the size of spaces it built before.
+    pub(crate) fn with_capacity(size: SpaceSize) -> Self {
         let mut scopes = Vec::with_capacity(size.scopes.max(1));
         scopes.push(ScopeRecord { path: String::new() });
         let mut names = FxHashMap::default();
@@ -265,7 +264,7 @@ impl Space {
     }
 
     /// How many elements this space holds now (a capacity hint for the next one).
-    pub fn size(&self) -> SpaceSize {
+    pub(crate) fn size(&self) -> SpaceSize {
         SpaceSize {
             modules: self.modules.len(),
             hypers: self.hypers.len(),

@@ -6,9 +6,6 @@
 #![allow(missing_docs)] // criterion_group! generates an undocumented function
 
 use archspace_core::{Op, Space, SpaceDef, Value, choice};
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn conv2d(filters: impl Into<archspace_core::Param>) -> Op {

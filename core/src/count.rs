@@ -152,7 +152,7 @@ fn find_groups(space: &Space, decisions: &[HyperId]) -> Vec<Group> {
         }
     }
     let mut groups: Vec<(usize, Group)> = Vec::new();
-    for i in 0..decisions.len() {
+    for (i, &decision) in decisions.iter().enumerate() {
         let r = root(&mut parent, i);
         let slot = match groups.iter().position(|(g, _)| *g == r) {
             Some(p) => p,
@@ -161,7 +161,7 @@ fn find_groups(space: &Space, decisions: &[HyperId]) -> Vec<Group> {
                 groups.len() - 1
             }
         };
-        groups[slot].1.decisions.insert(decisions[i]);
+        groups[slot].1.decisions.insert(decision);
     }
     for (module, members) in readers {
         if let (Some(m), Some(&first)) = (module, members.first()) {
@@ -180,10 +180,10 @@ fn random_below<R: Rng + ?Sized>(rng: &mut R, bound: &BigUint) -> BigUint {
     let top_bits = bits - 32 * (words as u64 - 1);
     loop {
         let mut digits: Vec<u32> = (0..words).map(|_| rng.random()).collect();
-        if let Some(last) = digits.last_mut() {
-            if top_bits < 32 {
-                *last &= (1u32 << top_bits) - 1;
-            }
+        if let Some(last) = digits.last_mut()
+            && top_bits < 32
+        {
+            *last &= (1u32 << top_bits) - 1;
         }
         let candidate = BigUint::from_slice(&digits);
         if &candidate < bound {
@@ -248,7 +248,9 @@ impl SpaceDef {
                     }
                 }
                 Err(Fail::Conflict) => {
-                    return Err(SpecError::Unusable { reason: "internal invariant: conflict outside a split".to_owned() });
+                    return Err(SpecError::Unusable {
+                        reason: "internal invariant: conflict outside a split".to_owned(),
+                    });
                 }
             }
         }
@@ -284,11 +286,8 @@ impl SpaceDef {
         check_conflicts(&mut space, group)?;
         let mut factor = BigUint::one();
         loop {
-            let pending: Vec<HyperId> = space
-                .pending_decisions()
-                .into_iter()
-                .filter(|h| group.is_none_or(|g| g.owns(&space, *h)))
-                .collect();
+            let pending: Vec<HyperId> =
+                space.pending_decisions().into_iter().filter(|h| group.is_none_or(|g| g.owns(&space, *h))).collect();
             if pending.is_empty() {
                 check_assumed(&space, prefix, assumed)?;
                 return Ok(factor);
@@ -386,7 +385,9 @@ impl SpaceDef {
                     }
                     let total: BigUint = weights.iter().sum();
                     if total.is_zero() {
-                        return Err(Invalid { path: space.hyper_path(d), reason: "no valid completion".to_owned() }.into());
+                        return Err(
+                            Invalid { path: space.hyper_path(d), reason: "no valid completion".to_owned() }.into()
+                        );
                     }
                     let mut r = random_below(rng, &total);
                     let mut pick = 0;

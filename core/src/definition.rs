@@ -1,6 +1,7 @@
 //! [`SpaceDef`]: a reusable space definition that builds fresh spaces.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -8,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::architecture::{Architecture, Decision};
 use crate::error::SpecError;
 use crate::io::Io;
-use crate::space::Space;
+use crate::space::{Space, SpaceSize};
 use crate::value::Value;
 
 /// The random generator used across archspace: ChaCha8, seeded explicitly.
@@ -26,6 +27,16 @@ type BuildFn = dyn Fn(&mut Space) -> Result<Io, SpecError> + Send + Sync;
 #[derive(Clone)]
 pub struct SpaceDef {
     build: Arc<BuildFn>,
+    hints: Arc<SizeHints>,
+}
+
+/// The largest sizes seen so far, so fresh spaces are allocated once.
+#[derive(Default)]
+struct SizeHints {
+    modules: AtomicUsize,
+    hypers: AtomicUsize,
+    ports: AtomicUsize,
+    scopes: AtomicUsize,
 }
 
 impl std::fmt::Debug for SpaceDef {
@@ -37,12 +48,39 @@ impl std::fmt::Debug for SpaceDef {
 impl SpaceDef {
     /// A definition from the function that builds the space and returns its border.
     pub fn new(build: impl Fn(&mut Space) -> Result<Io, SpecError> + Send + Sync + 'static) -> Self {
-        SpaceDef { build: Arc::new(build) }
+        SpaceDef { build: Arc::new(build), hints: Arc::default() }
     }
 
     /// A fresh, unspecified space.
     pub fn instantiate(&self) -> Result<Space, SpecError> {
-        Space::build(|s| (self.build)(s))
+        let h = &self.hints;
+        let size = SpaceSize {
+            modules: h.modules.load(Ordering::Relaxed),
+            hypers: h.hypers.load(Ordering::Relaxed),
+            ports: h.ports.load(Ordering::Relaxed),
+            scopes: h.scopes.load(Ordering::Relaxed),
+        };
+        let mut space = Space::with_capacity(size);
+        let border = (self.build)(&mut space)?;
+        space.set_border(border);
+        Ok(space)
+    }
+
+    /// Records the size of a space this definition built, for the next ones.
+    pub(crate) fn learn_size(&self, space: &Space) {
+        let size = space.size();
+        let h = &self.hints;
+        h.modules.fetch_max(size.modules, Ordering::Relaxed);
+        h.hypers.fetch_max(size.hypers, Ordering::Relaxed);
+        h.ports.fetch_max(size.ports, Ordering::Relaxed);
+        h.scopes.fetch_max(size.scopes, Ordering::Relaxed);
+    }
+
+    /// Freezes a space this definition built, learning its size.
+    fn finish(&self, mut space: Space) -> Result<Architecture, SpecError> {
+        let arch = space.freeze();
+        self.learn_size(&space);
+        arch
     }
 
     /// A random architecture: each decision uniform over its domain, in order
@@ -50,20 +88,20 @@ impl SpaceDef {
     pub fn sample_random<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<Architecture, SpecError> {
         let mut space = self.instantiate()?;
         space.specify_random(rng)?;
-        space.freeze()
+        self.finish(space)
     }
 
     /// Rebuilds the architecture recorded as `decisions` (keyed by path).
     pub fn replay(&self, decisions: &[Decision]) -> Result<Architecture, SpecError> {
         let mut space = self.instantiate()?;
         space.replay(decisions)?;
-        space.freeze()
+        self.finish(space)
     }
 
     /// Rebuilds the architecture recorded as a positional value list.
     pub fn replay_values(&self, values: &[Value]) -> Result<Architecture, SpecError> {
         let mut space = self.instantiate()?;
         space.replay_values(values)?;
-        space.freeze()
+        self.finish(space)
     }
 }

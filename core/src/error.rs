@@ -155,6 +155,12 @@ pub enum SpecError {
         /// The path.
         path: String,
     },
+    /// A name that cannot be a path segment.
+    #[error("the name `{name}` is not allowed: names are non-empty and contain no `/`")]
+    BadName {
+        /// The name.
+        name: String,
+    },
     /// A named shared hyperparameter asked for again with another domain.
     #[error("shared hyperparameter `{path}` was declared with another domain")]
     SharedDomainMismatch {
@@ -230,14 +236,6 @@ pub enum SpecError {
         /// Its path.
         path: String,
         /// What is wrong.
-        reason: String,
-    },
-    /// The space has too many decision assignments for the requested operation.
-    #[error("{operation} is too large: {reason}")]
-    TooLarge {
-        /// The operation.
-        operation: &'static str,
-        /// Why.
         reason: String,
     },
 }

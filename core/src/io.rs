@@ -28,25 +28,21 @@ impl Io {
 
     /// The input called `name`.
     pub fn input(&self, name: &str) -> Result<InputId, SpecError> {
-        self.inputs.iter().find(|(n, _)| n == name).map(|(_, id)| *id).ok_or_else(|| {
-            SpecError::UnknownPort {
-                direction: "input",
-                port: name.to_owned(),
-                module: "this sub-space".to_owned(),
-                available: join_names(self.inputs.iter().map(|(n, _)| n)),
-            }
+        self.inputs.iter().find(|(n, _)| n == name).map(|(_, id)| *id).ok_or_else(|| SpecError::UnknownPort {
+            direction: "input",
+            port: name.to_owned(),
+            module: "this sub-space".to_owned(),
+            available: join_names(self.inputs.iter().map(|(n, _)| n)),
         })
     }
 
     /// The output called `name`.
     pub fn output(&self, name: &str) -> Result<OutputId, SpecError> {
-        self.outputs.iter().find(|(n, _)| n == name).map(|(_, id)| *id).ok_or_else(|| {
-            SpecError::UnknownPort {
-                direction: "output",
-                port: name.to_owned(),
-                module: "this sub-space".to_owned(),
-                available: join_names(self.outputs.iter().map(|(n, _)| n)),
-            }
+        self.outputs.iter().find(|(n, _)| n == name).map(|(_, id)| *id).ok_or_else(|| SpecError::UnknownPort {
+            direction: "output",
+            port: name.to_owned(),
+            module: "this sub-space".to_owned(),
+            available: join_names(self.outputs.iter().map(|(n, _)| n)),
         })
     }
 

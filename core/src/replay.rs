@@ -40,7 +40,11 @@ impl Space {
         while let Some(h) = self.next_decision() {
             let path = self.hyper_path(h);
             let Some((i, used)) = by_path.get_mut(path.as_str()) else {
-                return Err(SpecError::ReplayMismatch { position, path, reason: "no value is recorded for it".to_owned() });
+                return Err(SpecError::ReplayMismatch {
+                    position,
+                    path,
+                    reason: "no value is recorded for it".to_owned(),
+                });
             };
             *used = true;
             let value = &decisions[*i].value;
@@ -83,7 +87,13 @@ impl Space {
         Ok(())
     }
 
-    fn assign_checked(&mut self, h: crate::HyperId, value: &Value, position: usize, path: &str) -> Result<(), SpecError> {
+    fn assign_checked(
+        &mut self,
+        h: crate::HyperId,
+        value: &Value,
+        position: usize,
+        path: &str,
+    ) -> Result<(), SpecError> {
         match self.assign(h, value) {
             Err(SpecError::ValueOutsideDomain { domain, .. }) => Err(SpecError::ReplayMismatch {
                 position,

@@ -137,6 +137,14 @@ impl PartialEq for Value {
 
 impl Eq for Value {}
 
+impl std::hash::Hash for Value {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let mut bytes = Vec::new();
+        self.encode(&mut bytes);
+        state.write(&bytes);
+    }
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -244,17 +252,10 @@ impl Domain {
         };
         for (i, v) in values.iter().enumerate() {
             if v.kind() != first.kind() {
-                return Err(SpecError::MixedDomain {
-                    path: String::new(),
-                    first: first.kind(),
-                    other: v.kind(),
-                });
+                return Err(SpecError::MixedDomain { path: String::new(), first: first.kind(), other: v.kind() });
             }
             if values[..i].contains(v) {
-                return Err(SpecError::DuplicateValue {
-                    path: String::new(),
-                    value: v.clone(),
-                });
+                return Err(SpecError::DuplicateValue { path: String::new(), value: v.clone() });
             }
         }
         Ok(Domain(values))
@@ -317,13 +318,8 @@ mod tests {
 
     #[test]
     fn values_round_trip_through_json() {
-        let vs = vec![
-            Value::Bool(true),
-            Value::Int(-3),
-            Value::Float(0.25),
-            Value::from("relu"),
-            Value::from(vec![3, 3]),
-        ];
+        let vs =
+            vec![Value::Bool(true), Value::Int(-3), Value::Float(0.25), Value::from("relu"), Value::from(vec![3, 3])];
         let text = serde_json::to_string(&vs).unwrap();
         let back: Vec<Value> = serde_json::from_str(&text).unwrap();
         assert_eq!(vs, back);

@@ -24,7 +24,8 @@ impl Architecture {
     pub fn to_dot(&self) -> String {
         let mut s = String::from("digraph architecture {\n  rankdir=TB;\n  node [fontname=\"Helvetica\"];\n");
         for (i, name) in self.inputs.iter().enumerate() {
-            let _ = writeln!(s, "  in{i} [label=\"{}\", shape=invhouse, style=filled, fillcolor=lightblue];", escape(name));
+            let _ =
+                writeln!(s, "  in{i} [label=\"{}\", shape=invhouse, style=filled, fillcolor=lightblue];", escape(name));
         }
         for (i, m) in self.modules.iter().enumerate() {
             let mut label = format!("{}\\n{}", escape(&m.path), escape(&m.op));
@@ -34,7 +35,8 @@ impl Architecture {
             let _ = writeln!(s, "  m{i} [label=\"{label}\", shape=box, style=filled, fillcolor=lightgoldenrod];");
         }
         for (i, (name, _)) in self.outputs.iter().enumerate() {
-            let _ = writeln!(s, "  out{i} [label=\"{}\", shape=house, style=filled, fillcolor=lightpink];", escape(name));
+            let _ =
+                writeln!(s, "  out{i} [label=\"{}\", shape=house, style=filled, fillcolor=lightpink];", escape(name));
         }
         let node = |src: &Source| match *src {
             Source::Input { index } => (format!("in{index}"), None),

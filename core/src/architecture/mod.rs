@@ -150,6 +150,8 @@ impl Architecture {
                 }
             }
         }
-        petgraph::algo::toposort(&graph, None).map(|_| ()).map_err(|c| format!("cycle through module {}", c.node_id().index()))
+        petgraph::algo::toposort(&graph, None)
+            .map(|_| ())
+            .map_err(|c| format!("cycle through module {}", c.node_id().index()))
     }
 }

@@ -28,16 +28,17 @@ impl Space {
             let end_in_combine = flag(values, "end_in_combine")?;
             let input = s.identity()?;
             let mut outs = vec![input.single_output()?];
-            let combine_all = |s: &mut Space, outs: &[crate::OutputId], tag: &str| -> Result<crate::OutputId, SpecError> {
-                let join = s.in_scope(tag, |s| combine(s, outs.len()))?;
-                for (j, o) in outs.iter().enumerate() {
-                    s.connect(*o, join.input(&format!("in{j}"))?)?;
-                }
-                join.single_output()
-            };
+            let combine_all =
+                |s: &mut Space, outs: &[crate::OutputId], tag: &str| -> Result<crate::OutputId, SpecError> {
+                    let join = s.in_scope(tag, |s| combine(s, outs.len()))?;
+                    for (j, o) in outs.iter().enumerate() {
+                        s.connect(*o, join.input(&format!("in{j}"))?)?;
+                    }
+                    join.single_output()
+                };
             for k in 0..n {
                 let src = if k == 0 { outs[0] } else { combine_all(s, &outs, &format!("combine{k}"))? };
-                let app = as_siso(&s.in_scope(&k.to_string(), &apply)?)?;
+                let app = as_siso(&s.in_scope(k, &apply)?)?;
                 s.connect(src, app.single_input()?)?;
                 outs.push(app.single_output()?);
             }

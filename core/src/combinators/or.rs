@@ -107,6 +107,13 @@ impl Space {
     /// # Ok::<(), archspace_core::SpecError>(())
     /// ```
     pub fn or(&mut self, alternatives: Alternatives) -> Result<Io, SpecError> {
+        if alternatives.is_empty() {
+            return Err(SpecError::BadCombinator {
+                combinator: "or",
+                path: self.scope_path(),
+                reason: "needs at least one alternative".to_owned(),
+            });
+        }
         let domain = alternatives.domain()?;
         self.or_with(alternatives, domain)
     }

@@ -31,7 +31,7 @@ impl Space {
             let mut first: Option<Io> = None;
             let mut last: Option<Io> = None;
             for i in 0..n {
-                let io = s.in_scope(&i.to_string(), &factory)?;
+                let io = s.in_scope(i, &factory)?;
                 let io = as_siso(&io)?;
                 if let Some(prev) = &last {
                     s.chain(prev, &io)?;
@@ -43,7 +43,11 @@ impl Space {
             }
             match (first, last) {
                 (Some(first), Some(last)) => Ok(s.border_of(&first, &last)),
-                _ => Err(SpecError::BadCombinator { combinator: "repeat", path: String::new(), reason: "no copies".into() }),
+                _ => Err(SpecError::BadCombinator {
+                    combinator: "repeat",
+                    path: String::new(),
+                    reason: "no copies".into(),
+                }),
             }
         }))
     }

@@ -169,10 +169,8 @@ impl Space {
             self.note_use(d);
         }
         let missing = deps.iter().filter(|d| self.hypers[d.index()].value.is_none()).count() as u32;
-        let id = self.push_hyper(
-            HyperKind::Dependent { deps: deps.iter().copied().collect(), function, missing: 0 },
-            name,
-        );
+        let id =
+            self.push_hyper(HyperKind::Dependent { deps: deps.iter().copied().collect(), function, missing: 0 }, name);
         for (i, &d) in deps.iter().enumerate() {
             self.name_if_unnamed(d, HyperName::Arg { dependent: id, index: i as u32 });
             if self.hypers[d.index()].value.is_none() {
@@ -316,7 +314,8 @@ impl Space {
             let h = match self.resolve_param(m, &pname, value)? {
                 ParamSlot::Hyper(h) => h,
                 ParamSlot::Const(v) => {
-                    let h = self.new_independent(Domain::new([v])?, HyperName::Param { module: m, param: pname.clone() });
+                    let h =
+                        self.new_independent(Domain::new([v])?, HyperName::Param { module: m, param: pname.clone() });
                     self.make_live(h);
                     h
                 }
@@ -374,7 +373,9 @@ impl Space {
         for (pname, value) in decl.hypers {
             let h = match self.resolve_param(m, &pname, value)? {
                 ParamSlot::Hyper(h) => h,
-                ParamSlot::Const(v) => self.new_independent(Domain::new([v])?, HyperName::Param { module: m, param: pname.clone() }),
+                ParamSlot::Const(v) => {
+                    self.new_independent(Domain::new([v])?, HyperName::Param { module: m, param: pname.clone() })
+                }
             };
             if self.hypers[h.index()].value.is_none() {
                 missing += 1;

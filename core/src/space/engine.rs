@@ -18,11 +18,13 @@ impl Space {
     pub fn assign(&mut self, h: HyperId, value: &Value) -> Result<(), SpecError> {
         self.check_hyper(h)?;
         let index = match &self.hypers[h.index()].kind {
-            HyperKind::Independent { domain } => domain.index_of(value).ok_or_else(|| SpecError::ValueOutsideDomain {
-                path: self.hyper_path(h),
-                value: value.clone(),
-                domain: domain.values().iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-            })?,
+            HyperKind::Independent { domain } => {
+                domain.index_of(value).ok_or_else(|| SpecError::ValueOutsideDomain {
+                    path: self.hyper_path(h),
+                    value: value.clone(),
+                    domain: domain.values().iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                })?
+            }
             HyperKind::Dependent { .. } => return Err(SpecError::NotADecision { path: self.hyper_path(h) }),
         };
         self.assign_index(h, index)
@@ -156,7 +158,8 @@ impl Space {
         if (rec.predicate)(&args) {
             Ok(())
         } else {
-            let err = SpecError::Invalid(Invalid { path: rec.path.clone(), reason: "constraint not satisfied".to_owned() });
+            let err =
+                SpecError::Invalid(Invalid { path: rec.path.clone(), reason: "constraint not satisfied".to_owned() });
             self.broken = Some(err.clone());
             Err(err)
         }
@@ -186,9 +189,9 @@ impl Space {
         for (_, h) in &hypers {
             self.mark_structural(*h);
         }
-        let path = self.module_path(m);
-        let scope = crate::ids::ScopeId::from_index(self.scopes.len());
-        self.scopes.push(super::records::ScopeRecord { path: path.clone() });
+        let (parent, name) = (self.modules[m.index()].scope, self.modules[m.index()].name.clone());
+        let scope = self.child_scope(parent, name);
+        let path = self.scopes[scope.index()].path.clone();
         self.scope_stack.push(scope);
         self.origin_stack.push(m);
         self.firing += 1;

@@ -37,12 +37,15 @@ impl Space {
         let mut walk = Walk {
             state: vec![UNSEEN; self.modules.len()],
             border_inputs: Vec::with_capacity(border.inputs.len()),
-            modules: Vec::new(),
+            modules: Vec::with_capacity(self.modules.len()),
         };
         for (_, i) in &border.inputs {
             let i = self.resolve_input(*i)?;
             if let Some(src) = self.inputs[i.index()].source {
-                return Err(SpecError::BorderInputConnected { input: self.input_path(i), source_port: self.output_path(src) });
+                return Err(SpecError::BorderInputConnected {
+                    input: self.input_path(i),
+                    source_port: self.output_path(src),
+                });
             }
             walk.border_inputs.push(i);
         }
@@ -56,7 +59,10 @@ impl Space {
         let decisions = self
             .made
             .iter()
-            .map(|d| Decision { path: self.hyper_path(d.hyper), value: self.hypers[d.hyper.index()].value.clone().unwrap_or(crate::Value::Bool(false)) })
+            .map(|d| Decision {
+                path: self.hyper_path(d.hyper),
+                value: self.hypers[d.hyper.index()].value.clone().unwrap_or(crate::Value::Bool(false)),
+            })
             .collect();
         Ok(Architecture {
             inputs: border.inputs.iter().map(|(n, _)| n.clone()).collect(),
@@ -150,44 +156,44 @@ impl Space {
             done => return Ok(done as usize),
         }
         walk.state[root.index()] = ON_STACK;
-        let mut stack: Vec<(ModuleId, Vec<Source>)> = vec![(root, Vec::new())];
-        while let Some((m, sources)) = stack.last() {
-            let m = *m;
+        // Frames of (module, where its resolved sources start in `sources`).
+        let mut frames: Vec<(ModuleId, usize)> = vec![(root, 0)];
+        let mut sources: Vec<Source> = Vec::new();
+        while let Some(&(m, start)) = frames.last() {
             let inputs = &self.modules[m.index()].inputs;
-            if sources.len() == inputs.len() {
-                let Some((_, sources)) = stack.pop() else { break };
-                let index = self.emit(m, sources, walk)?;
+            let resolved = sources.len() - start;
+            if resolved == inputs.len() {
+                frames.pop();
+                let index = self.emit(m, &sources[start..], walk)?;
+                sources.truncate(start);
                 walk.state[m.index()] = index as u32;
-                if stack.is_empty() {
+                if frames.is_empty() {
                     return Ok(index);
                 }
                 continue;
             }
-            let input = inputs[sources.len()];
-            match self.resolve_source(input, walk)? {
-                Step::Ready(src) => {
-                    if let Some((_, sources)) = stack.last_mut() {
-                        sources.push(src);
-                    }
-                }
+            match self.resolve_source(inputs[resolved], walk)? {
+                Step::Ready(src) => sources.push(src),
                 Step::Visit(next) => {
                     if walk.state[next.index()] == ON_STACK {
-                        let on: Vec<ModuleId> = stack.iter().map(|(x, _)| *x).collect();
-                        let start = on.iter().position(|x| *x == next).unwrap_or(0);
-                        return Err(self.cycle_error(&on[start..]));
+                        let on: Vec<ModuleId> = frames.iter().map(|(x, _)| *x).collect();
+                        let first = on.iter().position(|x| *x == next).unwrap_or(0);
+                        return Err(self.cycle_error(&on[first..]));
                     }
                     walk.state[next.index()] = ON_STACK;
-                    stack.push((next, Vec::new()));
+                    frames.push((next, sources.len()));
                 }
             }
         }
         Err(SpecError::Unusable { reason: "internal invariant: freeze walk ended early".to_owned() })
     }
 
-    fn emit(&self, m: ModuleId, sources: Vec<Source>, walk: &mut Walk) -> Result<usize, SpecError> {
+    fn emit(&self, m: ModuleId, sources: &[Source], walk: &mut Walk) -> Result<usize, SpecError> {
         let rec = &self.modules[m.index()];
         let ModuleKind::Basic { op, params } = &rec.kind else {
-            return Err(SpecError::Unusable { reason: format!("module `{}` is not a basic module", self.module_path(m)) });
+            return Err(SpecError::Unusable {
+                reason: format!("module `{}` is not a basic module", self.module_path(m)),
+            });
         };
         let params = params
             .iter()
@@ -201,7 +207,7 @@ impl Space {
                 Ok((n.clone(), v))
             })
             .collect::<Result<Vec<_>, SpecError>>()?;
-        let inputs = rec.inputs.iter().zip(sources).map(|(i, s)| (self.inputs[i.index()].name.clone(), s)).collect();
+        let inputs = rec.inputs.iter().zip(sources).map(|(i, s)| (self.inputs[i.index()].name.clone(), *s)).collect();
         let outputs = rec.outputs.iter().map(|o| self.outputs[o.index()].name.clone()).collect();
         walk.modules.push(ArchModule { path: self.module_path(m), op: op.clone(), params, inputs, outputs });
         Ok(walk.modules.len() - 1)

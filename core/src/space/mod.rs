@@ -27,6 +27,7 @@ mod freeze;
 mod naming;
 pub(crate) mod records;
 mod reroute;
+mod verify;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -47,6 +48,19 @@ use records::{
     ScopeStack,
 };
 
+/// Element counts of a space, used as capacity hints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SpaceSize {
+    /// Modules (basic, identity, substitution, carrier).
+    pub(crate) modules: usize,
+    /// Hyperparameters.
+    pub(crate) hypers: usize,
+    /// Input or output ports (the larger count).
+    pub(crate) ports: usize,
+    /// Naming scopes.
+    pub(crate) scopes: usize,
+}
+
 /// A search space: modules with named ports, hyperparameters, and the
 /// substitution engine that rewrites the graph as values are assigned.
 ///
@@ -62,6 +76,8 @@ pub struct Space {
     origin_stack: SmallVec<[ModuleId; 8]>,
     /// Names taken in each scope, with the next suffix to try for auto names.
     names: FxHashMap<(ScopeId, Name), u32>,
+    /// Child scopes by (parent, segment).
+    scope_children: FxHashMap<(ScopeId, Name), ScopeId>,
     shared: FxHashMap<Name, HyperId>,
     frontier: BinaryHeap<Reverse<u32>>,
     pub(crate) made: Vec<MadeDecision>,
@@ -94,19 +110,30 @@ impl std::fmt::Debug for Space {
 impl Space {
     /// An empty space.
     pub fn new() -> Self {
+        Self::with_capacity(SpaceSize::default())
+    }
+
+    /// An empty space with room for `size` elements (no reallocation while it
+    /// stays within them). `SpaceDef` uses the size of spaces it built before.
+    pub(crate) fn with_capacity(size: SpaceSize) -> Self {
+        let mut scopes = Vec::with_capacity(size.scopes.max(1));
+        scopes.push(ScopeRecord { path: String::new() });
+        let mut names = FxHashMap::default();
+        names.reserve(size.modules);
         Space {
-            hypers: Vec::new(),
-            modules: Vec::new(),
-            inputs: Vec::new(),
-            outputs: Vec::new(),
-            scopes: vec![ScopeRecord { path: String::new() }],
+            hypers: Vec::with_capacity(size.hypers),
+            modules: Vec::with_capacity(size.modules),
+            inputs: Vec::with_capacity(size.ports),
+            outputs: Vec::with_capacity(size.ports),
+            scopes,
             constraints: Vec::new(),
             scope_stack: SmallVec::from_slice(&[ScopeId(0)]),
             origin_stack: SmallVec::new(),
-            names: FxHashMap::default(),
+            names,
+            scope_children: FxHashMap::default(),
             shared: FxHashMap::default(),
-            frontier: BinaryHeap::new(),
-            made: Vec::new(),
+            frontier: BinaryHeap::with_capacity(size.hypers),
+            made: Vec::with_capacity(size.hypers),
             border: None,
             pending_name: None,
             broken: None,
@@ -144,15 +171,29 @@ impl Space {
         self
     }
 
-    /// Runs `f` with a child naming scope `segment`.
-    pub fn in_scope<R>(&mut self, segment: &str, f: impl FnOnce(&mut Space) -> R) -> R {
-        let path = records::scope_child(&self.scopes[self.current_scope().index()].path, segment);
-        let id = ScopeId::from_index(self.scopes.len());
-        self.scopes.push(ScopeRecord { path });
+    /// Runs `f` with a child naming scope `segment` (paths inside read
+    /// `<scope>/<segment>/…`). Entering the same segment twice, or the segment
+    /// of a substitution module, gives the same scope, so paths stay unique.
+    /// A `/` in the segment is replaced by `_`.
+    pub fn in_scope<R>(&mut self, segment: impl std::fmt::Display, f: impl FnOnce(&mut Space) -> R) -> R {
+        let segment = segment.to_string().replace('/', "_");
+        let id = self.child_scope(self.current_scope(), Name::Owned(segment));
         self.scope_stack.push(id);
         let out = f(self);
         self.scope_stack.pop();
         out
+    }
+
+    /// The scope `segment` under `parent`, created on first use.
+    pub(crate) fn child_scope(&mut self, parent: ScopeId, segment: Name) -> ScopeId {
+        if let Some(&id) = self.scope_children.get(&(parent, segment.clone())) {
+            return id;
+        }
+        let path = records::scope_child(&self.scopes[parent.index()].path, &segment);
+        let id = ScopeId::from_index(self.scopes.len());
+        self.scopes.push(ScopeRecord { path });
+        self.scope_children.insert((parent, segment), id);
+        id
     }
 
     pub(crate) fn current_scope(&self) -> ScopeId {
@@ -222,6 +263,16 @@ impl Space {
         self.made.iter().map(|d| (d.hyper, d.index as usize))
     }
 
+    /// How many elements this space holds now (a capacity hint for the next one).
+    pub(crate) fn size(&self) -> SpaceSize {
+        SpaceSize {
+            modules: self.modules.len(),
+            hypers: self.hypers.len(),
+            ports: self.inputs.len().max(self.outputs.len()),
+            scopes: self.scopes.len(),
+        }
+    }
+
     /// Number of modules ever created (live or substituted).
     pub fn module_count(&self) -> usize {
         self.modules.len()
@@ -248,19 +299,11 @@ impl Space {
     }
 
     fn check_input(&self, i: InputId) -> Result<(), SpecError> {
-        if i.index() < self.inputs.len() {
-            Ok(())
-        } else {
-            Err(SpecError::UnknownId { kind: "input", index: i.0 })
-        }
+        if i.index() < self.inputs.len() { Ok(()) } else { Err(SpecError::UnknownId { kind: "input", index: i.0 }) }
     }
 
     fn check_output(&self, o: OutputId) -> Result<(), SpecError> {
-        if o.index() < self.outputs.len() {
-            Ok(())
-        } else {
-            Err(SpecError::UnknownId { kind: "output", index: o.0 })
-        }
+        if o.index() < self.outputs.len() { Ok(()) } else { Err(SpecError::UnknownId { kind: "output", index: o.0 }) }
     }
 }
 

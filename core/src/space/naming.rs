@@ -41,6 +41,9 @@ impl Space {
 
     /// Claims an explicit name in `scope`; a second claim is an error.
     pub(crate) fn claim_name(&mut self, scope: ScopeId, name: Name) -> Result<Name, SpecError> {
+        if name.is_empty() || name.contains('/') {
+            return Err(SpecError::BadName { name: name.into_owned() });
+        }
         let key = (scope, name);
         if self.names.contains_key(&key) {
             return Err(SpecError::DuplicateName { path: scope_child(&self.scopes[scope.index()].path, &key.1) });
@@ -52,9 +55,24 @@ impl Space {
 
     /// The path of a module, e.g. `left/1/conv2d`.
     pub fn module_path(&self, m: ModuleId) -> String {
+        let mut out = String::new();
+        self.push_module_path(m, &mut out);
+        out
+    }
+
+    /// Appends the path of module `m` to `out`.
+    fn push_module_path(&self, m: ModuleId, out: &mut String) {
         match self.modules.get(m.index()) {
-            Some(rec) => scope_child(&self.scopes[rec.scope.index()].path, &rec.name),
-            None => format!("{m:?}"),
+            Some(rec) => {
+                let scope = &self.scopes[rec.scope.index()].path;
+                out.reserve(scope.len() + rec.name.len() + 1);
+                if !scope.is_empty() {
+                    out.push_str(scope);
+                    out.push('/');
+                }
+                out.push_str(&rec.name);
+            }
+            None => out.push_str(&format!("{m:?}")),
         }
     }
 
@@ -81,7 +99,13 @@ impl Space {
         match &rec.name {
             HyperName::Unnamed => format!("<unnamed {}>", h.index()),
             HyperName::Scoped { scope, name } => scope_child(&self.scopes[scope.index()].path, name),
-            HyperName::Param { module, param } => scope_child(&self.module_path(*module), param),
+            HyperName::Param { module, param } => {
+                let mut out = String::with_capacity(48);
+                self.push_module_path(*module, &mut out);
+                out.push('/');
+                out.push_str(param);
+                out
+            }
             HyperName::Arg { dependent, index } => format!("{}/arg{index}", self.render_hyper_path(*dependent)),
         }
     }

@@ -69,7 +69,10 @@ pub(crate) enum ParamSlot {
 }
 
 pub(crate) enum ModuleKind {
-    Basic { op: Name, params: Vec<(Name, ParamSlot)> },
+    Basic {
+        op: Name,
+        params: Vec<(Name, ParamSlot)>,
+    },
     Identity,
     Substitution {
         function: Option<SubstitutionFn>,
@@ -78,7 +81,9 @@ pub(crate) enum ModuleKind {
         allow_input_subset: bool,
         allow_output_subset: bool,
     },
-    Carrier { hypers: Vec<(Name, HyperId)> },
+    Carrier {
+        hypers: Vec<(Name, HyperId)>,
+    },
 }
 
 /// How a hyperparameter's path is rendered; rendered only when asked.

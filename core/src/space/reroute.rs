@@ -19,8 +19,20 @@ impl Space {
         };
         let old_inputs = self.modules[m.index()].inputs.clone();
         let old_outputs = self.modules[m.index()].outputs.clone();
-        self.check_port_names(m, "input", old_inputs.iter().map(|i| &self.inputs[i.index()].name), io.inputs.iter().map(|(n, _)| n), allow_in_subset)?;
-        self.check_port_names(m, "output", old_outputs.iter().map(|o| &self.outputs[o.index()].name), io.outputs.iter().map(|(n, _)| n), allow_out_subset)?;
+        self.check_port_names(
+            m,
+            "input",
+            old_inputs.iter().map(|i| &self.inputs[i.index()].name),
+            io.inputs.iter().map(|(n, _)| n),
+            allow_in_subset,
+        )?;
+        self.check_port_names(
+            m,
+            "output",
+            old_outputs.iter().map(|o| &self.outputs[o.index()].name),
+            io.outputs.iter().map(|(n, _)| n),
+            allow_out_subset,
+        )?;
 
         for &old in &old_inputs {
             let name = self.inputs[old.index()].name.clone();

@@ -1,7 +1,5 @@
-//! A user-written searcher run by the same driver: a hill climber that
-//! re-draws each decision of the best architecture so far with probability
-//! 1/4 (keeping the rest by path), from its own seeded random stream.
-//! `cargo run --example custom_searcher` prints the leaderboard and `best: <value>`.
+//! A user-written searcher, run by the same driver: a hill climber that re-draws each decision of
+//! the best architecture so far with probability 1/4 (keeping the rest by path). Prints `best: 1`.
 
 use archspace::search::{Candidate, Metrics, Outcome, Proposal, SearchConfig, SearchError, Searcher, Token};
 use archspace::search::{evaluator, run};
@@ -51,17 +49,13 @@ impl Searcher for HillClimber {
 }
 
 fn main() -> Result<(), SearchError> {
-    let def = SpaceDef::new(|s| {
-        let units = s.basic(Op::new("dense").param("units", choice([16, 32, 64, 128])))?;
-        let act = s.basic(Op::new("act").param("kind", choice(["relu", "tanh", "gelu"])))?;
-        s.chain(&units, &act)?;
-        Ok(s.border_of(&units, &act))
-    });
+    let op = Op::new("dense").param("units", choice([16, 32, 64, 128])).param("act", choice(["relu", "gelu"]));
+    let def = SpaceDef::new(move |s| s.basic(op.clone()));
     let mut searcher = HillClimber { def, rng: archspace::rng(7), asked: 0, best: None, pending: Default::default() };
     let eval = evaluator(|_, arch| {
-        let units = arch.modules()[0].param("units").and_then(|v| v.as_int()).unwrap_or(0) as f64;
-        let gelu = arch.modules()[1].param("kind").and_then(|v| v.as_str()) == Some("gelu");
-        Ok(Metrics::new().with("score", -(units - 64.0).abs() / 64.0 + f64::from(u8::from(gelu))))
+        let (units, act) = (arch.modules()[0].param("units"), arch.modules()[0].param("act"));
+        let score = -(units.and_then(|v| v.as_int()).unwrap_or(0) - 64).abs() as f64 / 64.0;
+        Ok(Metrics::new().with("score", score + f64::from(u8::from(act.and_then(|v| v.as_str()) == Some("gelu")))))
     });
     let report =
         run(&mut searcher, &eval, &SearchConfig { trials: 40, seed: 7, fsync: false, ..SearchConfig::default() })?;

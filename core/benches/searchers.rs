@@ -46,7 +46,7 @@ fn wide_space() -> SpaceDef {
     SpaceDef::new(|s| {
         let mut ends: Option<(archspace_core::Io, archspace_core::Io)> = None;
         for i in 0..20 {
-            let block = s.in_scope(&format!("b{i}"), |s| {
+            let block = s.in_scope(format!("b{i}").as_str(), |s| {
                 let d = s.basic(Op::new("dense").param("units", choice([16, 32, 64, 128])))?;
                 let a = s.basic(Op::new("act").param("kind", choice(["relu", "tanh", "gelu"])))?;
                 s.chain(&d, &a)?;

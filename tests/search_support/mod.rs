@@ -67,7 +67,7 @@ pub fn wide_space(blocks: usize) -> SpaceDef {
         let mut first: Option<archspace::Io> = None;
         let mut last: Option<archspace::Io> = None;
         for i in 0..blocks {
-            let block = s.in_scope(&format!("b{i}"), |s| {
+            let block = s.in_scope(format!("b{i}").as_str(), |s| {
                 let d = s.basic(Op::new("dense").param("units", choice([16, 32, 64, 128])))?;
                 let a = s.basic(Op::new("act").param("kind", choice(["relu", "tanh", "gelu"])))?;
                 s.chain(&d, &a)?;

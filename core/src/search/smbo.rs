@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use rand::Rng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::architecture::Architecture;
@@ -60,11 +61,19 @@ impl Default for SmboConfig {
     }
 }
 
+/// A candidate with its surrogate score and features.
+type Scored = (f64, Architecture, SparseFeatures);
+
+/// Separates candidate streams from the per-ask stream.
+const CANDIDATE_SALT: u64 = 0x0005_CA4D_1DA7_E500;
+
 /// SMBO: with probability `exploration` a random architecture; otherwise
 /// the best of `candidates` architectures under a hashed ridge-regression
 /// surrogate over path-keyed structural features
 /// ([`architecture_features`]), refit as outcomes arrive.
 ///
+/// Random candidates are drawn and scored in parallel on rayon's global pool,
+/// each from its own stream: the result does not depend on the thread count.
 /// A failed trial is learned as the lowest score seen so far (ignored before
 /// any score).
 ///
@@ -113,39 +122,59 @@ impl SmboSearcher {
 
     /// The best of `candidates` drawn from the inner optimizer, with its features.
     fn optimize<R: Rng>(&mut self, rng: &mut R) -> Result<(Architecture, SparseFeatures), SearchError> {
-        let buckets = self.config.surrogate.buckets;
-        let mut best: Option<(f64, Architecture, SparseFeatures)> = None;
-        for _ in 0..self.config.candidates.max(1) {
-            let def = &self.def;
-            let (arch, history) = match &self.config.inner {
-                InnerOptimizer::Random => {
-                    let arch = retry_invalid("smbo", self.config.max_invalid, &mut self.state.invalid, || {
-                        def.sample_random(rng)
-                    })?;
-                    (arch, None)
-                }
-                InnerOptimizer::Mcts { exploration_bonus, .. } => {
-                    let tree = &mut self.state.inner_tree;
-                    // Surrogate scores are centred on the mean outcome; an invalid walk scores below it.
-                    let penalty = self.state.worst.unwrap_or(0.0);
-                    let (arch, history) =
-                        retry_invalid("smbo", self.config.max_invalid, &mut self.state.invalid, || {
-                            tree.sample(def, *exploration_bonus, penalty, rng)
-                        })?;
-                    (arch, Some(history))
-                }
-            };
-            let features = architecture_features(&arch, buckets);
-            let score = self.surrogate.predict(&features);
-            if let Some(history) = history {
-                self.state.inner_tree.update(&history, score);
+        let best = match &self.config.inner {
+            InnerOptimizer::Random => self.best_random_candidate()?,
+            InnerOptimizer::Mcts { exploration_bonus, .. } => self.best_mcts_candidate(*exploration_bonus, rng)?,
+        };
+        let (_, arch, features) = best.ok_or_else(|| SearchError::Config("smbo needs candidates ≥ 1".into()))?;
+        Ok((arch, features))
+    }
+
+    /// Independent random candidates, drawn and scored in parallel (rayon).
+    /// Candidate `i` of ask `k` draws from its own stream, and the first best
+    /// wins, so the result does not depend on the number of threads.
+    fn best_random_candidate(&mut self) -> Result<Option<Scored>, SearchError> {
+        let (def, surrogate, config) = (&self.def, &self.surrogate, &self.config);
+        let (seed, ask) = (self.seed ^ CANDIDATE_SALT, self.state.asked);
+        let scored: Vec<Result<(Scored, u64), SearchError>> = (0..config.candidates.max(1) as u64)
+            .into_par_iter()
+            .map(|i| {
+                let mut rng = stream_rng(seed, (ask << 24) | i);
+                let mut invalid = 0;
+                let arch = retry_invalid("smbo", config.max_invalid, &mut invalid, || def.sample_random(&mut rng))?;
+                let features = architecture_features(&arch, config.surrogate.buckets);
+                Ok(((surrogate.predict(&features), arch, features), invalid))
+            })
+            .collect();
+        let mut best: Option<Scored> = None;
+        for result in scored {
+            let (candidate, invalid) = result?;
+            self.state.invalid += invalid;
+            if best.as_ref().is_none_or(|(b, _, _)| candidate.0 > *b) {
+                best = Some(candidate);
             }
+        }
+        Ok(best)
+    }
+
+    /// Candidates from the inner MCTS, told the surrogate's score of each (sequential).
+    fn best_mcts_candidate<R: Rng>(&mut self, bonus: f64, rng: &mut R) -> Result<Option<Scored>, SearchError> {
+        let mut best: Option<Scored> = None;
+        // An invalid walk scores as the worst outcome seen.
+        let penalty = self.state.worst.unwrap_or(0.0);
+        for _ in 0..self.config.candidates.max(1) {
+            let (def, tree) = (&self.def, &mut self.state.inner_tree);
+            let (arch, history) = retry_invalid("smbo", self.config.max_invalid, &mut self.state.invalid, || {
+                tree.sample(def, bonus, penalty, rng)
+            })?;
+            let features = architecture_features(&arch, self.config.surrogate.buckets);
+            let score = self.surrogate.predict(&features);
+            self.state.inner_tree.update(&history, score);
             if best.as_ref().is_none_or(|(b, _, _)| score > *b) {
                 best = Some((score, arch, features));
             }
         }
-        let (_, arch, features) = best.ok_or_else(|| SearchError::Config("smbo needs candidates ≥ 1".into()))?;
-        Ok((arch, features))
+        Ok(best)
     }
 }
 

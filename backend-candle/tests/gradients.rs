@@ -170,3 +170,44 @@ fn adam_first_step_moves_by_the_learning_rate_and_adamw_decays() {
     let got = w.as_tensor().to_vec1::<f32>().expect("vec")[0];
     assert!((got - 0.95).abs() < 1e-6, "decoupled decay w·(1 - lr·wd): {got}");
 }
+
+#[test]
+fn depthwise_kernel_matches_candle_and_finite_differences() {
+    use archspace_candle::ops::Padded2d;
+    let dev = Device::Cpu;
+    let cases = [
+        (ConvGeometry { kernel: (3, 3), stride: 1, dilation: 1, pads: [1; 4] }, 1),
+        (ConvGeometry { kernel: (3, 3), stride: 2, dilation: 2, pads: [2, 1, 1, 2] }, 2),
+        (ConvGeometry { kernel: (1, 5), stride: 1, dilation: 1, pads: [0, 0, 2, 2] }, 1),
+    ];
+    for (case, (geometry, multiplier)) in cases.into_iter().enumerate() {
+        let (channels, kh, kw) = (3, geometry.kernel.0, geometry.kernel.1);
+        let filters = channels * multiplier;
+        let w0 = distinct_input(&[filters, 1, kh, kw], 40 + case as u64);
+        let w = Var::from_vec(w0.iter().map(|v| v / 10.0).collect(), (filters, 1, kh, kw), &dev).expect("weight");
+        let bias = Tensor::new(&vec![0.5f32; filters][..], &dev).expect("bias");
+        let conv = Padded2d::new(w.as_tensor().clone(), Some(bias), geometry, channels);
+        // Gradient with respect to the input, against finite differences.
+        let (analytic, numeric) = gradients(&|x| conv.forward(x), &[2, channels, 6, 7], 50 + case as u64);
+        assert_close(&analytic, &numeric, 2e-2, &format!("case {case}: input gradient"));
+        // Forward and both gradients against candle's grouped convolution.
+        let x = Tensor::from_vec(distinct_input(&[2, channels, 6, 7], 7), (2, channels, 6, 7), &dev).expect("x");
+        let x = Var::from_tensor(&x).expect("var");
+        let mut results = Vec::new();
+        for custom in [true, false] {
+            let y =
+                if custom { conv.forward(x.as_tensor()) } else { conv.forward_candle(x.as_tensor()) }.expect("forward");
+            let r = Tensor::from_vec(distinct_input(y.dims(), 8), y.shape(), &dev).expect("weights");
+            let grads = (&y * &r).and_then(|t| t.sum_all()?.backward()).expect("backward");
+            let flat = |t: &Tensor| t.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("vec");
+            results.push((
+                flat(&y),
+                flat(grads.get(x.as_tensor()).expect("dx")),
+                flat(grads.get(w.as_tensor()).expect("dw")),
+            ));
+        }
+        assert_close(&results[0].0, &results[1].0, 1e-4, &format!("case {case}: forward"));
+        assert_close(&results[0].1, &results[1].1, 1e-4, &format!("case {case}: input gradient vs candle"));
+        assert_close(&results[0].2, &results[1].2, 1e-4, &format!("case {case}: weight gradient vs candle"));
+    }
+}

@@ -8,9 +8,10 @@
 //! ```
 
 use archspace_core::{Op, Param};
-use candle_core::{Module, Tensor};
+use candle_core::{DType, Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
+use super::depthwise_kernel::DepthwiseOp;
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
 use crate::params::{Init, ParamStore};
@@ -157,21 +158,56 @@ impl Padded2d {
     }
 }
 
-impl Module for Padded2d {
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+impl Padded2d {
+    /// A convolution from its weight `[filters, channels / groups, kh, kw]`,
+    /// optional bias, window and groups.
+    pub fn new(weight: Tensor, bias: Option<Tensor>, geometry: ConvGeometry, groups: usize) -> Self {
+        Padded2d { weight, bias, geometry, groups }
+    }
+
+    /// Whether this is a depthwise convolution (one input channel per group).
+    fn is_depthwise(&self) -> bool {
+        self.groups > 1 && self.weight.dims().get(1) == Some(&1)
+    }
+
+    /// The convolution through candle's own `conv2d` only (grouped
+    /// convolutions run group by group); `forward` uses a dedicated kernel for
+    /// depthwise convolutions on the CPU. Kept to cross-check that kernel.
+    pub fn forward_candle(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let g = &self.geometry;
         let [top, bottom, left, right] = g.pads;
+        let (eh, ew) = g.extent();
+        let (ph, pw) = (x.dim(2)? + top + bottom, x.dim(3)? + left + right);
+        // Rows and columns that no window reaches are cropped: candle's conv2d
+        // backward fails when (padded size - extent) is not a multiple of the stride.
+        let (uh, uw) = ((ph - eh) / g.stride * g.stride + eh, (pw - ew) / g.stride * g.stride + ew);
         let symmetric = top == bottom && top == left && left == right;
-        let (x, pad) = if symmetric {
+        let (x, pad) = if symmetric && (uh, uw) == (ph, pw) {
             (x.clone(), top)
         } else {
-            (x.pad_with_zeros(2, top, bottom)?.pad_with_zeros(3, left, right)?, 0)
+            let padded = x.pad_with_zeros(2, top, bottom)?.pad_with_zeros(3, left, right)?;
+            (padded.narrow(2, 0, uh)?.narrow(3, 0, uw)?, 0)
         };
         let y = x.conv2d(&self.weight, pad, g.stride, g.dilation, self.groups)?;
+        self.add_bias(y)
+    }
+
+    fn add_bias(&self, y: Tensor) -> candle_core::Result<Tensor> {
         match &self.bias {
             Some(b) => y.broadcast_add(&b.reshape((1, (), 1, 1))?),
             None => Ok(y),
         }
+    }
+}
+
+impl Module for Padded2d {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        if self.is_depthwise() && x.device().is_cpu() && x.dtype() == DType::F32 {
+            let op = DepthwiseOp { geometry: self.geometry };
+            let y = x.contiguous()?.apply_op2(&self.weight.contiguous()?, op)?;
+            return self.add_bias(y);
+        }
+        self.forward_candle(x)
     }
 }
 

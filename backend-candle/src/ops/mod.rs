@@ -30,6 +30,7 @@ mod conv2d;
 mod custom;
 mod dense;
 mod depthwise_conv2d;
+mod depthwise_kernel;
 mod drop_path;
 mod dropout;
 mod factorized_conv2d;

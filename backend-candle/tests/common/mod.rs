@@ -65,6 +65,12 @@ pub fn check_forward(
         assert_eq!(y.dims()[0], 3);
         assert_eq!(&y.dims()[1..], report.output(), "train = {train}");
     }
+    // Every op trains: the backward pass reaches every parameter.
+    let loss = net.forward_t(&x, true)?.sqr()?.sum_all()?;
+    let grads = loss.backward()?;
+    for (name, var) in net.store().trainable_vars() {
+        assert!(grads.get(var.as_tensor()).is_some(), "no gradient for `{name}`");
+    }
     let y = net.forward_t(&x, false)?;
     Ok((report.output().to_vec(), y.dims()[1..].to_vec(), report.total_params(), net.param_count()))
 }

@@ -16,7 +16,7 @@ use archspace::search::{
 use search_support::{seed_objective, seed_space};
 
 const LOG_ENV: &str = "ARCHSPACE_CRASH_CHILD_LOG";
-const TRIALS: usize = 40;
+const TRIALS: usize = 60;
 
 fn searcher() -> SmboSearcher {
     SmboSearcher::new(seed_space(), 31, SmboConfig { candidates: 16, ..SmboConfig::default() })
@@ -26,10 +26,10 @@ fn config(log: Option<PathBuf>) -> SearchConfig {
     SearchConfig { trials: TRIALS, threads: 2, in_flight: Some(3), seed: 5, log, ..SearchConfig::default() }
 }
 
-/// Deterministic; slow enough (20 ms) for the parent to kill the child mid-search.
+/// Deterministic; slow enough (25 ms) for the parent to kill the child mid-search.
 fn evaluate(trial: &Trial, arch: &Architecture, slow: bool) -> Metrics {
     if slow {
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(25));
     }
     Metrics::new().with("score", seed_objective(arch)).with("seed_bits", (trial.seed % 1000) as f64)
 }

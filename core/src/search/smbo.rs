@@ -64,6 +64,27 @@ impl Default for SmboConfig {
 /// A candidate with its surrogate score and features.
 type Scored = (f64, Architecture, SparseFeatures);
 
+/// The best candidate of a split of the random candidates, and the invalid
+/// draws of the whole split.
+#[derive(Default)]
+struct Best {
+    invalid: u64,
+    best: Option<(f64, u64, Architecture, SparseFeatures)>,
+}
+
+impl Best {
+    /// Higher score wins; among equal scores the lower candidate index, so the
+    /// result does not depend on how rayon splits the work.
+    fn merge(self, other: Best) -> Best {
+        let invalid = self.invalid + other.invalid;
+        let best = match (self.best, other.best) {
+            (Some(a), Some(b)) => Some(if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        Best { invalid, best }
+    }
+}
+
 /// Separates candidate streams from the per-ask stream.
 const CANDIDATE_SALT: u64 = 0x0005_CA4D_1DA7_E500;
 
@@ -136,25 +157,20 @@ impl SmboSearcher {
     fn best_random_candidate(&mut self) -> Result<Option<Scored>, SearchError> {
         let (def, surrogate, config) = (&self.def, &self.surrogate, &self.config);
         let (seed, ask) = (self.seed ^ CANDIDATE_SALT, self.state.asked);
-        let scored: Vec<Result<(Scored, u64), SearchError>> = (0..config.candidates.max(1) as u64)
+        let found = (0..config.candidates.max(1) as u64)
             .into_par_iter()
             .map(|i| {
                 let mut rng = stream_rng(seed, (ask << 24) | i);
                 let mut invalid = 0;
                 let arch = retry_invalid("smbo", config.max_invalid, &mut invalid, || def.sample_random(&mut rng))?;
                 let features = architecture_features(&arch, config.surrogate.buckets);
-                Ok(((surrogate.predict(&features), arch, features), invalid))
+                let score = surrogate.predict(&features);
+                Ok::<_, SearchError>(Best { invalid, best: Some((score, i, arch, features)) })
             })
-            .collect();
-        let mut best: Option<Scored> = None;
-        for result in scored {
-            let (candidate, invalid) = result?;
-            self.state.invalid += invalid;
-            if best.as_ref().is_none_or(|(b, _, _)| candidate.0 > *b) {
-                best = Some(candidate);
-            }
-        }
-        Ok(best)
+            // Keeps one candidate per split, never all of them at once.
+            .try_reduce(Best::default, |a, b| Ok(a.merge(b)))?;
+        self.state.invalid += found.invalid;
+        Ok(found.best.map(|(score, _, arch, features)| (score, arch, features)))
     }
 
     /// Candidates from the inner MCTS, told the surrogate's score of each (sequential).

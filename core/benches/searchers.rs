@@ -147,5 +147,28 @@ fn bench_searchers(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench_searchers);
+/// Where a random candidate's time goes: building the space, specifying it,
+/// freezing it, and hashing its structural features.
+fn bench_candidate_parts(c: &mut Criterion) {
+    let mut group = c.benchmark_group("candidate_parts/seed_space");
+    group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+    let def = seed_space();
+    let mut rng = archspace_core::rng(1);
+    group.bench_function("instantiate", |b| b.iter(|| def.instantiate().map(|s| s.hyper_count())));
+    group.bench_function("instantiate_specify", |b| {
+        b.iter(|| {
+            let mut space = def.instantiate()?;
+            space.specify_random(&mut rng)?;
+            Ok::<_, archspace_core::SpecError>(space.hyper_count())
+        })
+    });
+    group.bench_function("instantiate_specify_freeze", |b| b.iter(|| def.sample_random(&mut rng)));
+    let arch = def.sample_random(&mut rng).ok();
+    group.bench_function("features", |b| {
+        b.iter(|| arch.as_ref().map(|a| archspace_core::search::architecture_features(a, 4096).len()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_searchers, bench_candidate_parts);
 criterion_main!(benches);

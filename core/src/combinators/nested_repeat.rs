@@ -20,8 +20,8 @@ impl Space {
     ) -> Result<Io, SpecError> {
         self.substitution(Substitution {
             kind: "nested_repeat",
-            inputs,
-            outputs,
+            inputs: inputs.into(),
+            outputs: outputs.into(),
             hypers: vec![(Name::Borrowed("num_reps"), num_reps.into())],
             function: Box::new(move |s, values| {
                 let n = positive_int(values, "num_reps")?;

@@ -143,8 +143,8 @@ impl Space {
         }
         self.substitution(Substitution {
             kind: "or",
-            inputs,
-            outputs,
+            inputs: inputs.into(),
+            outputs: outputs.into(),
             hypers: vec![(Name::Borrowed("idx"), idx.into())],
             function: Box::new(move |s, values| {
                 let value = values.get("idx").cloned().unwrap_or(Value::Bool(false));

@@ -1,5 +1,6 @@
 //! The builder: hyperparameters, modules, ports and connections.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 
 use smallvec::SmallVec;
@@ -23,9 +24,9 @@ pub struct Substitution {
     /// Default module name (and kind shown in summaries), e.g. `repeat`.
     pub kind: &'static str,
     /// Input port names.
-    pub inputs: Vec<Name>,
+    pub inputs: Cow<'static, [Name]>,
     /// Output port names.
-    pub outputs: Vec<Name>,
+    pub outputs: Cow<'static, [Name]>,
     /// Hyperparameters by local name; the function fires once all have values.
     pub hypers: Vec<(Name, Param)>,
     /// Builds the replacement; receives the values by local name.
@@ -45,8 +46,8 @@ impl Substitution {
     ) -> Self {
         Substitution {
             kind,
-            inputs: crate::op::SINGLE_INPUT.to_vec(),
-            outputs: crate::op::SINGLE_OUTPUT.to_vec(),
+            inputs: Cow::Borrowed(crate::op::SINGLE_INPUT),
+            outputs: Cow::Borrowed(crate::op::SINGLE_OUTPUT),
             hypers,
             function: Box::new(function),
             allow_input_subset: false,

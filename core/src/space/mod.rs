@@ -176,7 +176,10 @@ impl Space {
     /// of a substitution module, gives the same scope, so paths stay unique.
     /// A `/` in the segment is replaced by `_`.
     pub fn in_scope<R>(&mut self, segment: impl std::fmt::Display, f: impl FnOnce(&mut Space) -> R) -> R {
-        let segment = segment.to_string().replace('/', "_");
+        let mut segment = segment.to_string();
+        if segment.contains('/') {
+            segment = segment.replace('/', "_");
+        }
         let id = self.child_scope(self.current_scope(), Name::Owned(segment));
         self.scope_stack.push(id);
         let out = f(self);

@@ -243,8 +243,8 @@ fn removed_ports_and_connected_substitution_inputs_are_errors() {
     let mut s = Space::new();
     let decl = Substitution {
         kind: "drop_second",
-        inputs: vec!["a".into(), "b".into()],
-        outputs: vec!["out".into()],
+        inputs: vec!["a".into(), "b".into()].into(),
+        outputs: vec!["out".into()].into(),
         hypers: vec![("k".into(), Domain::new([1, 2]).unwrap().into())],
         function: Box::new(|s, _| {
             let r = s.basic(Op::new("relu"))?;

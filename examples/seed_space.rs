@@ -115,7 +115,9 @@ fn run(args: &Args) -> Result<(), SpecError> {
             .map(|c| {
                 let mut rng = archspace::rng(args.seed ^ (c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
                 let n = chunk.min(samples - c * chunk);
-                (0..n).map(|_| def.sample_random(&mut rng).map(|a| a.canonical_hash().0)).collect::<Result<Vec<_>, _>>()
+                (0..n)
+                    .map(|_| def.sample_random(&mut rng).map(|a| a.canonical_hash().0))
+                    .collect::<Result<Vec<_>, _>>()
             })
             .collect::<Result<Vec<Vec<u128>>, _>>()
             .map(|v| v.into_iter().flatten().collect())

@@ -1,5 +1,5 @@
 //! The search space of the DeepArchitect paper (Negrinho et al., 2019, Fig. 1),
-//! built with the builder API:
+//! written in the `#[search_space]` DSL:
 //!
 //! - an input conv with 64 or 128 filters;
 //! - optional dropout with rate 0.25 or 0.5;
@@ -15,39 +15,37 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use archspace::{Op, Param, SpaceDef, SpecError, choice};
+use archspace::ports::{Fan, Siso, TypedOp};
+use archspace::{Op, Param, SpecError, search_space};
 use rayon::prelude::*;
 
-fn conv2d(filters: impl Into<Param>) -> Op {
-    Op::new("conv2d").param("filters", filters).param("kernel", 3)
+fn conv2d(filters: impl Into<Param>) -> TypedOp<Siso> {
+    TypedOp::siso(Op::new("conv2d").param("filters", filters).param("kernel", 3))
 }
 
-fn dropout(rate: impl Into<Param>) -> Op {
-    Op::new("dropout").param("rate", rate)
+fn dropout(rate: impl Into<Param>) -> TypedOp<Siso> {
+    TypedOp::siso(Op::new("dropout").param("rate", rate))
 }
 
-fn concat(n: usize) -> Op {
-    Op::new("concat").inputs_indexed(n)
+fn concat<const N: usize>() -> TypedOp<Fan<N>> {
+    TypedOp::fan_in(Op::new("concat"))
 }
 
 /// The paper's seed space, line for line.
-fn seed_space() -> SpaceDef {
-    SpaceDef::new(|s| {
-        let n = s.named_choice("n", [1, 2, 4])?;
-        let n2 = s.named_dependent("n2", &[n], |v| Ok((2 * v[0].as_int().unwrap_or(0)).into()))?;
-        let stem = s.named("stem").basic(conv2d(choice([64, 128])))?;
-        let drop = s.named("drop").optional(|s| s.basic(dropout(choice([0.25, 0.5]))))?;
-        let conv = |s: &mut archspace::Space| s.basic(conv2d(choice([64, 128])));
-        let left = s.named("left").repeat(n, conv)?;
-        let right = s.named("right").repeat(n2, conv)?;
-        let cat = s.named("cat").basic(concat(2))?;
-        s.connect(stem.output("out")?, drop.input("in")?)?;
-        s.connect(drop.output("out")?, left.input("in")?)?;
-        s.connect(drop.output("out")?, right.input("in")?)?;
-        s.connect(left.output("out")?, cat.input("in0")?)?;
-        s.connect(right.output("out")?, cat.input("in1")?)?;
-        Ok(s.border_of(&stem, &cat))
-    })
+#[search_space]
+fn seed_space() -> Space {
+    let n = choice([1, 2, 4]);
+    let n2 = n.map(|n| 2 * n);
+    let stem = conv2d(choice([64, 128]));
+    let drop = optional(|| dropout(choice([0.25, 0.5])));
+    let left = repeat(n, || conv2d(choice([64, 128])));
+    let right = repeat(n2, || conv2d(choice([64, 128])));
+    let cat = concat::<2>();
+    connect!(stem.out -> drop.in);
+    connect!(drop.out -> left.in, right.in);
+    connect!(left.out -> cat.in0);
+    connect!(right.out -> cat.in1);
+    expose!(stem.in -> cat.out)
 }
 
 struct Args {
@@ -92,7 +90,7 @@ fn main() {
 }
 
 fn run(args: &Args) -> Result<(), SpecError> {
-    let def = seed_space();
+    let def = seed_space().def();
     let started = Instant::now();
     let count = def.count()?;
     println!("architectures: {count}");
@@ -115,9 +113,7 @@ fn run(args: &Args) -> Result<(), SpecError> {
             .map(|c| {
                 let mut rng = archspace::rng(args.seed ^ (c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
                 let n = chunk.min(samples - c * chunk);
-                (0..n)
-                    .map(|_| def.sample_random(&mut rng).map(|a| a.canonical_hash().0))
-                    .collect::<Result<Vec<_>, _>>()
+                (0..n).map(|_| def.sample_random(&mut rng).map(|a| a.canonical_hash().0)).collect::<Result<Vec<_>, _>>()
             })
             .collect::<Result<Vec<Vec<u128>>, _>>()
             .map(|v| v.into_iter().flatten().collect())

@@ -33,13 +33,17 @@ pub mod architecture;
 pub mod combinators;
 mod count;
 mod definition;
+#[doc(hidden)]
+pub mod dsl_support;
 mod error;
 mod ids;
 mod io;
 mod op;
+pub mod ports;
 mod replay;
 pub mod search;
 mod space;
+mod subspace;
 mod typed;
 mod value;
 
@@ -51,6 +55,7 @@ pub use ids::{ConstraintId, HyperId, InputId, ModuleId, OutputId, ScopeId};
 pub use io::Io;
 pub use op::{Name, Op, Param, choice, indexed_names};
 pub use space::{ConstraintFn, DependentFn, Space, Substitution, SubstitutionFn, Values};
+pub use subspace::SubSpace;
 pub use typed::FromValue;
 pub use value::{Domain, Value};
 

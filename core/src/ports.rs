@@ -1,0 +1,299 @@
+//! Typed port handles: the ports of a placed module as methods, so that the
+//! `search_space!` DSL lets rustc check port names and arities of modules
+//! whose constructors live in other crates.
+//!
+//! An op constructor declares the ports of its module in its return type:
+//! [`TypedOp<Siso>`] for one input `in` and one output `out`,
+//! [`TypedOp<Fan<N>>`] for inputs `in0 .. in{N-1}` and one output `out`.
+//! Placing it in a space gives the port set ([`Siso`], [`Fan`]), whose
+//! methods are the ports: `stem.out()`, `cat.in1()`. A port that does not
+//! exist is a missing method, a fan-in of the wrong width an unmet
+//! [`InputArity`] bound: compile errors, not run-time ones.
+//!
+//! ```
+//! use archspace_core::ports::{Fan, Siso, TypedOp, connect, place};
+//! use archspace_core::{Op, Space, choice};
+//! fn conv2d(filters: archspace_core::Param) -> TypedOp<Siso> {
+//!     TypedOp::siso(Op::new("conv2d").param("filters", filters))
+//! }
+//! fn concat<const N: usize>() -> TypedOp<Fan<N>> {
+//!     TypedOp::fan_in(Op::new("concat"))
+//! }
+//! let space = Space::build(|s| {
+//!     let a = place(s, Some("a"), conv2d(choice([64, 128])))?;
+//!     let b = place(s, Some("b"), conv2d(choice([64, 128])))?;
+//!     let cat = place(s, Some("cat"), concat::<2>())?;
+//!     connect(s, a.out(), cat.in0())?;
+//!     connect(s, b.out(), cat.in1())?;
+//!     Ok(archspace_core::Io::new(
+//!         [("a".into(), a.r#in().id()), ("b".into(), b.r#in().id())],
+//!         [("out".into(), cat.out().id())],
+//!     ))
+//! })?;
+//! assert_eq!(space.module_count(), 3);
+//! # Ok::<(), archspace_core::SpecError>(())
+//! ```
+
+use std::marker::PhantomData;
+
+use crate::error::SpecError;
+use crate::ids::{InputId, OutputId};
+use crate::io::Io;
+use crate::op::{Name, Op};
+use crate::space::Space;
+
+/// An input port of a placed module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InPort(InputId);
+
+/// An output port of a placed module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutPort(OutputId);
+
+impl InPort {
+    /// Wraps an input id.
+    pub fn new(id: InputId) -> Self {
+        InPort(id)
+    }
+
+    /// The input id.
+    pub fn id(self) -> InputId {
+        self.0
+    }
+}
+
+impl OutPort {
+    /// Wraps an output id.
+    pub fn new(id: OutputId) -> Self {
+        OutPort(id)
+    }
+
+    /// The output id.
+    pub fn id(self) -> OutputId {
+        self.0
+    }
+}
+
+/// The ports of a placed module, read from its [`Io`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a port set",
+    label = "a module's ports are a type implementing `PortSet`, such as `Siso` or `Fan<N>`"
+)]
+pub trait PortSet: Sized {
+    /// Reads the ports, or says which one is missing.
+    fn from_io(io: Io) -> Result<Self, SpecError>;
+    /// All ports, by name.
+    fn io(&self) -> &Io;
+}
+
+/// One input `in`, one output `out`.
+#[derive(Clone, Debug)]
+pub struct Siso {
+    io: Io,
+    input: InputId,
+    output: OutputId,
+}
+
+impl Siso {
+    /// The input `in`.
+    pub fn r#in(&self) -> InPort {
+        InPort(self.input)
+    }
+
+    /// The output `out`.
+    pub fn out(&self) -> OutPort {
+        OutPort(self.output)
+    }
+}
+
+impl PortSet for Siso {
+    fn from_io(io: Io) -> Result<Self, SpecError> {
+        let input = io.input("in")?;
+        let output = io.output("out")?;
+        Ok(Siso { io, input, output })
+    }
+
+    fn io(&self) -> &Io {
+        &self.io
+    }
+}
+
+/// `N` inputs `in0 .. in{N-1}` and one output `out` (a concat, an add).
+#[derive(Clone, Debug)]
+pub struct Fan<const N: usize> {
+    io: Io,
+    inputs: [InputId; N],
+    output: OutputId,
+}
+
+impl<const N: usize> Fan<N> {
+    /// The output `out`.
+    pub fn out(&self) -> OutPort {
+        OutPort(self.output)
+    }
+}
+
+impl<const N: usize> PortSet for Fan<N> {
+    fn from_io(io: Io) -> Result<Self, SpecError> {
+        let mut inputs = Vec::with_capacity(N);
+        for i in 0..N {
+            inputs.push(io.input(&format!("in{i}"))?);
+        }
+        let inputs: [InputId; N] = inputs.try_into().map_err(|_| SpecError::Unusable {
+            reason: "internal invariant: a fan-in reads exactly N inputs".to_owned(),
+        })?;
+        let output = io.output("out")?;
+        Ok(Fan { io, inputs, output })
+    }
+
+    fn io(&self) -> &Io {
+        &self.io
+    }
+}
+
+macro_rules! fan_ports {
+    ($n:literal: $($port:ident = $i:literal),*) => {
+        impl Fan<$n> {
+            $(
+                #[doc = concat!("The input `", stringify!($port), "`.")]
+                pub fn $port(&self) -> InPort {
+                    InPort(self.inputs[$i])
+                }
+            )*
+        }
+    };
+}
+fan_ports!(1: in0 = 0);
+fan_ports!(2: in0 = 0, in1 = 1);
+fan_ports!(3: in0 = 0, in1 = 1, in2 = 2);
+fan_ports!(4: in0 = 0, in1 = 1, in2 = 2, in3 = 3);
+fan_ports!(5: in0 = 0, in1 = 1, in2 = 2, in3 = 3, in4 = 4);
+fan_ports!(6: in0 = 0, in1 = 1, in2 = 2, in3 = 3, in4 = 4, in5 = 5);
+fan_ports!(7: in0 = 0, in1 = 1, in2 = 2, in3 = 3, in4 = 4, in5 = 5, in6 = 6);
+fan_ports!(8: in0 = 0, in1 = 1, in2 = 2, in3 = 3, in4 = 4, in5 = 5, in6 = 6, in7 = 7);
+
+/// A port set that takes exactly `K` inputs, in order: the target of a
+/// fan-in `connect!(a.out, b.out -> cat)`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not take {K} inputs",
+    label = "fed {K} inputs here",
+    note = "a fan-in feeds the inputs `in0 .. in{{K-1}}` in order; give the module as many inputs as the list has outputs"
+)]
+pub trait InputArity<const K: usize>: PortSet {
+    /// The inputs in order.
+    fn inputs_in_order(&self) -> [InPort; K];
+}
+
+impl InputArity<1> for Siso {
+    fn inputs_in_order(&self) -> [InPort; 1] {
+        [self.r#in()]
+    }
+}
+
+impl<const N: usize> InputArity<N> for Fan<N> {
+    fn inputs_in_order(&self) -> [InPort; N] {
+        self.inputs.map(InPort)
+    }
+}
+
+/// An [`Op`] whose ports are the port set `P`.
+#[derive(Clone, Debug)]
+pub struct TypedOp<P> {
+    op: Op,
+    ports: PhantomData<fn() -> P>,
+}
+
+impl<P> TypedOp<P> {
+    /// The op.
+    pub fn op(&self) -> &Op {
+        &self.op
+    }
+}
+
+impl TypedOp<Siso> {
+    /// `op` with one input `in` and one output `out`.
+    pub fn siso(op: Op) -> Self {
+        TypedOp { op: op.inputs(["in"]).outputs(["out"]), ports: PhantomData }
+    }
+}
+
+impl<const N: usize> TypedOp<Fan<N>> {
+    /// `op` with inputs `in0 .. in{N-1}` and one output `out`.
+    pub fn fan_in(op: Op) -> Self {
+        TypedOp { op: op.inputs_indexed(N).outputs(["out"]), ports: PhantomData }
+    }
+}
+
+/// Something the DSL can place as a module: an op, a typed op, a sub-space.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be placed as a module of a search space",
+    label = "expected an op constructor (`Op`, `TypedOp<_>`) or a `#[search_space]` function",
+    note = "op constructors return `Op` or `TypedOp<Siso>`/`TypedOp<Fan<N>>`; sub-spaces are `#[search_space]` functions"
+)]
+pub trait Placeable: Sized {
+    /// The ports of the placed module.
+    type Ports: PortSet;
+    /// Adds the module to `s`, named `name` (its default name otherwise),
+    /// and returns its ports untyped.
+    fn place_io(self, s: &mut Space, name: Option<&'static str>) -> Result<Io, SpecError>;
+    /// Adds the module to `s` and returns its typed ports.
+    fn place(self, s: &mut Space, name: Option<&'static str>) -> Result<Self::Ports, SpecError> {
+        Self::Ports::from_io(self.place_io(s, name)?)
+    }
+}
+
+/// A bare [`Op`] places as a single-input single-output module; its ports are
+/// checked when it is placed. Give ops of other shapes a [`TypedOp`].
+impl Placeable for Op {
+    type Ports = Siso;
+    fn place_io(self, s: &mut Space, name: Option<&'static str>) -> Result<Io, SpecError> {
+        basic(s, name, self)
+    }
+}
+
+impl<P: PortSet> Placeable for TypedOp<P> {
+    type Ports = P;
+    fn place_io(self, s: &mut Space, name: Option<&'static str>) -> Result<Io, SpecError> {
+        basic(s, name, self.op)
+    }
+}
+
+fn basic(s: &mut Space, name: Option<&'static str>, op: Op) -> Result<Io, SpecError> {
+    match name {
+        Some(name) => s.named(name).basic(op),
+        None => s.basic(op),
+    }
+}
+
+/// Places `module` in `s` and returns its typed ports.
+pub fn place<M: Placeable>(s: &mut Space, name: Option<&'static str>, module: M) -> Result<M::Ports, SpecError> {
+    module.place(s, name)
+}
+
+/// Connects an output to an input.
+pub fn connect(s: &mut Space, from: OutPort, to: InPort) -> Result<(), SpecError> {
+    s.connect(from.id(), to.id())
+}
+
+/// Connects `from[i]` to input `i` of `to` (a fan-in); `K` must be `to`'s arity.
+pub fn connect_fan_in<P: InputArity<K>, const K: usize>(
+    s: &mut Space,
+    from: [OutPort; K],
+    to: &P,
+) -> Result<(), SpecError> {
+    for (out, input) in from.into_iter().zip(to.inputs_in_order()) {
+        s.connect(out.id(), input.id())?;
+    }
+    Ok(())
+}
+
+/// The border of a space: exposed inputs and outputs by name.
+pub fn border<const I: usize, const O: usize>(
+    inputs: [(&'static str, InPort); I],
+    outputs: [(&'static str, OutPort); O],
+) -> Io {
+    Io::new(
+        inputs.map(|(name, port)| (Name::Borrowed(name), port.id())),
+        outputs.map(|(name, port)| (Name::Borrowed(name), port.id())),
+    )
+}

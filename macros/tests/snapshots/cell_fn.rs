@@ -1,0 +1,73 @@
+pub fn cell(
+    width: Param,
+    hidden: Factory,
+) -> ::archspace::__private::SubSpace<::archspace::__private::Siso> {
+    ::archspace::__private::SubSpace::new(
+        "cell",
+        move |
+            __as_s: &mut ::archspace::__private::Space,
+        | -> ::core::result::Result<
+            ::archspace::__private::Io,
+            ::archspace::__private::SpecError,
+        > {
+            let width = ::archspace::__private::hyper_of(
+                __as_s,
+                "width",
+                ::core::clone::Clone::clone(&width),
+            )?;
+            let input = ::archspace::__private::place(
+                __as_s,
+                ::core::option::Option::Some("input"),
+                dense(::archspace::__private::Param::from(width)),
+            )?;
+            let hid = ::archspace::__private::place(
+                __as_s,
+                ::core::option::Option::Some("hid"),
+                ::core::clone::Clone::clone(&hidden),
+            )?;
+            let deep = ::archspace::__private::siso(
+                __as_s
+                    .named("deep")
+                    .repeat(
+                        ::archspace::__private::choice([1, 2]),
+                        {
+                            #[allow(unused_variables)]
+                            let hidden = ::core::clone::Clone::clone(&hidden);
+                            move |
+                                __as_s: &mut ::archspace::__private::Space,
+                            | -> ::core::result::Result<
+                                ::archspace::__private::Io,
+                                ::archspace::__private::SpecError,
+                            > {
+                                let x = ::archspace::__private::place(
+                                    __as_s,
+                                    ::core::option::Option::Some("x"),
+                                    dense(::archspace::__private::Param::from(width)),
+                                )?;
+                                let y = ::archspace::__private::place(
+                                    __as_s,
+                                    ::core::option::Option::Some("y"),
+                                    relu(),
+                                )?;
+                                ::archspace::__private::connect(__as_s, x.out(), y.r#in())?;
+                                ::core::result::Result::Ok(
+                                    ::archspace::__private::border(
+                                        [("in", x.r#in())],
+                                        [("out", y.out())],
+                                    ),
+                                )
+                            }
+                        },
+                    ),
+            )?;
+            ::archspace::__private::connect(__as_s, input.out(), hid.r#in())?;
+            ::archspace::__private::connect(__as_s, hid.out(), deep.r#in())?;
+            ::core::result::Result::Ok(
+                ::archspace::__private::border(
+                    [("in", input.r#in())],
+                    [("out", deep.out())],
+                ),
+            )
+        },
+    )
+}

@@ -17,6 +17,8 @@ mod ctxt;
 mod emit;
 #[path = "../src/expand.rs"]
 mod expand;
+#[path = "../src/graph.rs"]
+mod graph;
 #[path = "../src/lower.rs"]
 mod lower;
 #[path = "../src/parse.rs"]

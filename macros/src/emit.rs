@@ -204,11 +204,14 @@ fn reads_of(
 /// An expression building `build`: typed ports when `typed`, an `Io` otherwise.
 fn module(build: &Build, name: Option<&str>, typed: bool) -> TokenStream {
     let s = space();
-    let name_opt = match name {
-        Some(n) => quote!(::core::option::Option::Some(#n)),
-        None => quote!(::core::option::Option::None),
-    };
+    // Every token of the call carries the user's span, so that a type error
+    // (a constructor that is no module) lands on the constructor.
     let place = |span: Span, value: TokenStream| {
+        let s = Ident::new("__as_s", span);
+        let name_opt = match name {
+            Some(n) => quote_spanned!(span=> ::core::option::Option::Some(#n)),
+            None => quote_spanned!(span=> ::core::option::Option::None),
+        };
         if typed {
             quote_spanned!(span=> ::archspace::__private::place(#s, #name_opt, #value))
         } else {
@@ -220,7 +223,7 @@ fn module(build: &Build, name: Option<&str>, typed: bool) -> TokenStream {
         Build::Place { callee, args } => {
             let span = syn::spanned::Spanned::span(callee);
             let args = args.iter().map(arg);
-            place(span, quote!(#callee(#(#args),*)))
+            place(span, quote_spanned!(span=> #callee(#(#args),*)))
         }
         Build::CallFactory(f) => place(f.span(), quote!(::core::clone::Clone::clone(&#f))),
         Build::CallCombine(f, n) => {

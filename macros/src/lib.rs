@@ -89,6 +89,7 @@ mod check;
 mod ctxt;
 mod emit;
 mod expand;
+mod graph;
 mod lower;
 mod parse;
 mod scope;

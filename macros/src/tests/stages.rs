@@ -106,3 +106,18 @@ fn expansion_is_linear_in_the_text() {
     let ratio = large as f64 / small as f64;
     assert!((1.8..2.2).contains(&ratio), "expansion grows {ratio}x for 2x the text");
 }
+
+#[test]
+fn errors_are_deduplicated_capped_and_suggested() {
+    let mut cx = Ctxt::new();
+    let span = proc_macro2::Span::call_site();
+    cx.error(span, "same");
+    cx.error(span, "same");
+    for i in 0..100 {
+        cx.error(span, format!("error {i}"));
+    }
+    assert_eq!(cx.messages().len(), 32, "one `same` and the first 31 others");
+    assert_eq!(crate::ctxt::did_you_mean("ouput", ["in", "out"]), "; did you mean `out`?");
+    assert_eq!(crate::ctxt::did_you_mean("stme", ["stem", "cat"]), "; did you mean `stem`?");
+    assert_eq!(crate::ctxt::did_you_mean("zzz", ["stem", "cat"]), "");
+}

@@ -52,17 +52,23 @@ pub fn check_fn(cx: &mut Ctxt, attr: &proc_macro2::TokenStream, f: &SpaceFn) {
             cx.error(param.name.span(), format!("duplicate name `{}`", param.name));
         }
     }
-    check_statements(cx, &mut scopes, &f.body);
+    check_statements(cx, &mut scopes, &f.body, None);
 }
 
 fn check_body(cx: &mut Ctxt, scopes: &mut Scopes, body: &Body) {
     scopes.push(true);
-    check_statements(cx, scopes, body);
+    check_statements(cx, scopes, body, None);
     scopes.pop();
 }
 
-fn check_statements(cx: &mut Ctxt, scopes: &mut Scopes, body: &Body) {
+/// Checks the statements of a body; `seed` is a module bound before them
+/// (the `prev` of `nested_repeat`'s iterate factory).
+fn check_statements(cx: &mut Ctxt, scopes: &mut Scopes, body: &Body, seed: Option<&Ident>) {
     let mut graph = Graph::default();
+    if let Some(seed) = seed {
+        graph.modules.push((seed.clone(), Ports::Siso));
+        scopes.bind(seed, Kind::Module(Ports::Siso, 0));
+    }
     for stmt in &body.stmts {
         match stmt {
             Stmt::Let(binding) => {
@@ -277,7 +283,8 @@ fn check_arg(cx: &mut Ctxt, scopes: &mut Scopes, arg: &Arg, slot: Slot, keyword:
         }
         (Slot::Param, Arg::Expr(expr)) => check_value_expr(cx, scopes, expr),
         (Slot::Factory, Arg::Factory(f)) if f.param.is_none() => check_factory(cx, scopes, f),
-        (Slot::Combine | Slot::Iterate, Arg::Factory(f)) if f.param.is_some() => check_factory(cx, scopes, f),
+        (Slot::Combine, Arg::Factory(f)) if f.param.is_some() => check_factory(cx, scopes, f),
+        (Slot::Iterate, Arg::Factory(f)) if f.param.is_some() => check_iterate(cx, scopes, f),
         (_, arg) => {
             let expected = match slot {
                 Slot::Param => "a hyperparameter or a value",
@@ -306,6 +313,17 @@ fn check_value_expr(cx: &mut Ctxt, scopes: &Scopes, expr: &Expr) {
             _ => {}
         }
     }
+}
+
+/// `|prev| { ..; expose!(..) }`: a block in which `prev` is a module.
+fn check_iterate(cx: &mut Ctxt, scopes: &mut Scopes, factory: &Factory) {
+    let (Some(prev), FactoryBody::Block(body)) = (&factory.param, &factory.body) else {
+        cx.error(factory.bar, "the iterate factory wires `prev`: `|prev| { ..; expose!(..) }`");
+        return;
+    };
+    scopes.push(true);
+    check_statements(cx, scopes, body, Some(prev));
+    scopes.pop();
 }
 
 fn check_factory(cx: &mut Ctxt, scopes: &mut Scopes, factory: &Factory) {

@@ -143,6 +143,9 @@ fn step(step: &Step) -> TokenStream {
             let text = name.to_string();
             quote!(let #name = ::archspace::__private::hyper_of(#s, #text, ::core::clone::Clone::clone(&#name))?;)
         }
+        Step::BindPrevious(prev) => {
+            quote!(let #prev = ::archspace::__private::siso(::core::result::Result::Ok(__as_prev))?;)
+        }
         Step::Choice { name, shared, values } => {
             let text = name.to_string();
             let method = if *shared { quote!(shared) } else { quote!(named_choice) };
@@ -319,7 +322,11 @@ fn arg(a: &ArgPlan) -> TokenStream {
 
 fn factory_closure(f: &FactoryPlan) -> TokenStream {
     let s = space();
-    let param: Vec<TokenStream> = f.param.iter().map(|p| quote!(#[allow(unused_variables)] #p: _)).collect();
+    let param: Vec<TokenStream> = match (&f.param, f.iterate) {
+        (Some(_), true) => vec![quote!(__as_prev: ::archspace::__private::Io)],
+        (Some(p), false) => vec![quote!(#[allow(unused_variables)] #p: _)],
+        (None, _) => Vec::new(),
+    };
     let closure = match &f.body {
         FactoryPlanBody::Block(plan) => builder_closure(plan, &param),
         FactoryPlanBody::Module(build) => {

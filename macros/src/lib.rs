@@ -51,6 +51,7 @@
 //!            | sequential(f, ..) | dense_block(n, end_in_combine, f, c) | nested_repeat(n, f, i)
 //! arg       := '||' factory-body                  f: a factory, fresh hyperparameters per copy
 //!            | '|' NAME '|' factory-body          c: a combine factory (NAME = number of inputs)
+//!                                                i: `|prev| { .. }`, `prev` the copy so far, a module
 //!            | 'choice' '(' '[' value,* ']' ')'   a fresh hyperparameter for this argument
 //!            | EXPR                               a hyperparameter binding or a Rust value
 //! factory-body := module | '{' body '}'

@@ -27,6 +27,8 @@ pub struct Exposure {
 pub enum Step {
     /// A hyperparameter argument of a sub-space, bound once per instance.
     BindParam(Ident),
+    /// `prev` of an iterate factory: the previous `Io` as a module.
+    BindPrevious(Ident),
     Choice {
         name: Ident,
         shared: bool,
@@ -108,6 +110,8 @@ pub enum ArgPlan {
 /// A factory closure: captures to clone, its parameter, its body.
 pub struct FactoryPlan {
     pub captures: Vec<Ident>,
+    /// `nested_repeat`'s iterate: the parameter is the previous `Io`, bound as a module.
+    pub iterate: bool,
     pub param: Option<Ident>,
     pub body: FactoryPlanBody,
 }
@@ -250,11 +254,11 @@ impl Lowerer {
     fn module(&mut self, module: &ModuleExpr) -> Build {
         match module {
             ModuleExpr::Identity(keyword) => Build::Identity(keyword.span()),
-            ModuleExpr::Combinator { keyword, kind, args } => Build::Combinator {
-                keyword: keyword.clone(),
-                kind: *kind,
-                args: args.iter().map(|a| self.arg(a)).collect(),
-            },
+            ModuleExpr::Combinator { keyword, kind, args } => {
+                let iterate = *kind == Combinator::NestedRepeat;
+                let args = args.iter().enumerate().map(|(i, a)| self.factory_or_arg(a, iterate && i == 2)).collect();
+                Build::Combinator { keyword: keyword.clone(), kind: *kind, args }
+            }
             ModuleExpr::Call { callee, args } => {
                 if let Some(name) = callee.get_ident() {
                     match self.scopes.find(name).map(|f| f.kind) {
@@ -271,6 +275,31 @@ impl Lowerer {
                 }
                 Build::Place { callee: callee.clone(), args: args.iter().map(|a| self.arg(a)).collect() }
             }
+        }
+    }
+
+    fn factory_or_arg(&mut self, arg: &Arg, iterate: bool) -> ArgPlan {
+        match (arg, iterate) {
+            (Arg::Factory(factory), true) => {
+                self.scopes.push(true);
+                let mut steps = Vec::new();
+                if let Some(prev) = &factory.param {
+                    self.scopes.bind(prev, Kind::Module(Ports::Siso, 0));
+                    steps.push(Step::BindPrevious(prev.clone()));
+                }
+                let body = match &factory.body {
+                    FactoryBody::Block(body) => FactoryPlanBody::Block(self.body(body, steps)),
+                    FactoryBody::Module(module) => FactoryPlanBody::Module(Box::new(self.module(module))),
+                };
+                self.scopes.pop();
+                ArgPlan::Factory(FactoryPlan {
+                    captures: self.captures.clone(),
+                    iterate: true,
+                    param: factory.param.clone(),
+                    body,
+                })
+            }
+            _ => self.arg(arg),
         }
     }
 
@@ -304,7 +333,12 @@ impl Lowerer {
                     }
                 };
                 self.scopes.pop();
-                ArgPlan::Factory(FactoryPlan { captures: self.captures.clone(), param: factory.param.clone(), body })
+                ArgPlan::Factory(FactoryPlan {
+                    captures: self.captures.clone(),
+                    iterate: false,
+                    param: factory.param.clone(),
+                    body,
+                })
             }
         }
     }

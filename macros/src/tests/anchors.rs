@@ -165,3 +165,13 @@ fn five_mistakes_five_errors() {
     let anchors: Vec<&str> = errors.iter().map(|(_, t)| t.as_str()).collect();
     assert_eq!(anchors, ["[]", "true", "a", "b", "ouput"], "{errors:?}");
 }
+
+#[test]
+fn iterate_factory_must_wire_prev() {
+    let errors = inline_errors("let n = nested_repeat(2, || relu(), |prev| relu()); expose!(n.in -> n.out)");
+    assert_eq!(errors, [("the iterate factory wires `prev`: `|prev| { ..; expose!(..) }`".to_owned(), "|".to_owned())]);
+    let errors = inline_errors(
+        "let n = nested_repeat(2, || relu(), |prev| { let t = relu(); expose!(prev.in -> t.out) }); expose!(n.in -> n.out)",
+    );
+    assert_eq!(errors, [("output `out` of `prev` is neither used nor exposed".to_owned(), "prev".to_owned())]);
+}

@@ -19,7 +19,11 @@ fn everything() -> Space {
     let res = residual(|| relu(), || identity(), || add());
     let seq = sequential(|| relu(), || tanh());
     let dense = dense_block(2, false, || relu(), |k| concat_n(k));
-    let nest = nested_repeat(1, || relu(), |prev| identity());
+    let nest = nested_repeat(2, || relu(), |prev| {
+        let after = tanh();
+        connect!(prev.out -> after.in);
+        expose!(prev.in -> after.out)
+    });
     let id = identity();
     connect!(rep.out -> opt.in);
     connect!(opt.out -> opt2.in);
@@ -40,5 +44,7 @@ fn main() {
     // reps: 1 copy (2 choices) or 2 copies (4) = 6; optional 2; or 2; permutation 2.
     assert_eq!(def.count().unwrap(), (6u32 * 2 * 2 * 2).into());
     let arch = def.sample_random(&mut archspace::rng(3)).unwrap();
-    assert!(!arch.modules().is_empty());
+    // The nested repeat wrapped its first copy once: `relu` then `tanh`.
+    let paths: Vec<&str> = arch.modules().iter().map(|m| m.path.as_str()).filter(|p| p.starts_with("nest/")).collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
 }

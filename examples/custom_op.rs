@@ -102,7 +102,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         let arch = def.sample_random(&mut archspace::rng(trial))?;
         let net = Network::build(&arch, &[1, 28, 28], &registry, &NetworkConfig { seed: trial, ..Default::default() })?;
         for m in &net.report().modules {
-            println!("  {:<24} {:<18} {:>14?} {:>6} params", m.path, m.op, m.output, m.params);
+            let shape = format!("{:?}", m.output);
+            println!("  {:<24} {:<18} {shape:<14} {:>6} params", m.path, m.op, m.params);
         }
         let config = TrainConfig { budget: Budget::Epochs(1), learning_rate: 3e-3, ..Default::default() };
         let report = train::train(&net, &small, None, &norm, &config, &mut |_| {})?;

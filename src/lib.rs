@@ -1,10 +1,4 @@
-//! # archspace
-//!
-//! Architecture search for Rust: a language for search spaces after
-//! DeepArchitect (Negrinho et al., 2019), searchers, and backends.
-//!
-//! This facade re-exports [`archspace_core`]; see its documentation for the
-//! language.
+#![doc = include_str!("../README.md")]
 
 #[doc(inline)]
 pub use archspace_core::*;

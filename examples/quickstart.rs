@@ -13,24 +13,26 @@
 //! second conv, and a head (global pool or flatten, optional dropout, dense),
 //! plus the learning rate as a carried hyperparameter.
 //!
-//! Trials are random samples (`SpaceDef::sample_random`), each seeded from
-//! (seed, trial index), trained on a training split and evaluated on a
-//! validation split (which ranks them) and on the test set, several at once on
-//! a rayon pool. The search log (JSON lines), the best architecture (JSON) and
-//! its graph (DOT) are written to `--out` (default `target/quickstart`).
+//! The search runs on the core driver (`archspace::search::run`) with random
+//! search: each trial is seeded from (seed, trial index), trained on a
+//! training split and evaluated on a validation split (which ranks them) and
+//! on the test set, several at once. The search log (JSON lines; a rerun with
+//! the same flags resumes from it), the best architecture (JSON) and its graph
+//! (DOT) are written to `--out` (default `target/quickstart`).
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::Instant;
 
+use archspace::search::{
+    EvalError, Metrics, Objective, RandomSearcher, SearchConfig, Trial, TrialRecord, TrialStatus, evaluator,
+    run as run_search,
+};
 use archspace::{Architecture, Name, Param, SpaceDef, SpecError, choice};
 use archspace_candle::data::{self, Dataset, Normalization};
 use archspace_candle::ops::{self, Registry};
 use archspace_candle::train::{self, Budget, OptimizerKind, TrainConfig};
 use archspace_candle::{BackendError, Network, NetworkConfig};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -127,22 +129,6 @@ fn parse_args() -> Result<Args, String> {
     Ok(a)
 }
 
-/// The outcome of one trial: one line of the search log.
-#[derive(Clone, Debug, serde::Serialize)]
-struct TrialRecord {
-    trial: usize,
-    hash: String,
-    status: String,
-    learning_rate: f64,
-    params: usize,
-    flops: u64,
-    validation_accuracy: f64,
-    test_accuracy: f64,
-    seconds: f64,
-    decisions: Vec<(String, archspace::Value)>,
-    epochs: Vec<train::EpochMetrics>,
-}
-
 struct Data {
     train: Dataset,
     validation: Dataset,
@@ -150,63 +136,38 @@ struct Data {
     norm: Normalization,
 }
 
-/// Proposes the architecture of trial `trial` (random search; a searcher
-/// from `archspace::search` can take this place).
-fn propose(def: &SpaceDef, seed: u64, trial: usize) -> Result<Architecture, SpecError> {
-    let mut rng = archspace::rng(seed ^ (trial as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    loop {
-        match def.sample_random(&mut rng) {
-            Err(e) if e.is_invalid() => continue,
-            other => return other,
-        }
-    }
-}
-
-/// Trains and evaluates one architecture.
-fn evaluate_trial(arch: &Architecture, trial: usize, args: &Args, d: &Data, bar: &ProgressBar) -> TrialRecord {
-    let started = Instant::now();
+/// Trains and evaluates one architecture: the evaluator the search driver calls.
+fn evaluate_trial(
+    trial: &Trial,
+    arch: &Architecture,
+    args: &Args,
+    d: &Data,
+    bar: &ProgressBar,
+) -> Result<Metrics, BackendError> {
     let learning_rate = arch.global("hyperparameters/learning_rate").and_then(|v| v.as_float()).unwrap_or(1e-3);
-    let mut record = TrialRecord {
-        trial,
-        hash: format!("{:032x}", arch.canonical_hash().0),
-        status: "ok".into(),
+    let config = NetworkConfig { seed: trial.seed, classes: Some(10), ..NetworkConfig::default() };
+    let net = Network::build(arch, &d.train.shape, &Registry::standard(), &config)?;
+    let train_config = TrainConfig {
+        budget: Budget::Epochs(args.epochs),
+        optimizer: OptimizerKind::AdamW,
         learning_rate,
-        params: 0,
-        flops: 0,
-        validation_accuracy: 0.0,
-        test_accuracy: 0.0,
-        seconds: 0.0,
-        decisions: arch.decisions().iter().map(|d| (d.path.clone(), d.value.clone())).collect(),
-        epochs: Vec::new(),
+        seed: trial.seed,
+        ..TrainConfig::default()
     };
-    let seed = args.seed.wrapping_add(trial as u64);
-    let outcome = (|| -> Result<(), BackendError> {
-        let config = NetworkConfig { seed, classes: Some(10), ..NetworkConfig::default() };
-        let net = Network::build(arch, &d.train.shape, &Registry::standard(), &config)?;
-        record.params = net.param_count();
-        record.flops = net.report().total_flops();
-        let train_config = TrainConfig {
-            budget: Budget::Epochs(args.epochs),
-            optimizer: OptimizerKind::AdamW,
-            learning_rate,
-            seed,
-            ..TrainConfig::default()
-        };
-        bar.set_length((args.epochs * d.train.len()) as u64);
-        let report = train::train(&net, &d.train, Some(&d.validation), &d.norm, &train_config, &mut |p| {
-            bar.set_position(p.images as u64);
-            bar.set_message(format!("trial {trial:>2} epoch {} loss {:.3}", p.epoch + 1, p.loss));
-        })?;
-        record.validation_accuracy = report.epochs.last().and_then(|e| e.validation).map_or(0.0, |m| m.accuracy);
-        record.test_accuracy = train::evaluate(&net, &d.test, &d.norm, 500)?.accuracy;
-        record.epochs = report.epochs;
-        Ok(())
-    })();
-    if let Err(e) = outcome {
-        record.status = format!("failed: {e}");
-    }
-    record.seconds = started.elapsed().as_secs_f64();
-    record
+    bar.set_length((args.epochs * d.train.len()) as u64);
+    let id = trial.id;
+    let report = train::train(&net, &d.train, Some(&d.validation), &d.norm, &train_config, &mut |p| {
+        bar.set_position(p.images as u64);
+        bar.set_message(format!("trial {id:>2} epoch {} loss {:.3}", p.epoch + 1, p.loss));
+    })?;
+    let validation = report.epochs.last().and_then(|e| e.validation).map_or(0.0, |m| m.accuracy);
+    let test = train::evaluate(&net, &d.test, &d.norm, 500)?.accuracy;
+    Ok(Metrics::new()
+        .with("validation_accuracy", validation)
+        .with("test_accuracy", test)
+        .with("params", net.param_count() as f64)
+        .with("flops", net.report().total_flops() as f64)
+        .with("learning_rate", learning_rate))
 }
 
 fn load(args: &Args) -> Result<Data, BackendError> {
@@ -235,64 +196,77 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         args.threads
     );
     std::fs::create_dir_all(&args.out)?;
-    let log = Mutex::new(std::fs::File::create(args.out.join("search_log.jsonl"))?);
+    let log_path = args.out.join("search_log.jsonl");
     let bars = MultiProgress::new();
     let total = bars.add(ProgressBar::new(args.trials as u64));
     total.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} trials {msg}")?);
     let style = ProgressStyle::with_template("  [{bar:30}] {pos:>6}/{len:6} images {msg}")?;
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads).build()?;
-    let archs = (0..args.trials).map(|t| propose(&def, args.seed, t)).collect::<Result<Vec<_>, _>>()?;
-    let mut records: Vec<TrialRecord> = pool.install(|| {
-        archs
-            .par_iter()
-            .enumerate()
-            .map(|(trial, arch)| {
-                let bar = bars.add(ProgressBar::new(1));
-                bar.set_style(style.clone());
-                let record = evaluate_trial(arch, trial, args, &d, &bar);
-                bar.finish_and_clear();
-                if let Ok(line) = serde_json::to_string(&record) {
-                    let mut file = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    let _ = writeln!(file, "{line}");
-                }
-                total.inc(1);
-                total.set_message(format!("last: trial {trial} test {:.1}%", 100.0 * record.test_accuracy));
-                record
-            })
-            .collect()
+    // Random search through the core driver: trial i's seed comes from
+    // (seed, i), outcomes are logged as they complete, and a rerun with the
+    // same flags resumes from the log instead of training again.
+    let mut searcher = RandomSearcher::per_decision(def.clone(), args.seed);
+    let eval = evaluator(|trial: &Trial, arch: &Architecture| {
+        let bar = bars.add(ProgressBar::new(1));
+        bar.set_style(style.clone());
+        let result = evaluate_trial(trial, arch, args, &d, &bar);
+        bar.finish_and_clear();
+        total.inc(1);
+        if let Ok(m) = &result {
+            let test = m.get("test_accuracy").unwrap_or(0.0);
+            total.set_message(format!("last: trial {} test {:.1}%", trial.id, 100.0 * test));
+        }
+        result.map_err(|e| Box::new(e) as EvalError)
     });
+    let config = SearchConfig {
+        trials: args.trials,
+        threads: args.threads,
+        seed: args.seed,
+        objective: Objective::maximize("validation_accuracy"),
+        log: Some(log_path.clone()),
+        ..SearchConfig::default()
+    };
+    let report = run_search(&mut searcher, &eval, &config)?;
     total.finish();
-    records.sort_by(|a, b| b.validation_accuracy.total_cmp(&a.validation_accuracy).then(a.trial.cmp(&b.trial)));
+    if report.resumed > 0 {
+        println!("resumed {} trials from {}", report.resumed, log_path.display());
+    }
 
     println!("\nleaderboard (ranked by validation accuracy)");
     println!(
         "{:>4} {:>5} {:>9} {:>9} {:>9} {:>10} {:>8} {:>7}  status",
         "rank", "trial", "val acc", "test acc", "params", "MFLOPs", "lr", "seconds"
     );
-    for (rank, r) in records.iter().enumerate() {
+    let mut ranked: Vec<&TrialRecord> = report.leaderboard(report.records.len());
+    ranked.extend(report.records.iter().filter(|r| r.score.is_none()));
+    for (rank, r) in ranked.iter().enumerate() {
+        let m = |name: &str| r.metrics.get(name).unwrap_or(0.0);
+        let status = match (&r.status, &r.error) {
+            (TrialStatus::Failed, Some(e)) => format!("failed: {e}"),
+            (status, _) => format!("{status:?}").to_lowercase(),
+        };
         println!(
             "{:>4} {:>5} {:>8.2}% {:>8.2}% {:>9} {:>10.2} {:>8.0e} {:>7.1}  {}",
             rank + 1,
-            r.trial,
-            100.0 * r.validation_accuracy,
-            100.0 * r.test_accuracy,
-            r.params,
-            r.flops as f64 / 1e6,
-            r.learning_rate,
+            r.trial.id,
+            100.0 * m("validation_accuracy"),
+            100.0 * m("test_accuracy"),
+            m("params"),
+            m("flops") / 1e6,
+            m("learning_rate"),
             r.seconds,
-            r.status
+            status
         );
     }
-    let best = records.iter().find(|r| r.status == "ok").ok_or("every trial failed")?;
-    let arch = &archs[best.trial];
+    let best = report.best().ok_or("every trial failed")?;
+    let arch = def.replay(&best.trial.decisions)?;
     println!(
         "\nbest: trial {} — test accuracy {:.2}%, {} parameters",
-        best.trial,
-        100.0 * best.test_accuracy,
-        best.params
+        best.trial.id,
+        100.0 * best.metrics.get("test_accuracy").unwrap_or(0.0),
+        best.metrics.get("params").unwrap_or(0.0)
     );
     println!("{arch}");
-    std::fs::write(args.out.join("best_architecture.json"), serde_json::to_string_pretty(arch)?)?;
+    std::fs::write(args.out.join("best_architecture.json"), serde_json::to_string_pretty(&arch)?)?;
     std::fs::write(args.out.join("best_architecture.dot"), arch.to_dot())?;
     println!(
         "wrote {}/{{search_log.jsonl, best_architecture.json, best_architecture.dot}}; total {:.1} s",

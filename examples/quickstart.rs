@@ -196,7 +196,14 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         args.threads
     );
     std::fs::create_dir_all(&args.out)?;
-    let log_path = args.out.join("search_log.jsonl");
+    // The log is resumed by a rerun, so its name carries what the log's own
+    // header does not: the data and the training budget.
+    let data_tag = match &args.data {
+        None => "subset".to_owned(),
+        Some(dir) => dir.file_name().map_or("data".to_owned(), |n| n.to_string_lossy().replace(' ', "_")),
+    };
+    let log_name = format!("search_log_{data_tag}_e{}_v{}.jsonl", args.epochs, args.validation);
+    let log_path = args.out.join(&log_name);
     let bars = MultiProgress::new();
     let total = bars.add(ProgressBar::new(args.trials as u64));
     total.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} trials {msg}")?);
@@ -269,7 +276,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(args.out.join("best_architecture.json"), serde_json::to_string_pretty(&arch)?)?;
     std::fs::write(args.out.join("best_architecture.dot"), arch.to_dot())?;
     println!(
-        "wrote {}/{{search_log.jsonl, best_architecture.json, best_architecture.dot}}; total {:.1} s",
+        "wrote {}/{{{log_name}, best_architecture.json, best_architecture.dot}}; total {:.1} s",
         args.out.display(),
         started.elapsed().as_secs_f64()
     );

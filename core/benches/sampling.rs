@@ -63,7 +63,7 @@ fn bench_sampling(c: &mut Criterion) {
     let seed = seed_space();
     let mut rng = archspace_core::rng(1);
     group.bench_function("seed_space", |b| b.iter(|| sample_once!(seed, &mut rng)));
-    for cells in [256i64, 512, 1024] {
+    for cells in [256i64, 512, 1024, 2048] {
         let def = repeated_cells(cells);
         group.bench_with_input(BenchmarkId::new("repeated_cells", cells), &def, |b, def| {
             b.iter(|| sample_once!(def, &mut rng))

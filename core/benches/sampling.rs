@@ -5,30 +5,11 @@
 //! with 1,024 repeated cells (quadratic naming).
 #![allow(missing_docs)] // criterion_group! generates an undocumented function
 
-use archspace_core::{Op, Space, SpaceDef, Value, choice};
+use archspace_core::{Op, SpaceDef, choice};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn conv2d(filters: impl Into<archspace_core::Param>) -> Op {
     Op::new("conv2d").param("filters", filters).param("kernel", 3)
-}
-
-fn seed_space() -> SpaceDef {
-    SpaceDef::new(|s| {
-        let n = s.named_choice("n", [1, 2, 4])?;
-        let n2 = s.named_dependent("n2", &[n], |v| Ok(Value::Int(2 * v[0].as_int().unwrap_or(0))))?;
-        let stem = s.named("stem").basic(conv2d(choice([64, 128])))?;
-        let drop = s.named("drop").optional(|s| s.basic(Op::new("dropout").param("rate", choice([0.25, 0.5]))))?;
-        let conv = |s: &mut Space| s.basic(conv2d(choice([64, 128])));
-        let left = s.named("left").repeat(n, conv)?;
-        let right = s.named("right").repeat(n2, conv)?;
-        let cat = s.named("cat").basic(Op::new("concat").inputs_indexed(2))?;
-        s.chain(&stem, &drop)?;
-        s.chain(&drop, &left)?;
-        s.chain(&drop, &right)?;
-        s.connect(left.output("out")?, cat.input("in0")?)?;
-        s.connect(right.output("out")?, cat.input("in1")?)?;
-        Ok(s.border_of(&stem, &cat))
-    })
 }
 
 /// `cells` repeated cells, each a conv with a filter choice, an optional
@@ -60,7 +41,7 @@ macro_rules! sample_once {
 fn bench_sampling(c: &mut Criterion) {
     let mut group = c.benchmark_group("sample");
     group.throughput(Throughput::Elements(1));
-    let seed = seed_space();
+    let seed = archspace_core::spaces::seed();
     let mut rng = archspace_core::rng(1);
     group.bench_function("seed_space", |b| b.iter(|| sample_once!(seed, &mut rng)));
     for cells in [256i64, 512, 1024, 2048] {
@@ -94,7 +75,7 @@ fn cell_chain(cells: usize) -> SpaceDef {
 }
 
 fn bench_count(c: &mut Criterion) {
-    let seed = seed_space();
+    let seed = archspace_core::spaces::seed();
     c.bench_function("count/seed_space", |b| b.iter(|| seed.count().expect("counts")));
     let chain = cell_chain(20);
     c.bench_function("count/40_structural_decisions", |b| b.iter(|| chain.count().expect("counts")));

@@ -14,31 +14,11 @@ use archspace_core::search::{
     EvolutionConfig, EvolutionSearcher, GridSearcher, HalvingConfig, HalvingSearcher, InnerOptimizer, MctsSearcher,
     Outcome, Proposal, RandomSearcher, Searcher, SmboConfig, SmboSearcher,
 };
-use archspace_core::{Op, Param, SpaceDef, choice};
+use archspace_core::{Op, SpaceDef, choice};
 use criterion::{Criterion, criterion_group, criterion_main};
 
-fn conv2d(filters: impl Into<Param>) -> Op {
-    Op::new("conv2d").param("filters", filters).param("kernel", 3)
-}
-
-/// The DeepArchitect paper's seed space (examples/seed_space.rs).
 fn seed_space() -> SpaceDef {
-    SpaceDef::new(|s| {
-        let n = s.named_choice("n", [1, 2, 4])?;
-        let n2 = s.named_dependent("n2", &[n], |v| Ok((2 * v[0].as_int().unwrap_or(0)).into()))?;
-        let stem = s.named("stem").basic(conv2d(choice([64, 128])))?;
-        let drop = s.named("drop").optional(|s| s.basic(Op::new("dropout").param("rate", choice([0.25, 0.5]))))?;
-        let conv = |s: &mut archspace_core::Space| s.basic(conv2d(choice([64, 128])));
-        let left = s.named("left").repeat(n, conv)?;
-        let right = s.named("right").repeat(n2, conv)?;
-        let cat = s.named("cat").basic(Op::new("concat").inputs_indexed(2))?;
-        s.connect(stem.output("out")?, drop.input("in")?)?;
-        s.connect(drop.output("out")?, left.input("in")?)?;
-        s.connect(drop.output("out")?, right.input("in")?)?;
-        s.connect(left.output("out")?, cat.input("in0")?)?;
-        s.connect(right.output("out")?, cat.input("in1")?)?;
-        Ok(s.border_of(&stem, &cat))
-    })
+    archspace_core::spaces::seed()
 }
 
 /// 20 blocks, each choosing units (4 values) and an activation (3): 40 decisions.

@@ -43,6 +43,7 @@ pub mod ports;
 mod replay;
 pub mod search;
 mod space;
+pub mod spaces;
 mod subspace;
 mod typed;
 mod value;

@@ -1,7 +1,7 @@
 //! Spaces shared by the integration tests.
 #![allow(dead_code)]
 
-use archspace::{Io, Op, Param, Space, SpaceDef, SpecError, Value, choice};
+use archspace::{Io, Op, Param, Space, SpaceDef, SpecError, choice};
 
 pub fn conv2d(filters: impl Into<Param>) -> Op {
     Op::new("conv2d").param("filters", filters).param("kernel", 3)
@@ -13,22 +13,7 @@ pub fn relu(s: &mut Space) -> Result<Io, SpecError> {
 
 /// The DeepArchitect paper's seed space (25,008 architectures).
 pub fn seed_space() -> SpaceDef {
-    SpaceDef::new(|s| {
-        let n = s.named_choice("n", [1, 2, 4])?;
-        let n2 = s.named_dependent("n2", &[n], |v| Ok(Value::Int(2 * v[0].as_int().unwrap_or(0))))?;
-        let stem = s.named("stem").basic(conv2d(choice([64, 128])))?;
-        let drop = s.named("drop").optional(|s| s.basic(Op::new("dropout").param("rate", choice([0.25, 0.5]))))?;
-        let conv = |s: &mut Space| s.basic(conv2d(choice([64, 128])));
-        let left = s.named("left").repeat(n, conv)?;
-        let right = s.named("right").repeat(n2, conv)?;
-        let cat = s.named("cat").basic(Op::new("concat").inputs_indexed(2))?;
-        s.chain(&stem, &drop)?;
-        s.chain(&drop, &left)?;
-        s.chain(&drop, &right)?;
-        s.connect(left.output("out")?, cat.input("in0")?)?;
-        s.connect(right.output("out")?, cat.input("in1")?)?;
-        Ok(s.border_of(&stem, &cat))
-    })
+    archspace::spaces::seed()
 }
 
 /// `cells` cells in sequence, each an `or` over three ops followed by an

@@ -20,22 +20,7 @@ pub fn small_seed_space() -> SpaceDef {
 }
 
 fn seed_space_with(depths: &'static [i64]) -> SpaceDef {
-    SpaceDef::new(move |s| {
-        let n = s.named_choice("n", depths.iter().copied())?;
-        let n2 = s.named_dependent("n2", &[n], |v| Ok((2 * v[0].as_int().unwrap_or(0)).into()))?;
-        let stem = s.named("stem").basic(conv2d(choice([64, 128])))?;
-        let drop = s.named("drop").optional(|s| s.basic(Op::new("dropout").param("rate", choice([0.25, 0.5]))))?;
-        let conv = |s: &mut archspace::Space| s.basic(conv2d(choice([64, 128])));
-        let left = s.named("left").repeat(n, conv)?;
-        let right = s.named("right").repeat(n2, conv)?;
-        let cat = s.named("cat").basic(Op::new("concat").inputs_indexed(2))?;
-        s.connect(stem.output("out")?, drop.input("in")?)?;
-        s.connect(drop.output("out")?, left.input("in")?)?;
-        s.connect(drop.output("out")?, right.input("in")?)?;
-        s.connect(left.output("out")?, cat.input("in0")?)?;
-        s.connect(right.output("out")?, cat.input("in1")?)?;
-        Ok(s.border_of(&stem, &cat))
-    })
+    archspace::spaces::seed_with_chains(depths)
 }
 
 /// A synthetic objective on the seed space, optimum 1.0 (n = 4, a 128-filter

@@ -27,6 +27,7 @@
 pub mod data;
 mod error;
 mod infer;
+pub mod kernels;
 mod network;
 pub mod ops;
 mod params;
@@ -35,5 +36,6 @@ pub mod train;
 
 pub use error::BackendError;
 pub use infer::{ModuleReport, ShapeReport, infer_shapes};
+pub use kernels::Kernels;
 pub use network::{Network, NetworkConfig};
 pub use params::{Init, ParamStore, name_hash, named_rng};

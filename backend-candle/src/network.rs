@@ -21,6 +21,7 @@ use candle_core::{Device, ModuleT, Tensor};
 
 use crate::error::BackendError;
 use crate::infer::{ShapeReport, module_seed, plan};
+use crate::kernels::Kernels;
 use crate::ops::{Layer, OpContext, Registry};
 use crate::params::ParamStore;
 
@@ -34,11 +35,13 @@ pub struct NetworkConfig {
     /// With `Some(k)`, a classifier head (global average pool if needed, then
     /// a dense layer) is appended unless the output already is `[k]`.
     pub classes: Option<usize>,
+    /// This crate's CPU kernels (the default) or candle's ops only.
+    pub kernels: Kernels,
 }
 
 impl Default for NetworkConfig {
     fn default() -> Self {
-        NetworkConfig { seed: 0, device: Device::Cpu, classes: None }
+        NetworkConfig { seed: 0, device: Device::Cpu, classes: None, kernels: Kernels::default() }
     }
 }
 
@@ -83,7 +86,8 @@ impl Network {
                     Source::Input { .. } => input.to_vec(),
                 })
                 .collect();
-            let ctx = OpContext::new(module, &shapes, module_seed(config.seed, &module.path));
+            let ctx =
+                OpContext::new(module, &shapes, module_seed(config.seed, &module.path)).with_kernels(config.kernels);
             let layer = registry.lookup(&ctx)?.build(&ctx, &mut store)?;
             let index = nodes.len();
             for s in &sources {

@@ -5,7 +5,7 @@ mod common;
 
 use archspace_candle::ops::{self, FnOp, OpInfo, Registry, Single};
 use archspace_candle::train::{self, Budget, OptimizerKind, TrainConfig};
-use archspace_candle::{BackendError, Network, NetworkConfig, data, infer_shapes};
+use archspace_candle::{BackendError, Kernels, Network, NetworkConfig, data, infer_shapes};
 use common::chain;
 
 fn small_net() -> archspace_core::Architecture {
@@ -149,4 +149,40 @@ fn one_and_two_threads_give_the_same_metrics() {
         })
     };
     assert_eq!(run_on(1), run_on(2));
+}
+
+#[test]
+fn our_kernels_and_candle_ops_give_the_same_loss_curve() {
+    // Strided, dilated, grouped and 1×n convolutions, batch norm, pooling and a concat.
+    let arch = chain(vec![
+        ops::conv2d(8, 3).param("stride", 2),
+        ops::batch_norm(),
+        ops::relu(),
+        ops::conv2d(8, 3).param("dilation", 2).param("groups", 2),
+        ops::relu(),
+        ops::conv2d(12, vec![1i64, 3]),
+        ops::max_pool2d(2),
+        ops::conv2d(16, 1),
+        ops::relu(),
+        ops::flatten(),
+        ops::dense(10),
+    ]);
+    let (full, _) = data::fashion_mnist_subset().expect("subset");
+    let small = full.subset(&(0..384).collect::<Vec<_>>());
+    let curve = |kernels: Kernels| {
+        let config = NetworkConfig { seed: 5, kernels, ..Default::default() };
+        let net = Network::build(&arch, &[1, 28, 28], &Registry::standard(), &config).expect("builds");
+        let train_config =
+            TrainConfig { budget: Budget::Images(384), batch_size: 32, learning_rate: 3e-3, ..TrainConfig::default() };
+        let mut losses = Vec::new();
+        train::train(&net, &small, None, &small.normalization(), &train_config, &mut |p| losses.push(p.loss))
+            .expect("trains");
+        losses
+    };
+    let (ours, stock) = (curve(Kernels::Native), curve(Kernels::Candle));
+    assert_eq!(ours.len(), 12);
+    assert!(ours.last() < ours.first(), "it learns: {ours:?}");
+    for (step, (a, b)) in ours.iter().zip(&stock).enumerate() {
+        assert!((a - b).abs() <= 1e-3 * (1.0 + b.abs()), "step {step}: {a} vs {b}\n{ours:?}\n{stock:?}");
+    }
 }

@@ -3,6 +3,7 @@
 use archspace_core::{ArchModule, Value};
 
 use crate::error::BackendError;
+use crate::kernels::Kernels;
 
 /// The result of shape inference for one module.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,12 +29,19 @@ pub struct OpContext<'a> {
     /// Seed for anything random in the layer (dropout masks), derived from
     /// the network seed and the module path.
     pub seed: u64,
+    /// Whether layers use this crate's CPU kernels or candle's ops only.
+    pub kernels: Kernels,
 }
 
 impl<'a> OpContext<'a> {
     /// A context for `module` with input shapes `inputs`.
     pub fn new(module: &'a ArchModule, inputs: &'a [Vec<usize>], seed: u64) -> Self {
-        OpContext { module, inputs, seed }
+        OpContext { module, inputs, seed, kernels: Kernels::default() }
+    }
+
+    /// The same context with layers built for `kernels`.
+    pub fn with_kernels(self, kernels: Kernels) -> Self {
+        OpContext { kernels, ..self }
     }
 
     /// The module path.

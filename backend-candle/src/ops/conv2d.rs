@@ -14,6 +14,7 @@ use super::context::{OpContext, OpInfo};
 use super::depthwise_kernel::DepthwiseOp;
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
+use crate::kernels::{Conv2dOp, Kernels};
 use crate::params::{Init, ParamStore};
 
 /// A `conv2d` op: `filters` output channels, `kernel` (an int or `[kh, kw]`).
@@ -104,6 +105,7 @@ pub struct Padded2d {
     bias: Option<Tensor>,
     geometry: ConvGeometry,
     groups: usize,
+    kernels: Kernels,
 }
 
 /// Everything that defines a convolution layer except its weights.
@@ -154,7 +156,7 @@ impl Padded2d {
         } else {
             None
         };
-        Ok(Padded2d { weight, bias, geometry, groups })
+        Ok(Padded2d { weight, bias, geometry, groups, kernels: ctx.kernels })
     }
 }
 
@@ -162,7 +164,12 @@ impl Padded2d {
     /// A convolution from its weight `[filters, channels / groups, kh, kw]`,
     /// optional bias, window and groups.
     pub fn new(weight: Tensor, bias: Option<Tensor>, geometry: ConvGeometry, groups: usize) -> Self {
-        Padded2d { weight, bias, geometry, groups }
+        Padded2d { weight, bias, geometry, groups, kernels: Kernels::default() }
+    }
+
+    /// The same convolution run with `kernels`.
+    pub fn with_kernels(self, kernels: Kernels) -> Self {
+        Padded2d { kernels, ..self }
     }
 
     /// Whether this is a depthwise convolution (one input channel per group).
@@ -171,8 +178,9 @@ impl Padded2d {
     }
 
     /// The convolution through candle's own `conv2d` only (grouped
-    /// convolutions run group by group); `forward` uses a dedicated kernel for
-    /// depthwise convolutions on the CPU. Kept to cross-check that kernel.
+    /// convolutions run group by group); `forward` uses this crate's kernels
+    /// for f32 on the CPU unless built with [`Kernels::Candle`]. Kept to
+    /// compare and to cross-check those kernels.
     pub fn forward_candle(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let g = &self.geometry;
         let [top, bottom, left, right] = g.pads;
@@ -202,12 +210,25 @@ impl Padded2d {
 
 impl Module for Padded2d {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        if self.is_depthwise() && x.device().is_cpu() && x.dtype() == DType::F32 {
-            let op = DepthwiseOp { geometry: self.geometry };
-            let y = x.contiguous()?.apply_op2(&self.weight.contiguous()?, op)?;
-            return self.add_bias(y);
+        let native = self.kernels == Kernels::Native && x.device().is_cpu() && x.dtype() == DType::F32;
+        if !native || self.weight.dtype() != DType::F32 {
+            return self.forward_candle(x);
         }
-        self.forward_candle(x)
+        let (x, weight) = (x.contiguous()?, self.weight.contiguous()?);
+        let g = self.geometry;
+        let y = if self.is_depthwise() {
+            x.apply_op2(&weight, DepthwiseOp { geometry: g })?
+        } else {
+            let op = Conv2dOp {
+                kernel: g.kernel,
+                stride: g.stride,
+                dilation: g.dilation,
+                pads: g.pads,
+                groups: self.groups,
+            };
+            x.apply_op2(&weight, op)?
+        };
+        self.add_bias(y)
     }
 }
 

@@ -1,0 +1,301 @@
+//! Convolution (NCHW, f32, CPU) as gemm over `im2col` columns, with both
+//! backward passes as gemm too, as candle custom ops that compose with autograd.
+//!
+//! Per image and channel group, with `col = im2col(x)` (`K × P`, `K =
+//! channels/groups · kh · kw`, `P = oh · ow`):
+//! forward `y = W · col`; input gradient `dx = col2im(Wᵀ · dy)`; weight
+//! gradient `dW += dy · colᵀ`, summed over the batch. Images are split over
+//! the rayon pool (one gemm per image and group, single-threaded); a batch of
+//! one image lets gemm split the product instead.
+//!
+//! ```
+//! use archspace_candle::kernels::Conv2dOp;
+//! use candle_core::{Device, Tensor};
+//! let x = Tensor::ones((2, 3, 8, 8), candle_core::DType::F32, &Device::Cpu)?;
+//! let w = Tensor::ones((4, 3, 3, 3), candle_core::DType::F32, &Device::Cpu)?;
+//! let op = Conv2dOp { kernel: (3, 3), stride: 1, dilation: 1, pads: [1; 4], groups: 1 };
+//! let y = x.apply_op2(&w, op)?;
+//! assert_eq!(y.dims(), &[2, 4, 8, 8]);
+//! assert_eq!(y.get(0)?.get(0)?.get(4)?.get(4)?.to_scalar::<f32>()?, 27.0);
+//! # Ok::<(), candle_core::Error>(())
+//! ```
+
+use candle_core::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
+use rayon::prelude::*;
+
+use super::im2col::{Window, col2im, im2col};
+use super::matmul::{MatMut, MatRef, matmul};
+
+/// A 2-D convolution without bias: kernel, stride, dilation, paddings
+/// (top, bottom, left, right) and channel groups. Apply it to `(x, weight)`
+/// with `x.apply_op2(&weight, op)`; `x` is `[batch, channels, h, w]`,
+/// `weight` `[filters, channels / groups, kh, kw]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conv2dOp {
+    /// Kernel height and width.
+    pub kernel: (usize, usize),
+    /// Stride (both directions).
+    pub stride: usize,
+    /// Dilation (both directions).
+    pub dilation: usize,
+    /// Padding top, bottom, left, right.
+    pub pads: [usize; 4],
+    /// Channel groups.
+    pub groups: usize,
+}
+
+/// Sizes of one convolution call.
+#[derive(Clone, Copy, Debug)]
+struct Dims {
+    batch: usize,
+    channels: usize,
+    filters: usize,
+    window: Window,
+    oh: usize,
+    ow: usize,
+}
+
+impl Dims {
+    fn positions(&self) -> usize {
+        self.oh * self.ow
+    }
+    fn image(&self) -> usize {
+        self.channels * self.window.h * self.window.w
+    }
+    fn out_image(&self) -> usize {
+        self.filters * self.positions()
+    }
+}
+
+impl Conv2dOp {
+    fn window(&self, h: usize, w: usize) -> Window {
+        Window { h, w, kernel: self.kernel, stride: self.stride, dilation: self.dilation, pads: self.pads }
+    }
+
+    fn dims(&self, x: &Shape, weight: &Shape) -> candle_core::Result<Dims> {
+        let (batch, channels, h, w) = x.dims4()?;
+        let (filters, per_group, kh, kw) = weight.dims4()?;
+        let g = self.groups;
+        if g == 0 || channels % g != 0 || filters % g != 0 || per_group * g != channels || (kh, kw) != self.kernel {
+            candle_core::bail!("conv2d weight {weight:?} does not fit input {x:?} with {g} groups");
+        }
+        if self.stride == 0 || self.dilation == 0 || kh == 0 || kw == 0 {
+            candle_core::bail!("conv2d needs positive kernel, stride and dilation");
+        }
+        let window = self.window(h, w);
+        let (eh, ew) = ((kh - 1) * self.dilation + 1, (kw - 1) * self.dilation + 1);
+        if h + self.pads[0] + self.pads[1] < eh || w + self.pads[2] + self.pads[3] < ew {
+            candle_core::bail!("conv2d window larger than the padded input of {x:?}");
+        }
+        let (oh, ow) = window.output();
+        Ok(Dims { batch, channels, filters, window, oh, ow })
+    }
+
+    /// Rows of the column matrix per group.
+    fn depth(&self, d: &Dims) -> usize {
+        d.channels / self.groups * self.kernel.0 * self.kernel.1
+    }
+}
+
+/// The f32 data of a contiguous tensor.
+pub(crate) fn contiguous_f32<'a>(storage: &'a CpuStorage, layout: &Layout) -> candle_core::Result<&'a [f32]> {
+    let CpuStorage::F32(data) = storage else { candle_core::bail!("this kernel supports f32 tensors only") };
+    match layout.contiguous_offsets() {
+        Some((start, end)) => Ok(&data[start..end]),
+        None => candle_core::bail!("this kernel needs contiguous tensors"),
+    }
+}
+
+/// Runs `work(image index, image output, scratch)` for every image: over
+/// the rayon pool when there are several images, else in place (and the
+/// caller's gemm may then split the product, `parallel_gemm = true`).
+fn for_each_image<F>(out: &mut [f32], per_image: usize, scratch: usize, work: F)
+where
+    F: Fn(usize, &mut [f32], &mut [f32], bool) + Sync,
+{
+    if out.len() <= per_image {
+        let mut buffer = vec![0f32; scratch];
+        if !out.is_empty() {
+            work(0, out, &mut buffer, true);
+        }
+        return;
+    }
+    out.par_chunks_mut(per_image)
+        .enumerate()
+        .for_each_init(|| vec![0f32; scratch], |buffer, (b, chunk)| work(b, chunk, buffer, false));
+}
+
+impl CustomOp2 for Conv2dOp {
+    fn name(&self) -> &'static str {
+        "archspace-conv2d"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let d = self.dims(l1.shape(), l2.shape())?;
+        let (x, weight) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?);
+        let (g, depth, p) = (self.groups, self.depth(&d), d.positions());
+        let (cg, fg) = (d.channels / g, d.filters / g);
+        let pointwise = d.window.is_pointwise();
+        let mut out = vec![0f32; d.batch * d.out_image()];
+        let scratch = if pointwise { 0 } else { depth * p };
+        for_each_image(&mut out, d.out_image(), scratch, |b, y, col, parallel| {
+            let image = &x[b * d.image()..(b + 1) * d.image()];
+            for group in 0..g {
+                let input = &image[group * cg * d.window.h * d.window.w..];
+                let columns = if pointwise {
+                    MatRef::rows(input, depth, p)
+                } else {
+                    im2col(&d.window, input, cg, col);
+                    MatRef::rows(col, depth, p)
+                };
+                let w = MatRef::rows(&weight[group * fg * depth..], fg, depth);
+                matmul(MatMut::rows(&mut y[group * fg * p..], fg, p), false, w, columns, parallel);
+            }
+        });
+        Ok((CpuStorage::F32(out), Shape::from((d.batch, d.filters, d.oh, d.ow))))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
+        let grad = grad.contiguous()?;
+        let (_, _, h, w) = x.dims4()?;
+        let dx = grad.apply_op2_no_bwd(weight, &Conv2dInputGrad { conv: *self, h, w })?;
+        let dw = x.apply_op2_no_bwd(&grad, &Conv2dWeightGrad { conv: *self })?;
+        Ok((Some(dx), Some(dw)))
+    }
+}
+
+/// The input gradient of [`Conv2dOp`], applied to `(grad, weight)`; the
+/// input's height and width cannot be told from the gradient when the stride exceeds one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Conv2dInputGrad {
+    pub(crate) conv: Conv2dOp,
+    pub(crate) h: usize,
+    pub(crate) w: usize,
+}
+
+impl CustomOp2 for Conv2dInputGrad {
+    fn name(&self) -> &'static str {
+        "archspace-conv2d-input-grad"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (batch, filters, oh, ow) = l1.shape().dims4()?;
+        let (_, per_group, _, _) = l2.shape().dims4()?;
+        let channels = per_group * self.conv.groups;
+        let d = self.conv.dims(&Shape::from((batch, channels, self.h, self.w)), l2.shape())?;
+        if (d.filters, d.oh, d.ow) != (filters, oh, ow) {
+            candle_core::bail!("conv2d gradient {:?} does not fit the convolution", l1.shape());
+        }
+        let (dy, weight) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?);
+        let (g, depth, p) = (self.conv.groups, self.conv.depth(&d), d.positions());
+        let (cg, fg, plane) = (d.channels / g, d.filters / g, self.h * self.w);
+        let pointwise = d.window.is_pointwise();
+        let mut dx = vec![0f32; batch * d.image()];
+        let scratch = if pointwise { 0 } else { depth * p };
+        for_each_image(&mut dx, d.image(), scratch, |b, dxb, col, parallel| {
+            let dyb = &dy[b * d.out_image()..(b + 1) * d.out_image()];
+            for group in 0..g {
+                let wt = MatRef::rows(&weight[group * fg * depth..], fg, depth).t();
+                let dyg = MatRef::rows(&dyb[group * fg * p..], fg, p);
+                let dxg = &mut dxb[group * cg * plane..(group + 1) * cg * plane];
+                if pointwise {
+                    matmul(MatMut::rows(dxg, depth, p), false, wt, dyg, parallel);
+                } else {
+                    matmul(MatMut::rows(col, depth, p), false, wt, dyg, parallel);
+                    col2im(&d.window, col, cg, dxg);
+                }
+            }
+        });
+        Ok((CpuStorage::F32(dx), Shape::from((batch, channels, self.h, self.w))))
+    }
+}
+
+/// How many partial sums the weight gradient splits a batch into (enough
+/// to keep a few threads busy, few enough that adding them up is cheap).
+const WEIGHT_GRAD_BLOCKS: usize = 8;
+
+/// The weight gradient of [`Conv2dOp`], applied to `(x, grad)`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Conv2dWeightGrad {
+    pub(crate) conv: Conv2dOp,
+}
+
+impl CustomOp2 for Conv2dWeightGrad {
+    fn name(&self) -> &'static str {
+        "archspace-conv2d-weight-grad"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (batch, channels, _, _) = l1.shape().dims4()?;
+        let (_, filters, _, _) = l2.shape().dims4()?;
+        let g = self.conv.groups;
+        let (kh, kw) = self.conv.kernel;
+        let weight_shape = Shape::from((filters, channels / g.max(1), kh, kw));
+        let d = self.conv.dims(l1.shape(), &weight_shape)?;
+        if l2.shape().dims() != [batch, d.filters, d.oh, d.ow] {
+            candle_core::bail!("conv2d gradient {:?} does not fit the convolution", l2.shape());
+        }
+        let (x, dy) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?);
+        let (depth, p) = (self.conv.depth(&d), d.positions());
+        let (cg, fg, plane) = (d.channels / g, d.filters / g, d.window.h * d.window.w);
+        let pointwise = d.window.is_pointwise();
+        let size = d.filters * depth;
+        // One partial sum per block of images, then their total in block
+        // order. The blocks depend on the batch only, never on the thread
+        // count, so 1 and N threads give bit-identical gradients.
+        let blocks = batch.clamp(1, WEIGHT_GRAD_BLOCKS);
+        let per_block = batch.div_ceil(blocks);
+        let partials: Vec<Vec<f32>> = (0..blocks)
+            .into_par_iter()
+            .map(|block| {
+                let mut dw = vec![0f32; size];
+                let mut col = vec![0f32; if pointwise { 0 } else { depth * p }];
+                for b in block * per_block..((block + 1) * per_block).min(batch) {
+                    for group in 0..g {
+                        let input = &x[b * d.image() + group * cg * plane..];
+                        let columns = if pointwise {
+                            MatRef::rows(input, depth, p)
+                        } else {
+                            im2col(&d.window, input, cg, &mut col);
+                            MatRef::rows(&col, depth, p)
+                        };
+                        let dyg = MatRef::rows(&dy[b * d.out_image() + group * fg * p..], fg, p);
+                        let dwg = MatMut::rows(&mut dw[group * fg * depth..], fg, depth);
+                        matmul(dwg, true, dyg, columns.t(), blocks == 1);
+                    }
+                }
+                dw
+            })
+            .collect();
+        let mut total = partials.into_iter().reduce(|mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+            a
+        });
+        let dw = total.take().unwrap_or_else(|| vec![0f32; size]);
+        Ok((CpuStorage::F32(dw), weight_shape))
+    }
+}

@@ -1,0 +1,31 @@
+//! CPU compute kernels behind the layers: gemm-based convolution with both
+//! backward passes, and the pieces it is made of.
+//!
+//! The layers pick these kernels for f32 tensors on the CPU unless the
+//! network is built with [`Kernels::Candle`](crate::Kernels::Candle).
+
+mod conv;
+mod im2col;
+mod matmul;
+
+pub use conv::Conv2dOp;
+pub use im2col::{Window, col2im, im2col};
+pub use matmul::{MatMut, MatRef, matmul};
+
+/// Which implementation the layers use where this crate has kernels of its own.
+///
+/// ```
+/// use archspace_candle::{Kernels, NetworkConfig};
+/// let stock = NetworkConfig { kernels: Kernels::Candle, ..NetworkConfig::default() };
+/// assert_eq!(NetworkConfig::default().kernels, Kernels::Native);
+/// # let _ = stock;
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Kernels {
+    /// This crate's kernels for f32 on the CPU (gemm-based convolution,
+    /// depthwise convolution, pooling), candle's ops elsewhere.
+    #[default]
+    Native,
+    /// candle's own ops only (kept to compare and to cross-check).
+    Candle,
+}

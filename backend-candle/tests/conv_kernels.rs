@@ -1,5 +1,5 @@
 //! The gemm-based convolution kernel against a naive loop: forward, input
-//! gradient and weight gradient on random shapes covering every
+//! gradient, weight gradient and (fused) bias gradient on random shapes covering every
 //! configuration the ops catalogue allows (stride, asymmetric padding,
 //! dilation, groups, depthwise, 1×n / n×1, 1×1), batches of one and more.
 
@@ -128,11 +128,26 @@ fn conv_kernel_matches_a_naive_loop_forward_and_backward() {
         let x = values(&mut rng, case.batch * case.channels * case.h * case.w);
         let w = values(&mut rng, case.filters * case.channels / groups * kernel.0 * kernel.1);
         let r = values(&mut rng, case.batch * case.filters * oh * ow);
-        let (want_y, want_dx, want_dw) = case.reference(&x, &w, &r);
+        let (mut want_y, want_dx, want_dw) = case.reference(&x, &w, &r);
+        // Every other case adds a bias inside the kernel: y += b[f], db[f] = Σ r over batch and positions.
+        let bias = (index % 2 == 1).then(|| values(&mut rng, case.filters));
+        let mut want_db = vec![0f64; case.filters];
+        if let Some(bias) = &bias {
+            for (o, (y, r)) in want_y.iter_mut().zip(&r).enumerate() {
+                let f = o / (oh * ow) % case.filters;
+                *y += f64::from(bias[f]);
+                want_db[f] += f64::from(*r);
+            }
+        }
 
         let xv = Var::from_vec(x, (case.batch, case.channels, case.h, case.w), &dev).expect("x");
         let wv = Var::from_vec(w, (case.filters, case.channels / groups, kernel.0, kernel.1), &dev).expect("w");
-        let y = xv.as_tensor().apply_op2(wv.as_tensor(), case.op).expect("forward");
+        let bv = bias.map(|b| Var::from_vec(b, case.filters, &dev).expect("bias"));
+        let y = match &bv {
+            Some(b) => xv.as_tensor().apply_op3(wv.as_tensor(), b.as_tensor(), case.op),
+            None => xv.as_tensor().apply_op2(wv.as_tensor(), case.op),
+        }
+        .expect("forward");
         assert_eq!(y.dims(), &[case.batch, case.filters, oh, ow], "case {index}: shape");
         let r = Tensor::from_vec(r, y.shape(), &dev).expect("r");
         let grads = (&y * &r).and_then(|t| t.sum_all()?.backward()).expect("backward");
@@ -143,6 +158,9 @@ fn conv_kernel_matches_a_naive_loop_forward_and_backward() {
         assert_close(&y, &want_y, &format!("{what}: forward"));
         assert_close(grads.get(xv.as_tensor()).expect("dx"), &want_dx, &format!("{what}: input gradient"));
         assert_close(grads.get(wv.as_tensor()).expect("dw"), &want_dw, &format!("{what}: weight gradient"));
+        if let Some(b) = &bv {
+            assert_close(grads.get(b.as_tensor()).expect("db"), &want_db, &format!("{what}: bias gradient"));
+        }
     }
     assert_eq!(seen, [true; 6], "stride, dilation, depthwise, grouped, 1×n, asymmetric padding all covered");
 }

@@ -20,7 +20,7 @@
 //! # Ok::<(), candle_core::Error>(())
 //! ```
 
-use candle_core::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::im2col::{Window, col2im, im2col};
@@ -125,6 +125,56 @@ where
         .for_each_init(|| vec![0f32; scratch], |buffer, (b, chunk)| work(b, chunk, buffer, false));
 }
 
+impl Conv2dOp {
+    /// The forward pass; `bias` (one value per filter) seeds each output row.
+    fn forward(
+        &self,
+        x: (&CpuStorage, &Layout),
+        weight: (&CpuStorage, &Layout),
+        bias: Option<&[f32]>,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let d = self.dims(x.1.shape(), weight.1.shape())?;
+        let (x, weight) = (contiguous_f32(x.0, x.1)?, contiguous_f32(weight.0, weight.1)?);
+        if bias.is_some_and(|b| b.len() != d.filters) {
+            candle_core::bail!("conv2d bias does not have one value per filter ({})", d.filters);
+        }
+        let (g, depth, p) = (self.groups, self.depth(&d), d.positions());
+        let (cg, fg) = (d.channels / g, d.filters / g);
+        let pointwise = d.window.is_pointwise();
+        let mut out = vec![0f32; d.batch * d.out_image()];
+        let scratch = if pointwise { 0 } else { depth * p };
+        for_each_image(&mut out, d.out_image(), scratch, |b, y, col, parallel| {
+            if let Some(bias) = bias {
+                for (row, value) in y.chunks_mut(p).zip(bias) {
+                    row.fill(*value);
+                }
+            }
+            let image = &x[b * d.image()..(b + 1) * d.image()];
+            for group in 0..g {
+                let input = &image[group * cg * d.window.h * d.window.w..];
+                let columns = if pointwise {
+                    MatRef::rows(input, depth, p)
+                } else {
+                    im2col(&d.window, input, cg, col);
+                    MatRef::rows(col, depth, p)
+                };
+                let w = MatRef::rows(&weight[group * fg * depth..], fg, depth);
+                matmul(MatMut::rows(&mut y[group * fg * p..], fg, p), bias.is_some(), w, columns, parallel);
+            }
+        });
+        Ok((CpuStorage::F32(out), Shape::from((d.batch, d.filters, d.oh, d.ow))))
+    }
+
+    /// Input and weight gradients.
+    fn gradients(&self, x: &Tensor, weight: &Tensor, grad: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
+        let (_, _, h, w) = x.dims4()?;
+        let dx = grad.apply_op2_no_bwd(weight, &Conv2dInputGrad { conv: *self, h, w })?;
+        let dw = x.apply_op2_no_bwd(grad, &Conv2dWeightGrad { conv: *self })?;
+        Ok((dx, dw))
+    }
+}
+
+/// `conv(x, weight)`.
 impl CustomOp2 for Conv2dOp {
     fn name(&self) -> &'static str {
         "archspace-conv2d"
@@ -137,28 +187,7 @@ impl CustomOp2 for Conv2dOp {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let d = self.dims(l1.shape(), l2.shape())?;
-        let (x, weight) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?);
-        let (g, depth, p) = (self.groups, self.depth(&d), d.positions());
-        let (cg, fg) = (d.channels / g, d.filters / g);
-        let pointwise = d.window.is_pointwise();
-        let mut out = vec![0f32; d.batch * d.out_image()];
-        let scratch = if pointwise { 0 } else { depth * p };
-        for_each_image(&mut out, d.out_image(), scratch, |b, y, col, parallel| {
-            let image = &x[b * d.image()..(b + 1) * d.image()];
-            for group in 0..g {
-                let input = &image[group * cg * d.window.h * d.window.w..];
-                let columns = if pointwise {
-                    MatRef::rows(input, depth, p)
-                } else {
-                    im2col(&d.window, input, cg, col);
-                    MatRef::rows(col, depth, p)
-                };
-                let w = MatRef::rows(&weight[group * fg * depth..], fg, depth);
-                matmul(MatMut::rows(&mut y[group * fg * p..], fg, p), false, w, columns, parallel);
-            }
-        });
-        Ok((CpuStorage::F32(out), Shape::from((d.batch, d.filters, d.oh, d.ow))))
+        self.forward((s1, l1), (s2, l2), None)
     }
 
     fn bwd(
@@ -168,11 +197,63 @@ impl CustomOp2 for Conv2dOp {
         _res: &Tensor,
         grad: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
-        let grad = grad.contiguous()?;
-        let (_, _, h, w) = x.dims4()?;
-        let dx = grad.apply_op2_no_bwd(weight, &Conv2dInputGrad { conv: *self, h, w })?;
-        let dw = x.apply_op2_no_bwd(&grad, &Conv2dWeightGrad { conv: *self })?;
+        let (dx, dw) = self.gradients(x, weight, &grad.contiguous()?)?;
         Ok((Some(dx), Some(dw)))
+    }
+}
+
+/// `conv(x, weight) + bias`, the bias added in place (no extra pass, no
+/// broadcast in the backward pass).
+impl CustomOp3 for Conv2dOp {
+    fn name(&self) -> &'static str {
+        "archspace-conv2d-bias"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        self.forward((s1, l1), (s2, l2), Some(contiguous_f32(s3, l3)?))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        _bias: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let grad = grad.contiguous()?;
+        let (dx, dw) = self.gradients(x, weight, &grad)?;
+        let db = grad.apply_op1_no_bwd(&ChannelSum)?;
+        Ok((Some(dx), Some(dw), Some(db)))
+    }
+}
+
+/// Sums an NCHW tensor over batch and positions: one value per channel.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ChannelSum;
+
+impl CustomOp1 for ChannelSum {
+    fn name(&self) -> &'static str {
+        "archspace-channel-sum"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (batch, channels, h, w) = layout.shape().dims4()?;
+        let data = contiguous_f32(storage, layout)?;
+        let plane = h * w;
+        let sums = (0..channels)
+            .into_par_iter()
+            .map(|c| (0..batch).map(|b| data[(b * channels + c) * plane..][..plane].iter().sum::<f32>()).sum::<f32>())
+            .collect();
+        Ok((CpuStorage::F32(sums), Shape::from(channels)))
     }
 }
 

@@ -1,16 +1,21 @@
 //! CPU compute kernels behind the layers: gemm-based convolution with both
-//! backward passes, and the pieces it is made of.
+//! backward passes (and the pieces it is made of), batch norm and ReLU in
+//! few passes, each a candle custom op with its backward pass.
 //!
 //! The layers pick these kernels for f32 tensors on the CPU unless the
 //! network is built with [`Kernels::Candle`](crate::Kernels::Candle).
 
+mod batch_norm;
 mod conv;
 mod im2col;
 mod matmul;
+mod relu;
 
+pub use batch_norm::{BatchNormOp, channel_stats};
 pub use conv::Conv2dOp;
 pub use im2col::{Window, col2im, im2col};
 pub use matmul::{MatMut, MatRef, matmul};
+pub use relu::ReluOp;
 
 /// Which implementation the layers use where this crate has kernels of its own.
 ///

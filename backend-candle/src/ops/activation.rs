@@ -7,11 +7,12 @@
 //! ```
 
 use archspace_core::Op;
-use candle_core::{Module, Tensor};
+use candle_core::{DType, Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
+use crate::kernels::{Kernels, ReluOp};
 use crate::params::ParamStore;
 
 /// An element-wise activation.
@@ -115,6 +116,19 @@ impl OpDef for ActivationDef {
             Activation::Elu(_) => Activation::Elu(ctx.float_or("alpha", 1.0)?),
             a => a,
         };
+        if activation == Activation::Relu && ctx.kernels == Kernels::Native {
+            return Ok(Box::new(Single(NativeRelu)));
+        }
         Ok(Box::new(Single(activation)))
+    }
+}
+
+/// ReLU through [`ReluOp`] for f32 on the CPU (one pass each way).
+#[derive(Clone, Copy, Debug)]
+struct NativeRelu;
+
+impl Module for NativeRelu {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        if x.device().is_cpu() && x.dtype() == DType::F32 { x.contiguous()?.apply_op1(ReluOp) } else { x.relu() }
     }
 }

@@ -1,5 +1,7 @@
 //! `batch_norm`: batch normalisation over channels (dimension 1), with
-//! running statistics for eval mode. Uses `candle_nn::BatchNorm`.
+//! running statistics for eval mode. [`BatchNorm2d`] runs this crate's
+//! kernel for f32 on the CPU (`candle_nn::BatchNorm` otherwise, or with
+//! [`Kernels::Candle`]).
 //!
 //! ```
 //! use archspace_candle::ops::batch_norm;
@@ -7,16 +9,31 @@
 //! ```
 
 use archspace_core::Op;
+use candle_core::{DType, ModuleT, Tensor, Var};
 use candle_nn::BatchNorm;
 
 use super::context::{OpContext, OpInfo};
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
+use crate::kernels::{BatchNormOp, Kernels, channel_stats};
 use crate::params::{Init, ParamStore};
 
 /// A `batch_norm` op. Optional parameters: `momentum` (0.1), `eps` (1e-5).
 pub fn batch_norm() -> Op {
     Op::new("batch_norm")
+}
+
+/// A batch norm layer: learned scale and shift, running statistics.
+#[derive(Clone, Debug)]
+pub struct BatchNorm2d {
+    candle: BatchNorm,
+    weight: Tensor,
+    bias: Tensor,
+    running_mean: Var,
+    running_var: Var,
+    eps: f64,
+    momentum: f64,
+    kernels: Kernels,
 }
 
 /// Creates a batch norm over `channels` with parameters `<path>.<prefix>{weight,bias}`
@@ -26,7 +43,7 @@ pub(crate) fn build_batch_norm(
     store: &mut ParamStore,
     prefix: &str,
     channels: usize,
-) -> Result<BatchNorm, BackendError> {
+) -> Result<BatchNorm2d, BackendError> {
     let momentum = ctx.rate_or("momentum", 0.1)?;
     let eps = ctx.float_or("eps", 1e-5)?;
     let name = |n: &str| ctx.param_name(&format!("{prefix}{n}"));
@@ -34,7 +51,54 @@ pub(crate) fn build_batch_norm(
     let bias = store.trainable(&name("bias"), &[channels], Init::Const(0.0))?;
     let mean = store.buffer(&name("running_mean"), &[channels], Init::Const(0.0))?;
     let var = store.buffer(&name("running_var"), &[channels], Init::Const(1.0))?;
-    Ok(BatchNorm::new_with_momentum(channels, mean, var, weight, bias, eps, momentum)?)
+    let candle =
+        BatchNorm::new_with_momentum(channels, mean.clone(), var.clone(), weight.clone(), bias.clone(), eps, momentum)?;
+    Ok(BatchNorm2d {
+        candle,
+        weight,
+        bias,
+        running_mean: Var::from_tensor(&mean)?,
+        running_var: Var::from_tensor(&var)?,
+        eps,
+        momentum,
+        kernels: ctx.kernels,
+    })
+}
+
+impl BatchNorm2d {
+    /// Training mode with this crate's kernel: batch statistics, running statistics updated.
+    fn forward_train(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let x = x.contiguous()?;
+        let stats = channel_stats(&x)?;
+        let per_channel = x.elem_count() / x.dim(1)?.max(1);
+        let unbiased = per_channel as f64 / (per_channel as f64 - 1.0).max(1.0);
+        let m = self.momentum;
+        let mean = ((self.running_mean.as_tensor() * (1.0 - m))? + (stats.get(0)? * m)?)?;
+        let var = ((self.running_var.as_tensor() * (1.0 - m))? + (stats.get(1)? * (m * unbiased))?)?;
+        self.running_mean.set(&mean)?;
+        self.running_var.set(&var)?;
+        x.apply_op3(&self.weight, &self.bias, BatchNormOp { eps: self.eps })
+    }
+
+    /// Eval mode: one per-channel scale and shift from the running statistics.
+    fn forward_eval(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let scale = (&self.weight / (self.running_var.as_tensor() + self.eps)?.sqrt()?)?;
+        let shift = (&self.bias - (self.running_mean.as_tensor() * &scale)?)?;
+        let mut shape = vec![1; x.rank()];
+        shape[1] = scale.elem_count();
+        x.broadcast_mul(&scale.reshape(shape.as_slice())?)?.broadcast_add(&shift.reshape(shape.as_slice())?)
+    }
+}
+
+impl ModuleT for BatchNorm2d {
+    fn forward_t(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        let native = self.kernels == Kernels::Native && x.device().is_cpu() && x.dtype() == DType::F32;
+        match (native && x.rank() >= 2 && self.weight.dtype() == DType::F32, train) {
+            (true, true) => self.forward_train(x),
+            (true, false) => self.forward_eval(x),
+            (false, _) => self.candle.forward_t(x, train),
+        }
+    }
 }
 
 /// The definition of `batch_norm`.

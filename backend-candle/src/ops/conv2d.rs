@@ -216,19 +216,15 @@ impl Module for Padded2d {
         }
         let (x, weight) = (x.contiguous()?, self.weight.contiguous()?);
         let g = self.geometry;
-        let y = if self.is_depthwise() {
-            x.apply_op2(&weight, DepthwiseOp { geometry: g })?
-        } else {
-            let op = Conv2dOp {
-                kernel: g.kernel,
-                stride: g.stride,
-                dilation: g.dilation,
-                pads: g.pads,
-                groups: self.groups,
-            };
-            x.apply_op2(&weight, op)?
-        };
-        self.add_bias(y)
+        if self.is_depthwise() {
+            return self.add_bias(x.apply_op2(&weight, DepthwiseOp { geometry: g })?);
+        }
+        let op =
+            Conv2dOp { kernel: g.kernel, stride: g.stride, dilation: g.dilation, pads: g.pads, groups: self.groups };
+        match &self.bias {
+            Some(bias) if bias.dtype() == DType::F32 => x.apply_op3(&weight, &bias.contiguous()?, op),
+            _ => self.add_bias(x.apply_op2(&weight, op)?),
+        }
     }
 }
 

@@ -9,9 +9,8 @@
 
 use archspace_core::{Op, Param};
 use candle_core::{Module, ModuleT, Tensor};
-use candle_nn::BatchNorm;
 
-use super::batch_norm::build_batch_norm;
+use super::batch_norm::{BatchNorm2d, build_batch_norm};
 use super::context::{OpContext, OpInfo};
 use super::conv2d::{ConvGeometry, ConvSpec, Padded2d};
 use super::registry::{Layer, OpDef, Single};
@@ -28,7 +27,7 @@ pub fn factorized_reduce(filters: impl Into<Param>) -> Op {
 pub struct FactorizedReduce {
     even: Padded2d,
     odd: Padded2d,
-    norm: BatchNorm,
+    norm: BatchNorm2d,
 }
 
 impl ModuleT for FactorizedReduce {

@@ -45,7 +45,7 @@ mod separable_conv2d;
 
 pub use activation::{Activation, ActivationDef, elu, gelu, relu, relu6, sigmoid, tanh};
 pub use add::{Add, AddDef, ChannelAlign, add};
-pub use batch_norm::{BatchNormDef, batch_norm};
+pub use batch_norm::{BatchNorm2d, BatchNormDef, batch_norm};
 pub use concat::{Concat, ConcatDef, concat};
 pub use context::{OpContext, OpInfo};
 pub use conv2d::{Conv2dDef, ConvGeometry, ConvSpec, Padded2d, conv2d};

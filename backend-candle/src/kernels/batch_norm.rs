@@ -1,0 +1,192 @@
+//! Batch normalisation over channels (dimension 1) in training mode, forward
+//! and backward in a few passes each, and the per-channel affine map that
+//! eval mode reduces to.
+//!
+//! Forward: `y = (x − mean_c) / sqrt(var_c + eps) · γ_c + β_c` with the
+//! batch's mean and biased variance per channel. Backward, with `x̂` the
+//! normalised input and `N` the values per channel:
+//! `dx = γ_c / sqrt(var_c + eps) · (dy − Σdy / N − x̂ · Σ(dy·x̂) / N)`,
+//! `dγ = Σ(dy·x̂)`, `dβ = Σdy`.
+//!
+//! ```
+//! use archspace_candle::kernels::{BatchNormOp, channel_stats};
+//! use candle_core::{Device, Tensor};
+//! let x = Tensor::new(&[[1.0f32, 3.0], [5.0, 7.0]], &Device::Cpu)?.reshape((2, 2, 1, 1))?;
+//! let gamma = Tensor::new(&[1.0f32, 2.0], &Device::Cpu)?;
+//! let beta = Tensor::new(&[0.0f32, 1.0], &Device::Cpu)?;
+//! let y = x.apply_op3(&gamma, &beta, BatchNormOp { eps: 0.0 })?;
+//! assert_eq!(y.flatten_all()?.to_vec1::<f32>()?, [-1.0, -1.0, 1.0, 3.0]);
+//! assert_eq!(channel_stats(&x)?.to_vec2::<f32>()?, [[3.0, 5.0], [4.0, 4.0]]); // means, variances
+//! # Ok::<(), candle_core::Error>(())
+//! ```
+
+use candle_core::{CpuStorage, CustomOp1, CustomOp3, Layout, Shape, Tensor};
+use rayon::prelude::*;
+
+use super::conv::contiguous_f32;
+
+/// Training-mode batch norm of `(x, γ, β)`; `x` is `[batch, channels, …]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchNormOp {
+    /// Added to the variance.
+    pub eps: f64,
+}
+
+/// `(batch, channels, values per channel and image)` of a `[batch, channels, …]` shape.
+fn split(shape: &Shape) -> candle_core::Result<(usize, usize, usize)> {
+    match shape.dims() {
+        [batch, channels, rest @ ..] => Ok((*batch, *channels, rest.iter().product())),
+        _ => candle_core::bail!("batch norm needs [batch, channels, …], got {shape:?}"),
+    }
+}
+
+/// Mean and biased variance of every channel (two passes, f64 sums).
+fn stats(x: &[f32], (batch, channels, plane): (usize, usize, usize)) -> Vec<(f32, f32)> {
+    let n = (batch * plane).max(1) as f64;
+    (0..channels)
+        .into_par_iter()
+        .map(|c| {
+            let planes = || (0..batch).map(move |b| &x[(b * channels + c) * plane..][..plane]);
+            let mean = planes().map(|p| p.iter().map(|v| f64::from(*v)).sum::<f64>()).sum::<f64>() / n;
+            let var = planes().map(|p| p.iter().map(|v| (f64::from(*v) - mean).powi(2)).sum::<f64>()).sum::<f64>() / n;
+            (mean as f32, var as f32)
+        })
+        .collect()
+}
+
+/// Per-channel mean and biased variance of `[batch, channels, …]` as a
+/// `[2, channels]` tensor (no gradient), for the running statistics.
+pub fn channel_stats(x: &Tensor) -> candle_core::Result<Tensor> {
+    x.contiguous()?.apply_op1_no_bwd(&ChannelStats)
+}
+
+struct ChannelStats;
+
+impl CustomOp1 for ChannelStats {
+    fn name(&self) -> &'static str {
+        "archspace-channel-stats"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let dims = split(layout.shape())?;
+        let s = stats(contiguous_f32(storage, layout)?, dims);
+        let out = s.iter().map(|m| m.0).chain(s.iter().map(|m| m.1)).collect();
+        Ok((CpuStorage::F32(out), Shape::from((2, dims.1))))
+    }
+}
+
+/// Writes `out[i] = f(c, x[i])` plane by plane, channel `c` of each plane.
+fn per_channel(out: &mut [f32], x: &[f32], channels: usize, plane: usize, f: impl Fn(usize, usize, f32) -> f32 + Sync) {
+    out.par_chunks_mut(plane.max(1)).zip(x.par_chunks(plane.max(1))).enumerate().for_each(|(index, (o, x))| {
+        let c = index % channels;
+        for (k, (o, x)) in o.iter_mut().zip(x).enumerate() {
+            *o = f(c, index * plane + k, *x);
+        }
+    });
+}
+
+impl CustomOp3 for BatchNormOp {
+    fn name(&self) -> &'static str {
+        "archspace-batch-norm"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let dims @ (_, channels, plane) = split(l1.shape())?;
+        let (x, gamma, beta) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?, contiguous_f32(s3, l3)?);
+        if gamma.len() != channels || beta.len() != channels {
+            candle_core::bail!("batch norm over {channels} channels got {} and {} parameters", gamma.len(), beta.len());
+        }
+        let affine: Vec<(f32, f32)> = stats(x, dims)
+            .into_iter()
+            .zip(gamma.iter().zip(beta))
+            .map(|((mean, var), (g, b))| {
+                let scale = g / (var + self.eps as f32).sqrt();
+                (scale, b - mean * scale)
+            })
+            .collect();
+        let mut y = vec![0f32; x.len()];
+        per_channel(&mut y, x, channels, plane, |c, _, v| v * affine[c].0 + affine[c].1);
+        Ok((CpuStorage::F32(y), l1.shape().clone()))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        gamma: &Tensor,
+        _beta: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let packed = x.apply_op3_no_bwd(gamma, &grad.contiguous()?, &BatchNormGrad { eps: self.eps })?;
+        let (n, channels) = (x.elem_count(), x.dim(1)?);
+        let dx = packed.narrow(0, 0, n)?.reshape(x.shape())?;
+        let dgamma = packed.narrow(0, n, channels)?;
+        let dbeta = packed.narrow(0, n + channels, channels)?;
+        Ok((Some(dx), Some(dgamma), Some(dbeta)))
+    }
+}
+
+/// `(x, γ, dy)` → `[dx…, dγ…, dβ…]` in one buffer.
+struct BatchNormGrad {
+    eps: f64,
+}
+
+impl CustomOp3 for BatchNormGrad {
+    fn name(&self) -> &'static str {
+        "archspace-batch-norm-grad"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let dims @ (batch, channels, plane) = split(l1.shape())?;
+        let (x, gamma, dy) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?, contiguous_f32(s3, l3)?);
+        if dy.len() != x.len() || gamma.len() != channels {
+            candle_core::bail!("batch norm gradient does not fit its input {:?}", l1.shape());
+        }
+        let moments = stats(x, dims);
+        let inv_std: Vec<f32> = moments.iter().map(|(_, var)| 1.0 / (var + self.eps as f32).sqrt()).collect();
+        // Σdy and Σdy·x̂ per channel.
+        let sums: Vec<(f32, f32)> = (0..channels)
+            .into_par_iter()
+            .map(|c| {
+                let (mean, inv) = (moments[c].0, inv_std[c]);
+                let (mut sum, mut dot) = (0f64, 0f64);
+                for b in 0..batch {
+                    let start = (b * channels + c) * plane;
+                    for (g, v) in dy[start..start + plane].iter().zip(&x[start..start + plane]) {
+                        sum += f64::from(*g);
+                        dot += f64::from(*g) * f64::from((v - mean) * inv);
+                    }
+                }
+                (sum as f32, dot as f32)
+            })
+            .collect();
+        let n = (batch * plane).max(1) as f32;
+        let mut out = vec![0f32; x.len() + 2 * channels];
+        let (dx, rest) = out.split_at_mut(x.len());
+        per_channel(dx, x, channels, plane, |c, i, v| {
+            let xhat = (v - moments[c].0) * inv_std[c];
+            gamma[c] * inv_std[c] * (dy[i] - sums[c].0 / n - xhat * sums[c].1 / n)
+        });
+        for (c, (sum, dot)) in sums.iter().enumerate() {
+            rest[c] = *dot;
+            rest[channels + c] = *sum;
+        }
+        Ok((CpuStorage::F32(out), Shape::from(x.len() + 2 * channels)))
+    }
+}

@@ -1,0 +1,77 @@
+//! ReLU as one pass forward and one pass backward (the gradient masked by
+//! the output), where candle's composed backward takes a comparison, a
+//! conversion and a product, each with a fresh tensor.
+//!
+//! ```
+//! use archspace_candle::kernels::ReluOp;
+//! use candle_core::{Device, Tensor, Var};
+//! let x = Var::new(&[-1.0f32, 0.5, 2.0], &Device::Cpu)?;
+//! let y = x.as_tensor().apply_op1(ReluOp)?;
+//! assert_eq!(y.to_vec1::<f32>()?, [0.0, 0.5, 2.0]);
+//! let grads = y.sum_all()?.backward()?;
+//! assert_eq!(grads.get(x.as_tensor()).unwrap().to_vec1::<f32>()?, [0.0, 1.0, 1.0]);
+//! # Ok::<(), candle_core::Error>(())
+//! ```
+
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor};
+use rayon::prelude::*;
+
+use super::conv::contiguous_f32;
+
+/// Elements per parallel chunk of the element-wise kernels.
+pub(crate) const CHUNK: usize = 1 << 14;
+
+/// `max(x, 0)` on a contiguous f32 CPU tensor.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReluOp;
+
+impl CustomOp1 for ReluOp {
+    fn name(&self) -> &'static str {
+        "archspace-relu"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let x = contiguous_f32(storage, layout)?;
+        let mut y = vec![0f32; x.len()];
+        y.par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK)).for_each(|(y, x)| {
+            for (y, x) in y.iter_mut().zip(x) {
+                *y = x.max(0.0);
+            }
+        });
+        Ok((CpuStorage::F32(y), layout.shape().clone()))
+    }
+
+    fn bwd(&self, _x: &Tensor, y: &Tensor, grad: &Tensor) -> candle_core::Result<Option<Tensor>> {
+        Ok(Some(y.apply_op2_no_bwd(&grad.contiguous()?, &ReluGrad)?))
+    }
+}
+
+/// `grad · [y > 0]`, applied to `(y, grad)`.
+#[derive(Clone, Copy, Debug)]
+struct ReluGrad;
+
+impl CustomOp2 for ReluGrad {
+    fn name(&self) -> &'static str {
+        "archspace-relu-grad"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (y, g) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?);
+        if y.len() != g.len() {
+            candle_core::bail!("relu gradient of {} elements for an output of {}", g.len(), y.len());
+        }
+        let mut dx = vec![0f32; y.len()];
+        dx.par_chunks_mut(CHUNK).zip(y.par_chunks(CHUNK).zip(g.par_chunks(CHUNK))).for_each(|(dx, (y, g))| {
+            for ((dx, y), g) in dx.iter_mut().zip(y).zip(g) {
+                *dx = if *y > 0.0 { *g } else { 0.0 };
+            }
+        });
+        Ok((CpuStorage::F32(dx), l1.shape().clone()))
+    }
+}

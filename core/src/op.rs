@@ -99,25 +99,25 @@ impl Op {
 
     /// Sets the input names.
     pub fn inputs<N: Into<Name>>(mut self, names: impl IntoIterator<Item = N>) -> Self {
-        self.inputs = Cow::Owned(names.into_iter().map(Into::into).collect());
+        self.inputs = port_names(names, SINGLE_INPUT);
         self
     }
 
     /// Sets the input names to `in0 .. in{n-1}`.
     pub fn inputs_indexed(mut self, n: usize) -> Self {
-        self.inputs = Cow::Owned(indexed_names("in", n));
+        self.inputs = indexed_port_names(&INDEXED_INPUTS, "in", n);
         self
     }
 
     /// Sets the output names.
     pub fn outputs<N: Into<Name>>(mut self, names: impl IntoIterator<Item = N>) -> Self {
-        self.outputs = Cow::Owned(names.into_iter().map(Into::into).collect());
+        self.outputs = port_names(names, SINGLE_OUTPUT);
         self
     }
 
     /// Sets the output names to `out0 .. out{n-1}`.
     pub fn outputs_indexed(mut self, n: usize) -> Self {
-        self.outputs = Cow::Owned(indexed_names("out", n));
+        self.outputs = indexed_port_names(&INDEXED_OUTPUTS, "out", n);
         self
     }
 
@@ -135,6 +135,39 @@ impl Op {
     pub fn output_names(&self) -> &[Name] {
         &self.outputs
     }
+}
+
+const INDEXED_INPUTS: [Name; 8] = [
+    Cow::Borrowed("in0"),
+    Cow::Borrowed("in1"),
+    Cow::Borrowed("in2"),
+    Cow::Borrowed("in3"),
+    Cow::Borrowed("in4"),
+    Cow::Borrowed("in5"),
+    Cow::Borrowed("in6"),
+    Cow::Borrowed("in7"),
+];
+const INDEXED_OUTPUTS: [Name; 8] = [
+    Cow::Borrowed("out0"),
+    Cow::Borrowed("out1"),
+    Cow::Borrowed("out2"),
+    Cow::Borrowed("out3"),
+    Cow::Borrowed("out4"),
+    Cow::Borrowed("out5"),
+    Cow::Borrowed("out6"),
+    Cow::Borrowed("out7"),
+];
+
+/// Port names as given; the common single-port default stays a static slice
+/// so that building modules allocates nothing for it.
+fn port_names<N: Into<Name>>(names: impl IntoIterator<Item = N>, single: &'static [Name]) -> Cow<'static, [Name]> {
+    let names: smallvec::SmallVec<[Name; 2]> = names.into_iter().map(Into::into).collect();
+    if names.as_slice() == single { Cow::Borrowed(single) } else { Cow::Owned(names.into_vec()) }
+}
+
+/// `prefix0 .. prefix{n-1}`, a static slice up to eight ports.
+fn indexed_port_names(table: &'static [Name; 8], prefix: &str, n: usize) -> Cow<'static, [Name]> {
+    if n <= table.len() { Cow::Borrowed(&table[..n]) } else { Cow::Owned(indexed_names(prefix, n)) }
 }
 
 /// `prefix0 .. prefix{n-1}`, with static names for the first few.

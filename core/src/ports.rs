@@ -34,12 +34,13 @@
 //! # Ok::<(), archspace_core::SpecError>(())
 //! ```
 
+use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use crate::error::SpecError;
 use crate::ids::{InputId, OutputId};
 use crate::io::Io;
-use crate::op::{Name, Op};
+use crate::op::{Name, Op, SINGLE_INPUT, SINGLE_OUTPUT};
 use crate::space::Space;
 
 /// An input port of a placed module.
@@ -213,14 +214,16 @@ impl<P> TypedOp<P> {
 impl TypedOp<Siso> {
     /// `op` with one input `in` and one output `out`.
     pub fn siso(op: Op) -> Self {
-        TypedOp { op: op.inputs(["in"]).outputs(["out"]), ports: PhantomData }
+        let op = Op { inputs: Cow::Borrowed(SINGLE_INPUT), outputs: Cow::Borrowed(SINGLE_OUTPUT), ..op };
+        TypedOp { op, ports: PhantomData }
     }
 }
 
 impl<const N: usize> TypedOp<Fan<N>> {
     /// `op` with inputs `in0 .. in{N-1}` and one output `out`.
     pub fn fan_in(op: Op) -> Self {
-        TypedOp { op: op.inputs_indexed(N).outputs(["out"]), ports: PhantomData }
+        let op = Op { outputs: Cow::Borrowed(SINGLE_OUTPUT), ..op }.inputs_indexed(N);
+        TypedOp { op, ports: PhantomData }
     }
 }
 

@@ -49,40 +49,60 @@ impl Architecture {
     /// from the outputs, inputs in port order), so module indices are
     /// canonical too; paths and decisions are left out.
     pub fn canonical_hash(&self) -> ArchitectureHash {
-        let mut out = Vec::with_capacity(64 * (self.modules.len() + 1));
+        thread_local! {
+            // The encoding buffer, reused so hashing allocates nothing after warm-up.
+            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+            Ok(mut out) => {
+                out.clear();
+                self.encode_canonical(&mut out);
+                ArchitectureHash(xxh3_128(&out))
+            }
+            // Only reachable if hashing re-entered itself on this thread.
+            Err(_) => {
+                let mut out = Vec::new();
+                self.encode_canonical(&mut out);
+                ArchitectureHash(xxh3_128(&out))
+            }
+        })
+    }
+
+    /// The fixed byte encoding the canonical hash is computed over.
+    fn encode_canonical(&self, out: &mut Vec<u8>) {
+        out.reserve(64 * (self.modules.len() + 1));
         out.extend_from_slice(b"archspace-arch-v1");
         out.extend_from_slice(&(self.inputs.len() as u64).to_le_bytes());
         for name in &self.inputs {
-            put_str(&mut out, name);
+            put_str(out, name);
         }
         out.extend_from_slice(&(self.modules.len() as u64).to_le_bytes());
         for m in &self.modules {
-            put_str(&mut out, &m.op);
+            put_str(out, &m.op);
             out.extend_from_slice(&(m.params.len() as u64).to_le_bytes());
             for (name, value) in &m.params {
-                put_str(&mut out, name);
-                value.encode(&mut out);
+                put_str(out, name);
+                value.encode(out);
             }
             out.extend_from_slice(&(m.inputs.len() as u64).to_le_bytes());
             for (name, src) in &m.inputs {
-                put_str(&mut out, name);
-                put_source(&mut out, src);
+                put_str(out, name);
+                put_source(out, src);
             }
             out.extend_from_slice(&(m.outputs.len() as u64).to_le_bytes());
             for name in &m.outputs {
-                put_str(&mut out, name);
+                put_str(out, name);
             }
         }
         out.extend_from_slice(&(self.outputs.len() as u64).to_le_bytes());
         for (name, src) in &self.outputs {
-            put_str(&mut out, name);
-            put_source(&mut out, src);
+            put_str(out, name);
+            put_source(out, src);
         }
         out.extend_from_slice(&(self.globals.len() as u64).to_le_bytes());
         for (path, value) in &self.globals {
-            put_str(&mut out, path);
-            value.encode(&mut out);
+            put_str(out, path);
+            value.encode(out);
         }
-        ArchitectureHash(xxh3_128(&out))
     }
 }

@@ -191,7 +191,6 @@ impl Space {
         }
         let (parent, name) = (self.modules[m.index()].scope, self.modules[m.index()].name.clone());
         let scope = self.child_scope(parent, name);
-        let path = self.scopes[scope.index()].path.clone();
         self.scope_stack.push(scope);
         self.origin_stack.push(m);
         self.firing += 1;
@@ -199,7 +198,7 @@ impl Space {
         self.firing -= 1;
         self.origin_stack.pop();
         self.scope_stack.pop();
-        let io = built.map_err(|e| e.with_path(&path))?;
+        let io = built.map_err(|e| e.with_path(&self.scopes[scope.index()].path))?;
         self.reroute(m, &io)
     }
 }

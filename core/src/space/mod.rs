@@ -76,8 +76,12 @@ pub struct Space {
     origin_stack: SmallVec<[ModuleId; 8]>,
     /// Names taken in each scope, with the next suffix to try for auto names.
     names: FxHashMap<(ScopeId, Name), u32>,
-    /// Child scopes by (parent, segment).
-    scope_children: FxHashMap<(ScopeId, Name), ScopeId>,
+    /// Child scopes by (parent, 64-bit hash of the segment); the segment is
+    /// compared on every hit, and colliding segments go to `scope_collisions`.
+    scope_children: FxHashMap<(ScopeId, u64), ScopeId>,
+    scope_collisions: Vec<ScopeId>,
+    /// A reused buffer for formatting scope segments.
+    scratch: String,
     shared: FxHashMap<Name, HyperId>,
     frontier: BinaryHeap<Reverse<u32>>,
     pub(crate) made: Vec<MadeDecision>,
@@ -117,9 +121,11 @@ impl Space {
     /// stays within them). `SpaceDef` uses the size of spaces it built before.
     pub(crate) fn with_capacity(size: SpaceSize) -> Self {
         let mut scopes = Vec::with_capacity(size.scopes.max(1));
-        scopes.push(ScopeRecord { path: String::new() });
+        scopes.push(ScopeRecord { path: String::new(), parent: None, segment: Name::Borrowed("") });
         let mut names = FxHashMap::default();
         names.reserve(size.modules);
+        let mut scope_children = FxHashMap::default();
+        scope_children.reserve(size.scopes);
         Space {
             hypers: Vec::with_capacity(size.hypers),
             modules: Vec::with_capacity(size.modules),
@@ -130,7 +136,9 @@ impl Space {
             scope_stack: SmallVec::from_slice(&[ScopeId(0)]),
             origin_stack: SmallVec::new(),
             names,
-            scope_children: FxHashMap::default(),
+            scope_children,
+            scope_collisions: Vec::new(),
+            scratch: String::new(),
             shared: FxHashMap::default(),
             frontier: BinaryHeap::with_capacity(size.hypers),
             made: Vec::with_capacity(size.hypers),
@@ -176,11 +184,15 @@ impl Space {
     /// of a substitution module, gives the same scope, so paths stay unique.
     /// A `/` in the segment is replaced by `_`.
     pub fn in_scope<R>(&mut self, segment: impl std::fmt::Display, f: impl FnOnce(&mut Space) -> R) -> R {
-        let mut segment = segment.to_string();
-        if segment.contains('/') {
-            segment = segment.replace('/', "_");
+        use std::fmt::Write;
+        let mut text = std::mem::take(&mut self.scratch);
+        text.clear();
+        let _ = write!(text, "{segment}");
+        if text.contains('/') {
+            text = text.replace('/', "_");
         }
-        let id = self.child_scope(self.current_scope(), Name::Owned(segment));
+        let id = self.child_scope_of_str(self.current_scope(), &text);
+        self.scratch = text;
         self.scope_stack.push(id);
         let out = f(self);
         self.scope_stack.pop();
@@ -189,13 +201,47 @@ impl Space {
 
     /// The scope `segment` under `parent`, created on first use.
     pub(crate) fn child_scope(&mut self, parent: ScopeId, segment: Name) -> ScopeId {
-        if let Some(&id) = self.scope_children.get(&(parent, segment.clone())) {
-            return id;
+        match self.find_child_scope(parent, &segment) {
+            Some(id) => id,
+            None => self.add_child_scope(parent, segment),
         }
+    }
+
+    /// Like [`child_scope`](Self::child_scope), allocating the segment only when the scope is new.
+    fn child_scope_of_str(&mut self, parent: ScopeId, segment: &str) -> ScopeId {
+        match self.find_child_scope(parent, segment) {
+            Some(id) => id,
+            None => self.add_child_scope(parent, Name::Owned(segment.to_owned())),
+        }
+    }
+
+    fn segment_key(parent: ScopeId, segment: &str) -> (ScopeId, u64) {
+        (parent, xxhash_rust::xxh3::xxh3_64(segment.as_bytes()))
+    }
+
+    fn find_child_scope(&self, parent: ScopeId, segment: &str) -> Option<ScopeId> {
+        let is_it = |id: ScopeId| {
+            let rec = &self.scopes[id.index()];
+            rec.parent == Some(parent) && rec.segment == segment
+        };
+        let &first = self.scope_children.get(&Self::segment_key(parent, segment))?;
+        if is_it(first) {
+            return Some(first);
+        }
+        self.scope_collisions.iter().copied().find(|&id| is_it(id))
+    }
+
+    fn add_child_scope(&mut self, parent: ScopeId, segment: Name) -> ScopeId {
         let path = records::scope_child(&self.scopes[parent.index()].path, &segment);
         let id = ScopeId::from_index(self.scopes.len());
-        self.scopes.push(ScopeRecord { path });
-        self.scope_children.insert((parent, segment), id);
+        let key = Self::segment_key(parent, &segment);
+        self.scopes.push(ScopeRecord { path, parent: Some(parent), segment });
+        match self.scope_children.entry(key) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(id);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => self.scope_collisions.push(id),
+        }
         id
     }
 

@@ -131,6 +131,10 @@ pub(crate) enum Forward<T> {
 
 pub(crate) struct ScopeRecord {
     pub path: String,
+    /// The enclosing scope; `None` for the root.
+    pub parent: Option<ScopeId>,
+    /// The last segment of the path.
+    pub segment: Name,
 }
 
 pub(crate) struct ConstraintRecord {

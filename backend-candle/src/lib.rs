@@ -8,6 +8,8 @@
 //! - [`infer_shapes`]: shapes, parameters and FLOPs per module, before any weight exists;
 //! - [`Network`]: an [`Architecture`](archspace_core::Architecture) built into a
 //!   candle model, parameters named after module paths;
+//! - [`kernels`]: the CPU kernels (gemm-based convolution, batch norm, ReLU);
+//! - [`throughput`]: training and eval images/s, ours against candle's ops;
 //!
 //! ```
 //! use archspace_candle::{Network, NetworkConfig, ops::{self, Registry}};
@@ -32,6 +34,7 @@ mod network;
 pub mod ops;
 mod params;
 
+pub mod throughput;
 pub mod train;
 
 pub use error::BackendError;

@@ -77,7 +77,7 @@ impl SpaceDef {
     }
 
     /// Freezes a space this definition built, learning its size.
-    fn finish(&self, mut space: Space) -> Result<Architecture, SpecError> {
+    pub(crate) fn finish(&self, mut space: Space) -> Result<Architecture, SpecError> {
         let arch = space.freeze();
         self.learn_size(&space);
         arch

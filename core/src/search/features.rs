@@ -9,13 +9,98 @@
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::architecture::{Architecture, Source};
+use crate::error::SpecError;
+use crate::ids::ModuleId;
+use crate::space::records::ModuleKind;
+use crate::space::{ModuleSink, Space};
+use crate::value::Value;
 
 /// A sparse feature vector: `(bucket, count)`, sorted by bucket, no repeats.
 pub type SparseFeatures = Vec<(u32, f64)>;
 
-fn put_str(buf: &mut Vec<u8>, s: &str) {
-    buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
-    buf.extend_from_slice(s.as_bytes());
+/// Accumulates hashed features. Every feature is XXH3-64 over a fixed number
+/// of little-endian words (a kind tag, then hashes of paths, names and
+/// values), so the encoding is unambiguous and the same everywhere.
+struct FeatureHasher {
+    buckets: u64,
+    hashes: Vec<u32>,
+    /// Path hash of each module given so far, by architecture index.
+    paths: Vec<u64>,
+    /// Reused buffer for value encodings.
+    bytes: Vec<u8>,
+}
+
+const MODULE: u64 = 1;
+const PARAM: u64 = 2;
+const INPUT: u64 = 3;
+const DECISION: u64 = 4;
+
+fn text(s: &str) -> u64 {
+    xxh3_64(s.as_bytes())
+}
+
+impl FeatureHasher {
+    fn new(buckets: u32, modules: usize) -> Self {
+        FeatureHasher {
+            buckets: u64::from(buckets.max(1)),
+            hashes: Vec::with_capacity(modules * 4),
+            paths: Vec::with_capacity(modules),
+            bytes: Vec::with_capacity(32),
+        }
+    }
+
+    fn push<const N: usize>(&mut self, words: [u64; N]) {
+        let mut bytes = [0u8; 48];
+        for (chunk, word) in bytes.chunks_exact_mut(8).zip(words) {
+            chunk.copy_from_slice(&word.to_le_bytes());
+        }
+        self.hashes.push((xxh3_64(&bytes[..8 * N]) % self.buckets) as u32);
+    }
+
+    fn value(&mut self, value: &Value) -> u64 {
+        self.bytes.clear();
+        value.encode(&mut self.bytes);
+        xxh3_64(&self.bytes)
+    }
+
+    /// A module with its op; returns its path hash for the parameter and input features.
+    fn module(&mut self, path: &str, op: &str) -> u64 {
+        let path = text(path);
+        self.paths.push(path);
+        self.push([MODULE, path, text(op)]);
+        path
+    }
+
+    fn param(&mut self, module: u64, name: &str, value: &Value) {
+        let value = self.value(value);
+        self.push([PARAM, module, text(name), value]);
+    }
+
+    /// Input `name` of a module reading `source` (`output`: the source module's output name).
+    fn input(&mut self, module: u64, name: &str, source: Source, output: &str) {
+        let from = match source {
+            Source::Input { index } => [0, index as u64, 0],
+            Source::Module { module: m, .. } => [1, self.paths.get(m).copied().unwrap_or(0), text(output)],
+        };
+        self.push([INPUT, from[0], from[1], from[2], module, text(name)]);
+    }
+
+    fn decision(&mut self, path: &str, value: &Value) {
+        let value = self.value(value);
+        self.push([DECISION, text(path), value]);
+    }
+
+    fn finish(mut self) -> SparseFeatures {
+        self.hashes.sort_unstable();
+        let mut out: SparseFeatures = Vec::with_capacity(self.hashes.len());
+        for h in self.hashes {
+            match out.last_mut() {
+                Some((last, count)) if *last == h => *count += 1.0,
+                _ => out.push((h, 1.0)),
+            }
+        }
+        out
+    }
 }
 
 /// Hashes the features of `arch` into `buckets` buckets (must be > 0):
@@ -35,60 +120,83 @@ fn put_str(buf: &mut Vec<u8>, s: &str) {
 /// # Ok::<(), archspace_core::SpecError>(())
 /// ```
 pub fn architecture_features(arch: &Architecture, buckets: u32) -> SparseFeatures {
-    let buckets = buckets.max(1);
-    let mut hashes: Vec<u32> = Vec::with_capacity(arch.modules().len() * 4 + arch.decisions().len());
-    let mut buf: Vec<u8> = Vec::with_capacity(128);
-    let mut emit = |buf: &mut Vec<u8>| {
-        hashes.push((xxh3_64(buf) % u64::from(buckets)) as u32);
-        buf.clear();
-    };
+    let mut hasher = FeatureHasher::new(buckets, arch.modules().len());
     let modules = arch.modules();
     for m in modules {
-        buf.push(1);
-        put_str(&mut buf, &m.path);
-        put_str(&mut buf, &m.op);
-        emit(&mut buf);
+        let path = hasher.module(&m.path, &m.op);
         for (name, value) in &m.params {
-            buf.push(2);
-            put_str(&mut buf, &m.path);
-            put_str(&mut buf, name);
-            value.encode(&mut buf);
-            emit(&mut buf);
+            hasher.param(path, name, value);
         }
         for (name, source) in &m.inputs {
-            buf.push(3);
-            match *source {
-                Source::Input { index } => {
-                    buf.push(0);
-                    buf.extend_from_slice(&(index as u64).to_le_bytes());
-                }
+            let output = match *source {
                 Source::Module { module, output } => {
-                    buf.push(1);
-                    let from = &modules[module];
-                    put_str(&mut buf, &from.path);
-                    put_str(&mut buf, from.outputs.get(output).map_or("", |n| n.as_ref()));
+                    modules.get(module).and_then(|from| from.outputs.get(output)).map_or("", |n| n.as_ref())
                 }
-            }
-            put_str(&mut buf, &m.path);
-            put_str(&mut buf, name);
-            emit(&mut buf);
+                Source::Input { .. } => "",
+            };
+            hasher.input(path, name, *source, output);
         }
     }
     for d in arch.decisions() {
-        buf.push(4);
-        put_str(&mut buf, &d.path);
-        d.value.encode(&mut buf);
-        emit(&mut buf);
+        hasher.decision(&d.path, &d.value);
     }
-    hashes.sort_unstable();
-    let mut out: SparseFeatures = Vec::with_capacity(hashes.len());
-    for h in hashes {
-        match out.last_mut() {
-            Some((last, count)) if *last == h => *count += 1.0,
-            _ => out.push((h, 1.0)),
+    hasher.finish()
+}
+
+/// Reads features off a specified space's modules without building an architecture.
+struct SpaceFeatures {
+    hasher: FeatureHasher,
+    /// The space's module behind each architecture index.
+    ids: Vec<ModuleId>,
+    path: String,
+}
+
+impl ModuleSink for SpaceFeatures {
+    fn module(&mut self, space: &Space, m: ModuleId, sources: &[Source]) -> Result<(), SpecError> {
+        let rec = &space.modules[m.index()];
+        let ModuleKind::Basic { op, params } = &rec.kind else {
+            return Err(space.not_basic(m));
+        };
+        self.path.clear();
+        space.push_module_path(m, &mut self.path);
+        let path = self.hasher.module(&self.path, op);
+        for (name, slot) in params {
+            self.hasher.param(path, name, space.frozen_slot_value(slot)?);
+        }
+        for (input, source) in rec.inputs.iter().zip(sources) {
+            let output = match *source {
+                Source::Module { module, output } => self
+                    .ids
+                    .get(module)
+                    .and_then(|from| space.modules[from.index()].outputs.get(output))
+                    .map_or("", |o| space.outputs[o.index()].name.as_ref()),
+                Source::Input { .. } => "",
+            };
+            self.hasher.input(path, &space.inputs[input.index()].name, *source, output);
+        }
+        self.ids.push(m);
+        Ok(())
+    }
+}
+
+/// The features [`architecture_features`] gives for `space.freeze()`, read
+/// off the specified space directly: the searchers score many candidates
+/// and freeze only the one they propose.
+pub(crate) fn space_features(space: &mut Space, buckets: u32) -> Result<SparseFeatures, SpecError> {
+    let sink = SpaceFeatures {
+        hasher: FeatureHasher::new(buckets, space.modules.len()),
+        ids: Vec::with_capacity(space.modules.len()),
+        path: String::with_capacity(64),
+    };
+    let (mut sink, _) = space.walk_specified(sink)?;
+    for d in &space.made {
+        sink.path.clear();
+        space.push_hyper_path(d.hyper, &mut sink.path);
+        if let Some(value) = &space.hypers[d.hyper.index()].value {
+            sink.hasher.decision(&sink.path, value);
         }
     }
-    out
+    Ok(sink.hasher.finish())
 }
 
 /// Dot product of two sparse vectors sorted by index.
@@ -111,6 +219,61 @@ pub(crate) fn sparse_dot(a: &[(u32, f64)], b: &[(u32, f64)]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A space with identities, optional, or, residual and shared ports, so
+    /// the walk resolves sources through removed modules.
+    fn mixed_space() -> crate::SpaceDef {
+        use crate::{Alternatives, Op, choice};
+        crate::SpaceDef::new(|s| {
+            let stem = s.named("stem").basic(Op::new("conv").param("filters", choice([8, 16])))?;
+            let body = s.named("body").residual(
+                |s| s.optional(|s| s.basic(Op::new("act").param("kind", choice(["relu", "gelu"])))),
+                |s| s.identity(),
+                |s| s.basic(Op::new("add").inputs_indexed(2)),
+            )?;
+            let pick = s
+                .named("pick")
+                .or(Alternatives::list().with(|s| s.basic(Op::new("pool"))).with(|s| s.identity()).with(|s| {
+                    s.repeat(choice([1, 2]), |s| s.basic(Op::new("dense").param("units", choice([4, 8]))))
+                }))?;
+            s.chain(&stem, &body)?;
+            s.chain(&body, &pick)?;
+            Ok(s.border_of(&stem, &pick))
+        })
+    }
+
+    #[test]
+    fn space_features_equal_the_frozen_architectures_features() {
+        let mut rng = crate::rng(7);
+        for def in [crate::spaces::seed(), mixed_space()] {
+            let mut seen = std::collections::HashSet::new();
+            for _ in 0..200 {
+                let mut space = def.instantiate().unwrap();
+                space.specify_random(&mut rng).unwrap();
+                let from_space = space_features(&mut space, 4096).unwrap();
+                let arch = space.freeze().unwrap();
+                assert_eq!(from_space, architecture_features(&arch, 4096), "{arch}");
+                seen.insert(arch.canonical_hash());
+            }
+            assert!(seen.len() > 10, "the samples should differ");
+        }
+    }
+
+    #[test]
+    fn space_features_need_a_specified_space() {
+        let mut space = crate::spaces::seed().instantiate().unwrap();
+        assert!(matches!(space_features(&mut space, 64), Err(SpecError::Unspecified { .. })));
+    }
+
+    #[test]
+    fn features_separate_values_paths_and_connections() {
+        let def = mixed_space();
+        let mut rng = crate::rng(3);
+        let a = def.sample_random(&mut rng).unwrap();
+        let mut b = a.clone();
+        b.modules[0].path = "elsewhere".to_owned();
+        assert_ne!(architecture_features(&a, 1 << 20), architecture_features(&b, 1 << 20));
+    }
 
     #[test]
     fn sparse_dot_matches_dense() {

@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::architecture::Architecture;
 use crate::definition::SpaceDef;
+use crate::space::Space;
 
 use super::common::{self, DEFAULT_MAX_INVALID, retry_invalid, stream_rng};
 use super::error::SearchError;
-use super::features::{SparseFeatures, architecture_features};
+use super::features::{SparseFeatures, architecture_features, space_features};
 use super::outcome::Outcome;
 use super::searcher::{Candidate, Proposal, Searcher, Token};
 use super::surrogate::{RidgeSurrogate, SurrogateConfig, SurrogateState};
@@ -69,7 +70,7 @@ type Scored = (f64, Architecture, SparseFeatures);
 #[derive(Default)]
 struct Best {
     invalid: u64,
-    best: Option<(f64, u64, Architecture, SparseFeatures)>,
+    best: Option<(f64, u64, Space, SparseFeatures)>,
 }
 
 impl Best {
@@ -162,35 +163,46 @@ impl SmboSearcher {
             .map(|i| {
                 let mut rng = stream_rng(seed, (ask << 24) | i);
                 let mut invalid = 0;
-                let arch = retry_invalid("smbo", config.max_invalid, &mut invalid, || def.sample_random(&mut rng))?;
-                let features = architecture_features(&arch, config.surrogate.buckets);
+                // Scored off the specified space; only the winner is frozen.
+                let (space, features) = retry_invalid("smbo", config.max_invalid, &mut invalid, || {
+                    let mut space = def.instantiate()?;
+                    space.specify_random(&mut rng)?;
+                    let features = space_features(&mut space, config.surrogate.buckets)?;
+                    Ok((space, features))
+                })?;
                 let score = surrogate.predict(&features);
-                Ok::<_, SearchError>(Best { invalid, best: Some((score, i, arch, features)) })
+                Ok::<_, SearchError>(Best { invalid, best: Some((score, i, space, features)) })
             })
             // Keeps one candidate per split, never all of them at once.
             .try_reduce(Best::default, |a, b| Ok(a.merge(b)))?;
         self.state.invalid += found.invalid;
-        Ok(found.best.map(|(score, _, arch, features)| (score, arch, features)))
+        let Some((score, _, space, features)) = found.best else { return Ok(None) };
+        let arch = self.def.finish(space)?;
+        Ok(Some((score, arch, features)))
     }
 
-    /// Candidates from the inner MCTS, told the surrogate's score of each (sequential).
     fn best_mcts_candidate<R: Rng>(&mut self, bonus: f64, rng: &mut R) -> Result<Option<Scored>, SearchError> {
-        let mut best: Option<Scored> = None;
+        let mut best: Option<(f64, Space, SparseFeatures)> = None;
         // An invalid walk scores as the worst outcome seen.
         let penalty = self.state.worst.unwrap_or(0.0);
+        let buckets = self.config.surrogate.buckets;
         for _ in 0..self.config.candidates.max(1) {
             let (def, tree) = (&self.def, &mut self.state.inner_tree);
-            let (arch, history) = retry_invalid("smbo", self.config.max_invalid, &mut self.state.invalid, || {
-                tree.sample(def, bonus, penalty, rng)
-            })?;
-            let features = architecture_features(&arch, self.config.surrogate.buckets);
+            let ((space, features), history) =
+                retry_invalid("smbo", self.config.max_invalid, &mut self.state.invalid, || {
+                    tree.sample_then(def, bonus, penalty, rng, |mut space| {
+                        let features = space_features(&mut space, buckets)?;
+                        Ok((space, features))
+                    })
+                })?;
             let score = self.surrogate.predict(&features);
             self.state.inner_tree.update(&history, score);
             if best.as_ref().is_none_or(|(b, _, _)| score > *b) {
-                best = Some((score, arch, features));
+                best = Some((score, space, features));
             }
         }
-        Ok(best)
+        let Some((score, space, features)) = best else { return Ok(None) };
+        Ok(Some((score, self.def.finish(space)?, features)))
     }
 }
 

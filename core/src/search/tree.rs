@@ -46,10 +46,23 @@ impl UctTree {
         penalty: f64,
         rng: &mut R,
     ) -> Result<(Architecture, Vec<u32>), SpecError> {
+        self.sample_then(def, bonus, penalty, rng, |mut space| space.freeze())
+    }
+
+    /// Like [`sample`](Self::sample), with the specified space handed to
+    /// `finish` (which may score it without freezing it) instead of frozen.
+    pub(crate) fn sample_then<R: Rng + ?Sized, T>(
+        &mut self,
+        def: &SpaceDef,
+        bonus: f64,
+        penalty: f64,
+        rng: &mut R,
+        finish: impl FnOnce(Space) -> Result<T, SpecError>,
+    ) -> Result<(T, Vec<u32>), SpecError> {
         let mut space = def.instantiate()?;
         let mut history = Vec::new();
-        match self.walk(&mut space, bonus, rng, &mut history).and_then(|()| space.freeze()) {
-            Ok(arch) => Ok((arch, history)),
+        match self.walk(&mut space, bonus, rng, &mut history).and_then(|()| finish(space)) {
+            Ok(out) => Ok((out, history)),
             Err(e) => {
                 if e.is_invalid() {
                     self.update(&history, penalty);

@@ -456,12 +456,4 @@ impl Space {
             }
         }
     }
-
-    /// Value of a module parameter slot.
-    pub(crate) fn slot_value(&self, slot: &ParamSlot) -> Option<Value> {
-        match slot {
-            ParamSlot::Const(v) => Some(v.clone()),
-            ParamSlot::Hyper(h) => self.hypers[h.index()].value.clone(),
-        }
-    }
 }

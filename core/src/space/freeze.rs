@@ -14,11 +14,32 @@ enum Step {
     Visit(ModuleId),
 }
 
-struct Walk {
+/// Receives the basic modules of a specified space in the canonical order of
+/// [`Architecture::modules`], each with its sources resolved (identities
+/// removed). Freezing collects them into an architecture; the search code
+/// reads features from them without building one.
+pub(crate) trait ModuleSink {
+    /// Module `m`, the next in canonical order, reading from `sources`.
+    fn module(&mut self, space: &Space, m: ModuleId, sources: &[Source]) -> Result<(), SpecError>;
+}
+
+/// Collects [`ArchModule`]s for [`Space::freeze`].
+struct ArchSink(Vec<ArchModule>);
+
+impl ModuleSink for ArchSink {
+    fn module(&mut self, space: &Space, m: ModuleId, sources: &[Source]) -> Result<(), SpecError> {
+        self.0.push(space.arch_module(m, sources)?);
+        Ok(())
+    }
+}
+
+struct Walk<S> {
     /// Per module: UNSEEN, ON_STACK, or its index in the architecture.
     state: Vec<u32>,
     border_inputs: Vec<InputId>,
-    modules: Vec<ArchModule>,
+    sink: S,
+    /// Modules given to the sink so far.
+    emitted: usize,
 }
 
 impl Space {
@@ -29,15 +50,37 @@ impl Space {
     /// ([`DanglingInput`](SpecError::DanglingInput), [`Cycle`](SpecError::Cycle),
     /// [`UnreachableModule`](SpecError::UnreachableModule), …) naming the path.
     pub fn freeze(&mut self) -> Result<Architecture, SpecError> {
+        let capacity = self.modules.len();
+        let (ArchSink(modules), outputs) = self.walk_specified(ArchSink(Vec::with_capacity(capacity)))?;
+        let decisions = self
+            .made
+            .iter()
+            .map(|d| Decision {
+                path: self.hyper_path(d.hyper),
+                value: self.hypers[d.hyper.index()].value.clone().unwrap_or(crate::Value::Bool(false)),
+            })
+            .collect();
+        let inputs = self.border().map(|b| b.inputs.iter().map(|(n, _)| n.clone()).collect()).unwrap_or_default();
+        Ok(Architecture { inputs, outputs, modules, decisions, globals: self.globals() })
+    }
+
+    /// Walks a fully specified space from its border outputs, giving `sink`
+    /// every basic module in canonical order; returns the sink and the
+    /// border outputs' sources. Fails as [`freeze`](Self::freeze) does.
+    pub(crate) fn walk_specified<S: ModuleSink>(
+        &mut self,
+        sink: S,
+    ) -> Result<(S, Vec<(crate::op::Name, Source)>), SpecError> {
         self.check_usable()?;
         if let Some(next) = self.next_decision() {
             return Err(SpecError::Unspecified { next: self.hyper_path(next) });
         }
-        let border = self.border().cloned().ok_or(SpecError::NoBorder)?;
+        let border = self.border.as_ref().ok_or(SpecError::NoBorder)?;
         let mut walk = Walk {
             state: vec![UNSEEN; self.modules.len()],
             border_inputs: Vec::with_capacity(border.inputs.len()),
-            modules: Vec::with_capacity(self.modules.len()),
+            sink,
+            emitted: 0,
         };
         for (_, i) in &border.inputs {
             let i = self.resolve_input(*i)?;
@@ -56,21 +99,7 @@ impl Space {
             outputs.push((name.clone(), src));
         }
         self.check_all_reached(&walk)?;
-        let decisions = self
-            .made
-            .iter()
-            .map(|d| Decision {
-                path: self.hyper_path(d.hyper),
-                value: self.hypers[d.hyper.index()].value.clone().unwrap_or(crate::Value::Bool(false)),
-            })
-            .collect();
-        Ok(Architecture {
-            inputs: border.inputs.iter().map(|(n, _)| n.clone()).collect(),
-            outputs,
-            modules: walk.modules,
-            decisions,
-            globals: self.globals(),
-        })
+        Ok((walk.sink, outputs))
     }
 
     fn globals(&self) -> Vec<(String, crate::Value)> {
@@ -90,7 +119,7 @@ impl Space {
     }
 
     /// Every live basic or identity module must have been reached from the outputs.
-    fn check_all_reached(&self, walk: &Walk) -> Result<(), SpecError> {
+    fn check_all_reached<S>(&self, walk: &Walk<S>) -> Result<(), SpecError> {
         for (i, m) in self.modules.iter().enumerate() {
             let relevant = m.alive && matches!(m.kind, ModuleKind::Basic { .. } | ModuleKind::Identity);
             if relevant && walk.state[i] == UNSEEN {
@@ -102,7 +131,7 @@ impl Space {
 
     /// One step of resolving what input `i` reads: through identities and
     /// border inputs, up to a basic module that is done or must be visited.
-    fn resolve_source(&self, mut i: InputId, walk: &mut Walk) -> Result<Step, SpecError> {
+    fn resolve_source<S>(&self, mut i: InputId, walk: &mut Walk<S>) -> Result<Step, SpecError> {
         for _ in 0..=self.modules.len() {
             if let Some(k) = walk.border_inputs.iter().position(|b| *b == i) {
                 return Ok(Step::Ready(Source::Input { index: k }));
@@ -129,7 +158,7 @@ impl Space {
     }
 
     /// The source behind output `o`, visiting everything it depends on.
-    fn source_of_output(&self, o: OutputId, walk: &mut Walk) -> Result<Source, SpecError> {
+    fn source_of_output<S: ModuleSink>(&self, o: OutputId, walk: &mut Walk<S>) -> Result<Source, SpecError> {
         let m = self.outputs[o.index()].module;
         if matches!(self.modules[m.index()].kind, ModuleKind::Identity) {
             walk.state[m.index()] = 0;
@@ -149,7 +178,7 @@ impl Space {
 
     /// Visits basic module `root` and its sources (iterative depth-first,
     /// post-order); returns its index in the architecture.
-    fn visit(&self, root: ModuleId, walk: &mut Walk) -> Result<usize, SpecError> {
+    fn visit<S: ModuleSink>(&self, root: ModuleId, walk: &mut Walk<S>) -> Result<usize, SpecError> {
         match walk.state[root.index()] {
             UNSEEN => {}
             ON_STACK => return Err(self.cycle_error(&[root])),
@@ -164,7 +193,9 @@ impl Space {
             let resolved = sources.len() - start;
             if resolved == inputs.len() {
                 frames.pop();
-                let index = self.emit(m, &sources[start..], walk)?;
+                walk.sink.module(self, m, &sources[start..])?;
+                let index = walk.emitted;
+                walk.emitted += 1;
                 sources.truncate(start);
                 walk.state[m.index()] = index as u32;
                 if frames.is_empty() {
@@ -188,29 +219,34 @@ impl Space {
         Err(SpecError::Unusable { reason: "internal invariant: freeze walk ended early".to_owned() })
     }
 
-    fn emit(&self, m: ModuleId, sources: &[Source], walk: &mut Walk) -> Result<usize, SpecError> {
+    /// The frozen form of basic module `m` reading from `sources`.
+    fn arch_module(&self, m: ModuleId, sources: &[Source]) -> Result<ArchModule, SpecError> {
         let rec = &self.modules[m.index()];
         let ModuleKind::Basic { op, params } = &rec.kind else {
-            return Err(SpecError::Unusable {
-                reason: format!("module `{}` is not a basic module", self.module_path(m)),
-            });
+            return Err(self.not_basic(m));
         };
         let params = params
             .iter()
-            .map(|(n, slot)| {
-                let v = self.slot_value(slot).ok_or_else(|| SpecError::Unspecified {
-                    next: match slot {
-                        ParamSlot::Hyper(h) => self.hyper_path(*h),
-                        ParamSlot::Const(_) => self.module_path(m),
-                    },
-                })?;
-                Ok((n.clone(), v))
-            })
+            .map(|(n, slot)| Ok((n.clone(), self.frozen_slot_value(slot)?.clone())))
             .collect::<Result<Vec<_>, SpecError>>()?;
         let inputs = rec.inputs.iter().zip(sources).map(|(i, s)| (self.inputs[i.index()].name.clone(), *s)).collect();
         let outputs = rec.outputs.iter().map(|o| self.outputs[o.index()].name.clone()).collect();
-        walk.modules.push(ArchModule { path: self.module_path(m), op: op.clone(), params, inputs, outputs });
-        Ok(walk.modules.len() - 1)
+        Ok(ArchModule { path: self.module_path(m), op: op.clone(), params, inputs, outputs })
+    }
+
+    pub(crate) fn not_basic(&self, m: ModuleId) -> SpecError {
+        SpecError::Unusable { reason: format!("module `{}` is not a basic module", self.module_path(m)) }
+    }
+
+    /// The value of a parameter slot of module `m` in a specified space.
+    pub(crate) fn frozen_slot_value<'a>(&'a self, slot: &'a ParamSlot) -> Result<&'a crate::Value, SpecError> {
+        match slot {
+            ParamSlot::Const(v) => Ok(v),
+            ParamSlot::Hyper(h) => self.hypers[h.index()]
+                .value
+                .as_ref()
+                .ok_or_else(|| SpecError::Unspecified { next: self.hyper_path(*h) }),
+        }
     }
 
     fn cycle_error(&self, modules: &[ModuleId]) -> SpecError {

@@ -42,6 +42,7 @@ use crate::op::Name;
 use crate::value::{Domain, Value};
 
 pub use build::Substitution;
+pub(crate) use freeze::ModuleSink;
 pub use records::{ConstraintFn, DependentFn, SubstitutionFn, Values};
 use records::{
     ConstraintRecord, HyperKind, HyperRecord, InputRecord, MadeDecision, ModuleRecord, OutputRecord, ScopeRecord,

@@ -61,7 +61,7 @@ impl Space {
     }
 
     /// Appends the path of module `m` to `out`.
-    fn push_module_path(&self, m: ModuleId, out: &mut String) {
+    pub(crate) fn push_module_path(&self, m: ModuleId, out: &mut String) {
         match self.modules.get(m.index()) {
             Some(rec) => {
                 let scope = &self.scopes[rec.scope.index()].path;
@@ -93,20 +93,39 @@ impl Space {
     }
 
     pub(crate) fn render_hyper_path(&self, h: HyperId) -> String {
+        let mut out = String::with_capacity(48);
+        self.push_hyper_path(h, &mut out);
+        out
+    }
+
+    /// Appends the path of hyperparameter `h` to `out`.
+    pub(crate) fn push_hyper_path(&self, h: HyperId, out: &mut String) {
+        use std::fmt::Write;
         let Some(rec) = self.hypers.get(h.index()) else {
-            return format!("{h:?}");
+            let _ = write!(out, "{h:?}");
+            return;
         };
         match &rec.name {
-            HyperName::Unnamed => format!("<unnamed {}>", h.index()),
-            HyperName::Scoped { scope, name } => scope_child(&self.scopes[scope.index()].path, name),
+            HyperName::Unnamed => {
+                let _ = write!(out, "<unnamed {}>", h.index());
+            }
+            HyperName::Scoped { scope, name } => {
+                let scope = &self.scopes[scope.index()].path;
+                if !scope.is_empty() {
+                    out.push_str(scope);
+                    out.push('/');
+                }
+                out.push_str(name);
+            }
             HyperName::Param { module, param } => {
-                let mut out = String::with_capacity(48);
-                self.push_module_path(*module, &mut out);
+                self.push_module_path(*module, out);
                 out.push('/');
                 out.push_str(param);
-                out
             }
-            HyperName::Arg { dependent, index } => format!("{}/arg{index}", self.render_hyper_path(*dependent)),
+            HyperName::Arg { dependent, index } => {
+                self.push_hyper_path(*dependent, out);
+                let _ = write!(out, "/arg{index}");
+            }
         }
     }
 

@@ -17,6 +17,23 @@ pub fn rng(seed: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
 }
 
+thread_local! {
+    /// One emptied space per thread, reused by the next `instantiate`.
+    static SPARE: std::cell::Cell<Option<Space>> = const { std::cell::Cell::new(None) };
+}
+
+/// Spaces larger than this (in arena elements) are dropped rather than kept.
+const SPARE_LIMIT: usize = 1 << 18;
+
+/// Empties `space` and keeps it for the next [`SpaceDef::instantiate`] on
+/// this thread (unless it is very large).
+pub(crate) fn recycle(mut space: Space) {
+    if space.capacity() <= SPARE_LIMIT {
+        space.recycle();
+        SPARE.with(|spare| spare.set(Some(space)));
+    }
+}
+
 type BuildFn = dyn Fn(&mut Space) -> Result<Io, SpecError> + Send + Sync;
 
 /// A search-space definition: the function that builds the space.
@@ -53,14 +70,18 @@ impl SpaceDef {
 
     /// A fresh, unspecified space.
     pub fn instantiate(&self) -> Result<Space, SpecError> {
-        let h = &self.hints;
-        let size = SpaceSize {
-            modules: h.modules.load(Ordering::Relaxed),
-            hypers: h.hypers.load(Ordering::Relaxed),
-            ports: h.ports.load(Ordering::Relaxed),
-            scopes: h.scopes.load(Ordering::Relaxed),
+        let mut space = match SPARE.with(|spare| spare.take()) {
+            Some(space) => space,
+            None => {
+                let h = &self.hints;
+                Space::with_capacity(SpaceSize {
+                    modules: h.modules.load(Ordering::Relaxed),
+                    hypers: h.hypers.load(Ordering::Relaxed),
+                    ports: h.ports.load(Ordering::Relaxed),
+                    scopes: h.scopes.load(Ordering::Relaxed),
+                })
+            }
         };
-        let mut space = Space::with_capacity(size);
         let border = (self.build)(&mut space)?;
         space.set_border(border);
         Ok(space)
@@ -76,10 +97,12 @@ impl SpaceDef {
         h.scopes.fetch_max(size.scopes, Ordering::Relaxed);
     }
 
-    /// Freezes a space this definition built, learning its size.
+    /// Freezes a space this definition built, learning its size; the
+    /// emptied space is kept for the next [`instantiate`](Self::instantiate) on this thread.
     pub(crate) fn finish(&self, mut space: Space) -> Result<Architecture, SpecError> {
         let arch = space.freeze();
         self.learn_size(&space);
+        recycle(space);
         arch
     }
 

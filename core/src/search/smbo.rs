@@ -79,7 +79,11 @@ impl Best {
     fn merge(self, other: Best) -> Best {
         let invalid = self.invalid + other.invalid;
         let best = match (self.best, other.best) {
-            (Some(a), Some(b)) => Some(if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) { b } else { a }),
+            (Some(a), Some(b)) => {
+                let (keep, drop) = if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) { (b, a) } else { (a, b) };
+                crate::definition::recycle(drop.2);
+                Some(keep)
+            }
             (a, b) => a.or(b),
         };
         Best { invalid, best }
@@ -198,7 +202,11 @@ impl SmboSearcher {
             let score = self.surrogate.predict(&features);
             self.state.inner_tree.update(&history, score);
             if best.as_ref().is_none_or(|(b, _, _)| score > *b) {
-                best = Some((score, space, features));
+                if let Some((_, previous, _)) = best.replace((score, space, features)) {
+                    crate::definition::recycle(previous);
+                }
+            } else {
+                crate::definition::recycle(space);
             }
         }
         let Some((score, space, features)) = best else { return Ok(None) };

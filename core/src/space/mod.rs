@@ -151,6 +151,60 @@ impl Space {
         }
     }
 
+    /// Empties the space for reuse, keeping the memory of its collections, so
+    /// that sampling many spaces on one thread stops allocating arenas.
+    pub(crate) fn recycle(&mut self) {
+        // Destructured without `..`: a new field must be reset here too.
+        let Space {
+            hypers,
+            modules,
+            inputs,
+            outputs,
+            scopes,
+            constraints,
+            scope_stack,
+            origin_stack,
+            names,
+            scope_children,
+            scope_collisions,
+            scratch,
+            shared,
+            frontier,
+            made,
+            border,
+            pending_name,
+            broken,
+            firing,
+            watch,
+        } = self;
+        hypers.clear();
+        modules.clear();
+        inputs.clear();
+        outputs.clear();
+        scopes.truncate(1);
+        constraints.clear();
+        scope_stack.clear();
+        scope_stack.push(ScopeId(0));
+        origin_stack.clear();
+        names.clear();
+        scope_children.clear();
+        scope_collisions.clear();
+        scratch.clear();
+        shared.clear();
+        frontier.clear();
+        made.clear();
+        *border = None;
+        *pending_name = None;
+        *broken = None;
+        *firing = 0;
+        *watch = None;
+    }
+
+    /// Memory held by the arenas, in elements (to decide whether to keep a space for reuse).
+    pub(crate) fn capacity(&self) -> usize {
+        self.hypers.capacity() + self.modules.capacity() + self.inputs.capacity() + self.outputs.capacity()
+    }
+
     /// Builds a space with `f` and makes the `Io` it returns the space's border.
     pub fn build(f: impl FnOnce(&mut Space) -> Result<Io, SpecError>) -> Result<Space, SpecError> {
         let mut space = Space::new();

@@ -24,6 +24,7 @@ use candle_core::{CpuStorage, CustomOp1, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::conv::contiguous_f32;
+use super::reduce;
 
 /// Training-mode batch norm of `(x, γ, β)`; `x` is `[batch, channels, …]`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -47,8 +48,8 @@ fn stats(x: &[f32], (batch, channels, plane): (usize, usize, usize)) -> Vec<(f32
         .into_par_iter()
         .map(|c| {
             let planes = || (0..batch).map(move |b| &x[(b * channels + c) * plane..][..plane]);
-            let mean = planes().map(|p| p.iter().map(|v| f64::from(*v)).sum::<f64>()).sum::<f64>() / n;
-            let var = planes().map(|p| p.iter().map(|v| (f64::from(*v) - mean).powi(2)).sum::<f64>()).sum::<f64>() / n;
+            let mean = planes().map(|p| f64::from(reduce::sum(p))).sum::<f64>() / n;
+            let var = planes().map(|p| f64::from(reduce::centered_squares(p, mean as f32))).sum::<f64>() / n;
             (mean as f32, var as f32)
         })
         .collect()
@@ -168,10 +169,9 @@ impl CustomOp3 for BatchNormGrad {
                 let (mut sum, mut dot) = (0f64, 0f64);
                 for b in 0..batch {
                     let start = (b * channels + c) * plane;
-                    for (g, v) in dy[start..start + plane].iter().zip(&x[start..start + plane]) {
-                        sum += f64::from(*g);
-                        dot += f64::from(*g) * f64::from((v - mean) * inv);
-                    }
+                    let (g, v) = (&dy[start..start + plane], &x[start..start + plane]);
+                    sum += f64::from(reduce::sum(g));
+                    dot += f64::from(reduce::centered_dot(g, v, mean) * inv);
                 }
                 (sum as f32, dot as f32)
             })

@@ -25,6 +25,7 @@ use rayon::prelude::*;
 
 use super::im2col::{Window, col2im, im2col};
 use super::matmul::{MatMut, MatRef, matmul};
+use super::reduce;
 
 /// A 2-D convolution without bias: kernel, stride, dilation, paddings
 /// (top, bottom, left, right) and channel groups. Apply it to `(x, weight)`
@@ -251,7 +252,7 @@ impl CustomOp1 for ChannelSum {
         let plane = h * w;
         let sums = (0..channels)
             .into_par_iter()
-            .map(|c| (0..batch).map(|b| data[(b * channels + c) * plane..][..plane].iter().sum::<f32>()).sum::<f32>())
+            .map(|c| (0..batch).map(|b| reduce::sum(&data[(b * channels + c) * plane..][..plane])).sum::<f32>())
             .collect();
         Ok((CpuStorage::F32(sums), Shape::from(channels)))
     }

@@ -9,6 +9,7 @@ mod batch_norm;
 mod conv;
 mod im2col;
 mod matmul;
+pub mod reduce;
 mod relu;
 
 pub use batch_norm::{BatchNormOp, channel_stats};

@@ -68,8 +68,10 @@ impl CustomOp2 for ReluGrad {
         }
         let mut dx = vec![0f32; y.len()];
         dx.par_chunks_mut(CHUNK).zip(y.par_chunks(CHUNK).zip(g.par_chunks(CHUNK))).for_each(|(dx, (y, g))| {
-            for ((dx, y), g) in dx.iter_mut().zip(y).zip(g) {
-                *dx = if *y > 0.0 { *g } else { 0.0 };
+            let n = dx.len();
+            let (y, g) = (&y[..n], &g[..n]);
+            for i in 0..n {
+                dx[i] = if y[i] > 0.0 { g[i] } else { 0.0 };
             }
         });
         Ok((CpuStorage::F32(dx), l1.shape().clone()))

@@ -5,7 +5,7 @@
 //! both passes; on other devices [`pool_composed`] builds the same result
 //! from differentiable slicing ops.
 
-use candle_core::{CpuStorage, CustomOp1, DType, Layout, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::conv2d::ConvGeometry;
@@ -150,15 +150,37 @@ impl CustomOp1 for PoolOp {
         if !arg.device().is_cpu() || arg.dtype() != DType::F32 {
             candle_core::bail!("the pooling custom op runs on the CPU with f32 only");
         }
-        let (d, _) = self.dims(arg.shape())?;
-        let input = arg.flatten_all()?.to_vec1::<f32>()?;
-        let grad_out = grad_res.flatten_all()?.to_vec1::<f32>()?;
+        Ok(Some(arg.contiguous()?.apply_op2_no_bwd(&grad_res.contiguous()?, &PoolGrad(*self))?))
+    }
+}
+
+/// The input gradient of [`PoolOp`], applied to `(input, output gradient)`
+/// in place on candle's storage (no copies out and back).
+struct PoolGrad(PoolOp);
+
+impl CustomOp2 for PoolGrad {
+    fn name(&self) -> &'static str {
+        "archspace-pool2d-grad"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (d, out_shape) = self.0.dims(l1.shape())?;
+        if l2.shape() != &out_shape {
+            candle_core::bail!("pooling gradient {:?} does not fit the output {out_shape:?}", l2.shape());
+        }
+        let (input, grad_out) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?);
         let mut grad_in = vec![0f32; input.len()];
         grad_in
             .par_chunks_mut(d.h * d.w)
             .zip(input.par_chunks(d.h * d.w).zip(grad_out.par_chunks(d.oh * d.ow)))
-            .for_each(|(gi, (x, go))| self.backward_plane(&d, x, go, gi));
-        Ok(Some(Tensor::from_vec(grad_in, arg.shape(), arg.device())?))
+            .for_each(|(gi, (x, go))| self.0.backward_plane(&d, x, go, gi));
+        Ok((CpuStorage::F32(grad_in), l1.shape().clone()))
     }
 }
 

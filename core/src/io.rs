@@ -26,6 +26,14 @@ impl Io {
         Io { inputs: inputs.into_iter().collect(), outputs: outputs.into_iter().collect() }
     }
 
+    /// One input `in` and one output `out`.
+    pub(crate) fn single(input: InputId, output: OutputId) -> Self {
+        let mut io = Io::default();
+        io.inputs.push((crate::op::SINGLE_INPUT[0].clone(), input));
+        io.outputs.push((crate::op::SINGLE_OUTPUT[0].clone(), output));
+        io
+    }
+
     /// The input called `name`.
     pub fn input(&self, name: &str) -> Result<InputId, SpecError> {
         self.inputs.iter().find(|(n, _)| n == name).map(|(_, id)| *id).ok_or_else(|| SpecError::UnknownPort {

@@ -43,7 +43,7 @@ impl Space {
                 outs.push(app.single_output()?);
             }
             let out = if end_in_combine { combine_all(s, &outs, "combine")? } else { *outs.last().unwrap_or(&outs[0]) };
-            Ok(Io::new([(Name::Borrowed("in"), input.single_input()?)], [(Name::Borrowed("out"), out)]))
+            Ok(Io::single(input.single_input()?, out))
         }))
     }
 }

@@ -35,10 +35,7 @@ pub type CombineFactory = Arc<dyn Fn(&mut Space, usize) -> Result<Io, SpecError>
 
 /// Renames a single-input single-output `Io` to the `in` / `out` convention.
 pub(crate) fn as_siso(io: &Io) -> Result<Io, SpecError> {
-    Ok(Io::new(
-        [(crate::op::Name::Borrowed("in"), io.single_input()?)],
-        [(crate::op::Name::Borrowed("out"), io.single_output()?)],
-    ))
+    Ok(Io::single(io.single_input()?, io.single_output()?))
 }
 
 /// Reads a positive integer hyperparameter value.

@@ -2,7 +2,6 @@
 
 use crate::error::SpecError;
 use crate::io::Io;
-use crate::op::Name;
 use crate::space::Space;
 
 impl Space {
@@ -25,6 +24,6 @@ impl Space {
         self.connect(split_out, residual.single_input()?)?;
         self.connect(main.single_output()?, join.input("in0")?)?;
         self.connect(residual.single_output()?, join.input("in1")?)?;
-        Ok(Io::new([(Name::Borrowed("in"), split.single_input()?)], [(Name::Borrowed("out"), join.single_output()?)]))
+        Ok(Io::single(split.single_input()?, join.single_output()?))
     }
 }

@@ -225,12 +225,19 @@ impl Space {
         let ModuleKind::Basic { op, params } = &rec.kind else {
             return Err(self.not_basic(m));
         };
-        let params = params
-            .iter()
-            .map(|(n, slot)| Ok((n.clone(), self.frozen_slot_value(slot)?.clone())))
-            .collect::<Result<Vec<_>, SpecError>>()?;
-        let inputs = rec.inputs.iter().zip(sources).map(|(i, s)| (self.inputs[i.index()].name.clone(), *s)).collect();
-        let outputs = rec.outputs.iter().map(|o| self.outputs[o.index()].name.clone()).collect();
+        let mut frozen = Vec::with_capacity(params.len());
+        for (name, slot) in params {
+            frozen.push((name.clone(), self.frozen_slot_value(slot)?.clone()));
+        }
+        let mut inputs = Vec::with_capacity(rec.inputs.len());
+        for (i, source) in rec.inputs.iter().zip(sources) {
+            inputs.push((self.inputs[i.index()].name.clone(), *source));
+        }
+        let mut outputs = Vec::with_capacity(rec.outputs.len());
+        for o in &rec.outputs {
+            outputs.push(self.outputs[o.index()].name.clone());
+        }
+        let params = frozen;
         Ok(ArchModule { path: self.module_path(m), op: op.clone(), params, inputs, outputs })
     }
 

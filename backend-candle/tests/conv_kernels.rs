@@ -115,8 +115,27 @@ fn conv_kernel_matches_a_naive_loop_forward_and_backward() {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let dev = Device::Cpu;
     let mut seen = [false; 6];
-    for index in 0..60 {
-        let case = random_case(&mut rng, index);
+    // Random small cases, then two with deep column matrices (many channels).
+    let deep = [
+        Case {
+            op: Conv2dOp { kernel: (3, 3), stride: 1, dilation: 1, pads: [1; 4], groups: 1 },
+            batch: 2,
+            channels: 96,
+            filters: 2,
+            h: 10,
+            w: 24,
+        },
+        Case {
+            op: Conv2dOp { kernel: (3, 3), stride: 2, dilation: 2, pads: [2, 1, 2, 0], groups: 2 },
+            batch: 3,
+            channels: 160,
+            filters: 4,
+            h: 15,
+            w: 40,
+        },
+    ];
+    let cases = (0..60).map(|index| random_case(&mut rng, index)).collect::<Vec<_>>();
+    for (index, case) in cases.into_iter().chain(deep).enumerate() {
         let Conv2dOp { kernel, stride, dilation, groups, pads } = case.op;
         seen[0] |= stride > 1;
         seen[1] |= dilation > 1;

@@ -15,6 +15,8 @@
 //! assert_eq!(&col[..4], &[0.0, 1.0, 3.0, 4.0]); // the window's top-left tap at each position
 //! ```
 
+use std::ops::Range;
+
 /// The geometry of a convolution window over one `h × w` plane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
@@ -75,8 +77,17 @@ impl Window {
 /// # Panics
 /// If the slices are shorter than the geometry needs (a bug in the calling kernel).
 pub fn im2col(win: &Window, x: &[f32], channels: usize, col: &mut [f32]) {
-    let (oh, ow) = win.output();
-    let (plane, positions) = (win.h * win.w, oh * ow);
+    im2col_rows(win, x, channels, 0..win.output().0, col);
+}
+
+/// [`im2col`] for the output rows `rows` only: `col` is
+/// `channels·kh·kw × rows.len()·ow`, so a block of it stays in cache.
+///
+/// # Panics
+/// If the slices are shorter than the geometry needs (a bug in the calling kernel).
+pub fn im2col_rows(win: &Window, x: &[f32], channels: usize, rows: Range<usize>, col: &mut [f32]) {
+    let (_, ow) = win.output();
+    let (plane, positions) = (win.h * win.w, rows.len() * ow);
     let s = win.stride;
     for c in 0..channels {
         let input = &x[c * plane..(c + 1) * plane];
@@ -85,8 +96,8 @@ pub fn im2col(win: &Window, x: &[f32], channels: usize, col: &mut [f32]) {
                 let row = (c * win.kernel.0 + u) * win.kernel.1 + v;
                 let out = &mut col[row * positions..(row + 1) * positions];
                 let (j0, j1, offset) = win.column_span(v, ow);
-                for i in 0..oh {
-                    let dst = &mut out[i * ow..(i + 1) * ow];
+                for (k, i) in rows.clone().enumerate() {
+                    let dst = &mut out[k * ow..(k + 1) * ow];
                     let Some(y) = win.input_row(i, u) else {
                         dst.fill(0.0);
                         continue;
@@ -115,10 +126,19 @@ pub fn im2col(win: &Window, x: &[f32], channels: usize, col: &mut [f32]) {
 /// # Panics
 /// If the slices are shorter than the geometry needs (a bug in the calling kernel).
 pub fn col2im(win: &Window, col: &[f32], channels: usize, x: &mut [f32]) {
-    let (oh, ow) = win.output();
-    let (plane, positions) = (win.h * win.w, oh * ow);
+    x[..channels * win.h * win.w].fill(0.0);
+    col2im_rows_add(win, col, channels, 0..win.output().0, x);
+}
+
+/// The adjoint of [`im2col_rows`]: adds the block `col` (output rows
+/// `rows`) into `x`.
+///
+/// # Panics
+/// If the slices are shorter than the geometry needs (a bug in the calling kernel).
+pub fn col2im_rows_add(win: &Window, col: &[f32], channels: usize, rows: Range<usize>, x: &mut [f32]) {
+    let (_, ow) = win.output();
+    let (plane, positions) = (win.h * win.w, rows.len() * ow);
     let s = win.stride;
-    x[..channels * plane].fill(0.0);
     for c in 0..channels {
         let input = &mut x[c * plane..(c + 1) * plane];
         for u in 0..win.kernel.0 {
@@ -129,9 +149,9 @@ pub fn col2im(win: &Window, col: &[f32], channels: usize, x: &mut [f32]) {
                 if j1 <= j0 {
                     continue;
                 }
-                for i in 0..oh {
+                for (k, i) in rows.clone().enumerate() {
                     let Some(y) = win.input_row(i, u) else { continue };
-                    let src = &src_row[i * ow + j0..i * ow + j1];
+                    let src = &src_row[k * ow + j0..k * ow + j1];
                     let start = y * win.w + (offset + (j0 * s) as isize) as usize;
                     if s == 1 {
                         for (d, g) in input[start..start + src.len()].iter_mut().zip(src) {
@@ -211,6 +231,23 @@ mod tests {
             let lhs: f64 = col.iter().zip(&g).map(|(a, b)| (*a as f64) * (*b as f64)).sum();
             let rhs: f64 = x.iter().zip(&back).map(|(a, b)| (*a as f64) * (*b as f64)).sum();
             assert!((lhs - rhs).abs() < 1e-3, "{win:?}: {lhs} vs {rhs}");
+            // Two-row blocks give the same columns and the same sum back.
+            let mut blocks = vec![0.0; x.len()];
+            for start in (0..oh).step_by(2) {
+                let rows = start..(start + 2).min(oh);
+                let mut part = vec![f32::NAN; win.taps() * channels * rows.len() * ow];
+                im2col_rows(&win, &x, channels, rows.clone(), &mut part);
+                for (r, chunk) in part.chunks(rows.len() * ow).enumerate() {
+                    assert_eq!(chunk, &col[r * oh * ow + start * ow..][..chunk.len()], "{win:?}: block {start}");
+                }
+                let g_part: Vec<f32> = (0..win.taps() * channels)
+                    .flat_map(|r| g[r * oh * ow + start * ow..][..rows.len() * ow].to_vec())
+                    .collect();
+                col2im_rows_add(&win, &g_part, channels, rows, &mut blocks);
+            }
+            for (a, b) in blocks.iter().zip(&back) {
+                assert!((a - b).abs() < 1e-5, "{win:?}: blocked col2im");
+            }
         }
     }
 }

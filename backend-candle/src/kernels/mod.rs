@@ -14,7 +14,7 @@ mod relu;
 
 pub use batch_norm::{BatchNormOp, channel_stats};
 pub use conv::Conv2dOp;
-pub use im2col::{Window, col2im, im2col};
+pub use im2col::{Window, col2im, col2im_rows_add, im2col, im2col_rows};
 pub use matmul::{MatMut, MatRef, matmul};
 pub use relu::ReluOp;
 

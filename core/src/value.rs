@@ -203,8 +203,35 @@ impl From<bool> for Value {
 
 impl From<&str> for Value {
     fn from(v: &str) -> Self {
-        Value::Str(Arc::from(v))
+        Value::Str(intern(v))
     }
+}
+
+/// A shared copy of `s`. Short strings are interned per thread, because
+/// spaces are rebuilt for every sample and their string choices (`"relu"`,
+/// `"same"`) would otherwise be allocated anew each time.
+fn intern(s: &str) -> Arc<str> {
+    /// Longer strings are rarely repeated choices; they are not interned.
+    const MAX_LEN: usize = 64;
+    /// The table stops growing here (it never evicts).
+    const MAX_ENTRIES: usize = 4096;
+    thread_local! {
+        static STRINGS: std::cell::RefCell<rustc_hash::FxHashSet<Arc<str>>> = std::cell::RefCell::default();
+    }
+    if s.len() > MAX_LEN {
+        return Arc::from(s);
+    }
+    STRINGS.with(|strings| {
+        let Ok(mut strings) = strings.try_borrow_mut() else { return Arc::from(s) };
+        if let Some(shared) = strings.get(s) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(s);
+        if strings.len() < MAX_ENTRIES {
+            strings.insert(Arc::clone(&shared));
+        }
+        shared
+    })
 }
 
 impl From<String> for Value {
@@ -250,8 +277,9 @@ impl Domain {
         let Some(first) = values.first() else {
             return Err(SpecError::EmptyDomain { path: String::new() });
         };
+        let kind = std::mem::discriminant(first);
         for (i, v) in values.iter().enumerate() {
-            if v.kind() != first.kind() {
+            if std::mem::discriminant(v) != kind {
                 return Err(SpecError::MixedDomain { path: String::new(), first: first.kind(), other: v.kind() });
             }
             if values[..i].contains(v) {
@@ -300,6 +328,17 @@ impl Domain {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_strings_are_shared_and_long_ones_still_equal() {
+        let (Value::Str(a), Value::Str(b)) = (Value::from("relu"), Value::from("relu")) else { unreachable!() };
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(Value::from("relu"), Value::from(String::from("relu")));
+        assert_ne!(Value::from("relu"), Value::from("gelu"));
+        let long = "x".repeat(100);
+        assert_eq!(Value::from(long.as_str()), Value::from(long.clone()));
+        assert_eq!(Value::from(long.as_str()).as_str(), Some(long.as_str()));
+    }
 
     #[test]
     fn domains_reject_empty_mixed_and_repeated_values() {

@@ -20,6 +20,8 @@
 //! # Ok::<(), candle_core::Error>(())
 //! ```
 
+use std::cell::RefCell;
+
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
@@ -120,23 +122,44 @@ pub(crate) fn contiguous_f32<'a>(storage: &'a CpuStorage, layout: &Layout) -> ca
     }
 }
 
-/// Runs `work(image index, image output, scratch)` for every image: over
-/// the rayon pool when there are several images, else in place (and the
-/// caller's gemm may then split the product, `parallel_gemm = true`).
+thread_local! {
+    /// Column-matrix scratch kept per thread between calls: a fresh buffer
+    /// per call is fresh memory from the OS, zeroed page by page.
+    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on this thread's scratch buffer of at least `len` floats (a
+/// fresh one if the buffer is already in use further up this thread's stack).
+pub(crate) fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffer) => {
+            if buffer.len() < len {
+                buffer.resize(len, 0.0);
+            }
+            f(&mut buffer[..len])
+        }
+        Err(_) => f(&mut vec![0f32; len]),
+    })
+}
+
+/// Runs `work(image index, image output, scratch, parallel_gemm)` for every
+/// image: over the rayon pool when there are several images (each with this
+/// thread's scratch), else in place with a fresh scratch buffer, letting the
+/// caller's gemm split the product (`parallel_gemm = true`).
 fn for_each_image<F>(out: &mut [f32], per_image: usize, scratch: usize, work: F)
 where
     F: Fn(usize, &mut [f32], &mut [f32], bool) + Sync,
 {
     if out.len() <= per_image {
-        let mut buffer = vec![0f32; scratch];
+        // A parallel gemm may run other jobs on this thread: no shared scratch here.
         if !out.is_empty() {
-            work(0, out, &mut buffer, true);
+            work(0, out, &mut vec![0f32; scratch], true);
         }
         return;
     }
     out.par_chunks_mut(per_image)
         .enumerate()
-        .for_each_init(|| vec![0f32; scratch], |buffer, (b, chunk)| work(b, chunk, buffer, false));
+        .for_each(|(b, chunk)| with_scratch(scratch, |buffer| work(b, chunk, buffer, false)));
 }
 
 impl Conv2dOp {
@@ -381,26 +404,40 @@ impl CustomOp2 for Conv2dWeightGrad {
             .map(|block| {
                 let mut dw = vec![0f32; size];
                 let rows = self.conv.block_rows(&d);
-                let mut col = vec![0f32; if pointwise { 0 } else { depth * rows * d.ow }];
-                for b in block * per_block..((block + 1) * per_block).min(batch) {
-                    for group in 0..g {
-                        let input = &x[b * d.image() + group * cg * plane..];
-                        let dyg = &dy[b * d.out_image() + group * fg * p..][..fg * p];
-                        let dwg = &mut dw[group * fg * depth..(group + 1) * fg * depth];
-                        if pointwise {
-                            let columns = MatRef::rows(input, depth, p).t();
-                            matmul(MatMut::rows(dwg, fg, depth), true, MatRef::rows(dyg, fg, p), columns, blocks == 1);
-                            continue;
-                        }
-                        for start in (0..d.oh).step_by(rows) {
-                            let range = start..(start + rows).min(d.oh);
-                            let n = range.len() * d.ow;
-                            im2col_rows(&d.window, input, cg, range, &mut col);
-                            let dy_block = MatRef::new(&dyg[start * d.ow..], fg, n, p, 1);
-                            let columns = MatRef::rows(&col, depth, n).t();
-                            matmul(MatMut::rows(dwg, fg, depth), true, dy_block, columns, blocks == 1);
+                let scratch = if pointwise { 0 } else { depth * rows * d.ow };
+                let mut accumulate = |col: &mut [f32]| {
+                    for b in block * per_block..((block + 1) * per_block).min(batch) {
+                        for group in 0..g {
+                            let input = &x[b * d.image() + group * cg * plane..];
+                            let dyg = &dy[b * d.out_image() + group * fg * p..][..fg * p];
+                            let dwg = &mut dw[group * fg * depth..(group + 1) * fg * depth];
+                            if pointwise {
+                                let columns = MatRef::rows(input, depth, p).t();
+                                matmul(
+                                    MatMut::rows(dwg, fg, depth),
+                                    true,
+                                    MatRef::rows(dyg, fg, p),
+                                    columns,
+                                    blocks == 1,
+                                );
+                                continue;
+                            }
+                            for start in (0..d.oh).step_by(rows) {
+                                let range = start..(start + rows).min(d.oh);
+                                let n = range.len() * d.ow;
+                                im2col_rows(&d.window, input, cg, range, col);
+                                let dy_block = MatRef::new(&dyg[start * d.ow..], fg, n, p, 1);
+                                let columns = MatRef::rows(col, depth, n).t();
+                                matmul(MatMut::rows(dwg, fg, depth), true, dy_block, columns, blocks == 1);
+                            }
                         }
                     }
+                };
+                // One block (batch of one): gemm runs in parallel and may run other jobs here.
+                if blocks == 1 {
+                    accumulate(&mut vec![0f32; scratch])
+                } else {
+                    with_scratch(scratch, accumulate)
                 }
                 dw
             })

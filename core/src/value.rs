@@ -112,7 +112,7 @@ impl Value {
 }
 
 /// Bits of a float with `-0.0` folded onto `0.0` and every NaN onto one NaN.
-fn canonical_float_bits(v: f64) -> u64 {
+pub(crate) fn canonical_float_bits(v: f64) -> u64 {
     if v.is_nan() {
         f64::NAN.to_bits()
     } else if v == 0.0 {

@@ -13,14 +13,15 @@ use crate::error::SpecError;
 use crate::ids::ModuleId;
 use crate::space::records::ModuleKind;
 use crate::space::{ModuleSink, Space};
-use crate::value::Value;
+use crate::value::{Value, canonical_float_bits};
 
 /// A sparse feature vector: `(bucket, count)`, sorted by bucket, no repeats.
 pub type SparseFeatures = Vec<(u32, f64)>;
 
-/// Accumulates hashed features. Every feature is XXH3-64 over a fixed number
-/// of little-endian words (a kind tag, then hashes of paths, names and
-/// values), so the encoding is unambiguous and the same everywhere.
+/// Accumulates hashed features. Every feature is a fixed number of 64-bit
+/// words (a kind tag, then XXH3-64 hashes of paths and names and hashes of
+/// values) combined by a fixed integer mixer, so the encoding is unambiguous
+/// and the same everywhere.
 struct FeatureHasher {
     buckets: u64,
     hashes: Vec<u32>,
@@ -39,6 +40,13 @@ fn text(s: &str) -> u64 {
     xxh3_64(s.as_bytes())
 }
 
+/// The splitmix64 finalizer (Steele, Lea and Flood, 2014).
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 impl FeatureHasher {
     fn new(buckets: u32, modules: usize) -> Self {
         FeatureHasher {
@@ -49,18 +57,28 @@ impl FeatureHasher {
         }
     }
 
+    /// Combines the words with the splitmix64 finalizer, one word at a time
+    /// (pure integer arithmetic: the same on every machine).
     fn push<const N: usize>(&mut self, words: [u64; N]) {
-        let mut bytes = [0u8; 48];
-        for (chunk, word) in bytes.chunks_exact_mut(8).zip(words) {
-            chunk.copy_from_slice(&word.to_le_bytes());
+        let mut h = 0x9E37_79B9_7F4A_7C15 ^ N as u64;
+        for word in words {
+            h = mix(h ^ word);
         }
-        self.hashes.push((xxh3_64(&bytes[..8 * N]) % self.buckets) as u32);
+        self.hashes.push((h % self.buckets) as u32);
     }
 
+    /// A hash of a value's canonical encoding; scalars without the buffer.
     fn value(&mut self, value: &Value) -> u64 {
-        self.bytes.clear();
-        value.encode(&mut self.bytes);
-        xxh3_64(&self.bytes)
+        match value {
+            Value::Bool(v) => mix(1 ^ (u64::from(*v) << 8)),
+            Value::Int(v) => mix(mix(2) ^ *v as u64),
+            Value::Float(v) => mix(mix(3) ^ canonical_float_bits(*v)),
+            Value::Str(_) | Value::List(_) => {
+                self.bytes.clear();
+                value.encode(&mut self.bytes);
+                xxh3_64(&self.bytes)
+            }
+        }
     }
 
     /// A module with its op; returns its path hash for the parameter and input features.

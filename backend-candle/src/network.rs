@@ -52,6 +52,45 @@ struct Node {
     last_use: usize,
 }
 
+/// Where a `relu` module is the only reader of a layer that has a fused
+/// form ([`Layer::fuse_relu`]), that layer takes the fused form and the
+/// `relu` passes its input through. Outputs and gradients are unchanged.
+fn fuse_relus(nodes: &mut [Node], op_names: &[&str], output: Source) {
+    let mut readers = vec![0usize; nodes.len()];
+    for node in nodes.iter() {
+        for source in &node.inputs {
+            if let Source::Module { module, .. } = *source {
+                readers[module] += 1;
+            }
+        }
+    }
+    if let Source::Module { module, .. } = output {
+        readers[module] += 1;
+    }
+    for j in 0..nodes.len() {
+        let [Source::Module { module: i, .. }] = nodes[j].inputs[..] else { continue };
+        if op_names[j] != "relu" || readers[i] != 1 {
+            continue;
+        }
+        if let Some(fused) = nodes[i].layer.fuse_relu() {
+            nodes[i].layer = fused;
+            nodes[j].layer = Box::new(PassThrough);
+        }
+    }
+}
+
+/// A `relu` whose work moved into the layer before it.
+struct PassThrough;
+
+impl Layer for PassThrough {
+    fn forward_t(&self, inputs: &[Tensor], _train: bool) -> candle_core::Result<Tensor> {
+        match inputs {
+            [x] => Ok(x.clone()),
+            other => candle_core::bail!("a fused relu got {} inputs", other.len()),
+        }
+    }
+}
+
 /// A built network: layers in topological order and their parameters.
 pub struct Network {
     nodes: Vec<Node>,
@@ -100,6 +139,8 @@ impl Network {
         if let Source::Module { module, .. } = plan.output {
             nodes[module].last_use = usize::MAX;
         }
+        let names: Vec<&str> = plan.modules.iter().map(|m| m.op.as_ref()).collect();
+        fuse_relus(&mut nodes, &names, plan.output);
         Ok(Network { nodes, output: plan.output, store, report: plan.report })
     }
 

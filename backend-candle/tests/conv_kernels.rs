@@ -195,3 +195,108 @@ fn conv_kernel_rejects_a_weight_that_does_not_fit() {
     let w = Tensor::zeros((4, 3, 3, 3), candle_core::DType::F32, &dev).expect("w");
     assert!(x.apply_op2(&w, bad_stride).is_err(), "stride 0");
 }
+
+#[test]
+fn fused_conv_relu_matches_conv_then_relu() {
+    use archspace_candle::kernels::Conv2dReluOp;
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let dev = Device::Cpu;
+    for (index, bias) in [(0, false), (1, true), (2, true)] {
+        let case = random_case(&mut rng, index + 3);
+        let Conv2dOp { kernel, groups, .. } = case.op;
+        let x = Var::from_vec(
+            values(&mut rng, case.batch * case.channels * case.h * case.w),
+            (case.batch, case.channels, case.h, case.w),
+            &dev,
+        )
+        .expect("x");
+        let w = Var::from_vec(
+            values(&mut rng, case.filters * case.channels / groups * kernel.0 * kernel.1),
+            (case.filters, case.channels / groups, kernel.0, kernel.1),
+            &dev,
+        )
+        .expect("w");
+        let b = Var::from_vec(values(&mut rng, case.filters), case.filters, &dev).expect("b");
+        let (oh, ow) = case.out();
+        let r = Tensor::from_vec(
+            values(&mut rng, case.batch * case.filters * oh * ow),
+            (case.batch, case.filters, oh, ow),
+            &dev,
+        )
+        .expect("r");
+        let run = |fused: bool| {
+            let y = match (bias, fused) {
+                (true, true) => x.as_tensor().apply_op3(w.as_tensor(), b.as_tensor(), Conv2dReluOp(case.op)),
+                (false, true) => x.as_tensor().apply_op2(w.as_tensor(), Conv2dReluOp(case.op)),
+                (true, false) => x.as_tensor().apply_op3(w.as_tensor(), b.as_tensor(), case.op).and_then(|y| y.relu()),
+                (false, false) => x.as_tensor().apply_op2(w.as_tensor(), case.op).and_then(|y| y.relu()),
+            }
+            .expect("forward");
+            let grads = (&y * &r).and_then(|t| t.sum_all()?.backward()).expect("backward");
+            let flat = |t: &Tensor| t.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("values");
+            let mut all = vec![
+                flat(&y),
+                flat(grads.get(x.as_tensor()).expect("dx")),
+                flat(grads.get(w.as_tensor()).expect("dw")),
+            ];
+            if bias {
+                all.push(flat(grads.get(b.as_tensor()).expect("db")));
+            }
+            all
+        };
+        for (part, (a, b)) in run(true).iter().zip(run(false)).enumerate() {
+            let want: Vec<f64> = b.iter().map(|v| f64::from(*v)).collect();
+            let got = Tensor::new(a.as_slice(), &dev).expect("got");
+            assert_close(&got, &want, &format!("case {index}, part {part} (y, dx, dw, db)"));
+        }
+    }
+}
+
+#[test]
+fn network_fuses_a_relu_only_when_it_is_the_convolutions_only_reader() {
+    use archspace_candle::ops::{self, Registry};
+    use archspace_candle::{Kernels, Network, NetworkConfig};
+    // conv → relu (fused) → conv, whose output feeds a relu and an add (not fused).
+    let mut space = archspace_core::Space::build(|s| {
+        let a = s.named("a").basic(ops::conv2d(4, 3))?;
+        let ra = s.named("ra").basic(ops::relu())?;
+        let b = s.named("b").basic(ops::conv2d(4, 3))?;
+        let rb = s.named("rb").basic(ops::relu())?;
+        let sum = s.named("sum").basic(ops::add(2))?;
+        s.connect(a.output("out")?, ra.input("in")?)?;
+        s.connect(ra.output("out")?, b.input("in")?)?;
+        s.connect(b.output("out")?, rb.input("in")?)?;
+        s.connect(rb.output("out")?, sum.input("in0")?)?;
+        s.connect(b.output("out")?, sum.input("in1")?)?;
+        Ok(s.border_of(&a, &sum))
+    })
+    .expect("space");
+    let arch = space.freeze().expect("freezes");
+    let x = Tensor::from_vec(values(&mut ChaCha8Rng::seed_from_u64(13), 2 * 3 * 6 * 6), (2, 3, 6, 6), &Device::Cpu)
+        .expect("x");
+    let outputs: Vec<Vec<f32>> = [Kernels::Native, Kernels::Candle]
+        .into_iter()
+        .map(|kernels| {
+            let config = NetworkConfig { kernels, ..NetworkConfig::default() };
+            let net = Network::build(&arch, &[3, 6, 6], &Registry::standard(), &config).expect("builds");
+            let y = net.forward_t(&x, true).expect("forward");
+            let grads = y.sqr().and_then(|t| t.sum_all()?.backward()).expect("backward");
+            let mut all = y.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("y");
+            for (_, var) in net.store().trainable_vars() {
+                all.extend(
+                    grads
+                        .get(var.as_tensor())
+                        .expect("gradient")
+                        .flatten_all()
+                        .and_then(|t| t.to_vec1::<f32>())
+                        .expect("g"),
+                );
+            }
+            all
+        })
+        .collect();
+    let want: Vec<f64> = outputs[1].iter().map(|v| f64::from(*v)).collect();
+    let got = Tensor::new(outputs[0].as_slice(), &Device::Cpu).expect("got");
+    assert!(outputs[0].iter().any(|v| *v < 0.0), "the unfused conv output reaches the add with negative values");
+    assert_close(&got, &want, "outputs and parameter gradients, ours vs candle's");
+}

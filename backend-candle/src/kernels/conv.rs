@@ -163,12 +163,14 @@ where
 }
 
 impl Conv2dOp {
-    /// The forward pass; `bias` (one value per filter) seeds each output row.
-    fn forward(
+    /// The forward pass; `bias` (one value per filter) seeds each output
+    /// row; with `relu`, each image's output is clamped at 0 while in cache.
+    pub(crate) fn forward(
         &self,
         x: (&CpuStorage, &Layout),
         weight: (&CpuStorage, &Layout),
         bias: Option<&[f32]>,
+        relu: bool,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
         let d = self.dims(x.1.shape(), weight.1.shape())?;
         let (x, weight) = (contiguous_f32(x.0, x.1)?, contiguous_f32(weight.0, weight.1)?);
@@ -204,12 +206,20 @@ impl Conv2dOp {
                     matmul(dst, bias.is_some(), w, MatRef::rows(col, depth, n), parallel);
                 }
             }
+            if relu {
+                y.iter_mut().for_each(|v| *v = v.max(0.0));
+            }
         });
         Ok((CpuStorage::F32(out), Shape::from((d.batch, d.filters, d.oh, d.ow))))
     }
 
     /// Input and weight gradients.
-    fn gradients(&self, x: &Tensor, weight: &Tensor, grad: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
+    pub(crate) fn gradients(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Tensor, Tensor)> {
         let (_, _, h, w) = x.dims4()?;
         let dx = grad.apply_op2_no_bwd(weight, &Conv2dInputGrad { conv: *self, h, w })?;
         let dw = x.apply_op2_no_bwd(grad, &Conv2dWeightGrad { conv: *self })?;
@@ -230,7 +240,7 @@ impl CustomOp2 for Conv2dOp {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
-        self.forward((s1, l1), (s2, l2), None)
+        self.forward((s1, l1), (s2, l2), None, false)
     }
 
     fn bwd(
@@ -261,7 +271,7 @@ impl CustomOp3 for Conv2dOp {
         s3: &CpuStorage,
         l3: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
-        self.forward((s1, l1), (s2, l2), Some(contiguous_f32(s3, l3)?))
+        self.forward((s1, l1), (s2, l2), Some(contiguous_f32(s3, l3)?), false)
     }
 
     fn bwd(

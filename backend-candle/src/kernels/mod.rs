@@ -7,6 +7,7 @@
 
 mod batch_norm;
 mod conv;
+mod conv_relu;
 mod im2col;
 mod matmul;
 pub mod reduce;
@@ -14,6 +15,7 @@ mod relu;
 
 pub use batch_norm::{BatchNormOp, channel_stats};
 pub use conv::Conv2dOp;
+pub use conv_relu::Conv2dReluOp;
 pub use im2col::{Window, col2im, col2im_rows_add, im2col, im2col_rows};
 pub use matmul::{MatMut, MatRef, matmul};
 pub use relu::ReluOp;

@@ -48,7 +48,7 @@ impl CustomOp1 for ReluOp {
 
 /// `grad · [y > 0]`, applied to `(y, grad)`.
 #[derive(Clone, Copy, Debug)]
-struct ReluGrad;
+pub(crate) struct ReluGrad;
 
 impl CustomOp2 for ReluGrad {
     fn name(&self) -> &'static str {

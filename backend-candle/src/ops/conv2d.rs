@@ -12,9 +12,9 @@ use candle_core::{DType, Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
 use super::depthwise_kernel::DepthwiseOp;
-use super::registry::{Layer, OpDef, Single};
+use super::registry::{Layer, OpDef};
 use crate::error::BackendError;
-use crate::kernels::{Conv2dOp, Kernels};
+use crate::kernels::{Conv2dOp, Conv2dReluOp, Kernels};
 use crate::params::{Init, ParamStore};
 
 /// A `conv2d` op: `filters` output channels, `kernel` (an int or `[kh, kw]`).
@@ -106,6 +106,7 @@ pub struct Padded2d {
     geometry: ConvGeometry,
     groups: usize,
     kernels: Kernels,
+    relu: bool,
 }
 
 /// Everything that defines a convolution layer except its weights.
@@ -156,7 +157,7 @@ impl Padded2d {
         } else {
             None
         };
-        Ok(Padded2d { weight, bias, geometry, groups, kernels: ctx.kernels })
+        Ok(Padded2d { weight, bias, geometry, groups, kernels: ctx.kernels, relu: false })
     }
 }
 
@@ -164,7 +165,14 @@ impl Padded2d {
     /// A convolution from its weight `[filters, channels / groups, kh, kw]`,
     /// optional bias, window and groups.
     pub fn new(weight: Tensor, bias: Option<Tensor>, geometry: ConvGeometry, groups: usize) -> Self {
-        Padded2d { weight, bias, geometry, groups, kernels: Kernels::default() }
+        Padded2d { weight, bias, geometry, groups, kernels: Kernels::default(), relu: false }
+    }
+
+    /// This convolution followed by a ReLU, as one fused kernel, when it
+    /// runs on this crate's kernels and is not depthwise (`None` otherwise).
+    pub fn fused_with_relu(&self) -> Option<Self> {
+        (self.kernels == Kernels::Native && !self.is_depthwise() && !self.relu)
+            .then(|| Padded2d { relu: true, ..self.clone() })
     }
 
     /// The same convolution run with `kernels`.
@@ -211,20 +219,41 @@ impl Padded2d {
 impl Module for Padded2d {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let native = self.kernels == Kernels::Native && x.device().is_cpu() && x.dtype() == DType::F32;
+        let clamp = |y: Tensor| if self.relu { y.relu() } else { Ok(y) };
         if !native || self.weight.dtype() != DType::F32 {
-            return self.forward_candle(x);
+            return clamp(self.forward_candle(x)?);
         }
         let (x, weight) = (x.contiguous()?, self.weight.contiguous()?);
         let g = self.geometry;
         if self.is_depthwise() {
-            return self.add_bias(x.apply_op2(&weight, DepthwiseOp { geometry: g })?);
+            return clamp(self.add_bias(x.apply_op2(&weight, DepthwiseOp { geometry: g })?)?);
         }
         let op =
             Conv2dOp { kernel: g.kernel, stride: g.stride, dilation: g.dilation, pads: g.pads, groups: self.groups };
-        match &self.bias {
-            Some(bias) if bias.dtype() == DType::F32 => x.apply_op3(&weight, &bias.contiguous()?, op),
-            _ => self.add_bias(x.apply_op2(&weight, op)?),
+        match (&self.bias, self.relu) {
+            (Some(bias), false) if bias.dtype() == DType::F32 => x.apply_op3(&weight, &bias.contiguous()?, op),
+            (Some(bias), true) if bias.dtype() == DType::F32 => {
+                x.apply_op3(&weight, &bias.contiguous()?, Conv2dReluOp(op))
+            }
+            (None, true) => x.apply_op2(&weight, Conv2dReluOp(op)),
+            _ => clamp(self.add_bias(x.apply_op2(&weight, op)?)?),
         }
+    }
+}
+
+/// The `conv2d` layer: a [`Padded2d`] that can absorb the ReLU reading it.
+struct Conv2dLayer(Padded2d);
+
+impl Layer for Conv2dLayer {
+    fn forward_t(&self, inputs: &[Tensor], _train: bool) -> candle_core::Result<Tensor> {
+        match inputs {
+            [x] => self.0.forward(x),
+            other => candle_core::bail!("conv2d got {} inputs", other.len()),
+        }
+    }
+
+    fn fuse_relu(&self) -> Option<Box<dyn Layer>> {
+        self.0.fused_with_relu().map(|conv| Box::new(Conv2dLayer(conv)) as Box<dyn Layer>)
     }
 }
 
@@ -254,6 +283,6 @@ impl OpDef for Conv2dDef {
 
     fn build(&self, ctx: &OpContext<'_>, store: &mut ParamStore) -> Result<Box<dyn Layer>, BackendError> {
         let (spec, _) = Self::read(ctx)?;
-        Ok(Box::new(Single(Padded2d::build(ctx, store, "", &spec)?)))
+        Ok(Box::new(Conv2dLayer(Padded2d::build(ctx, store, "", &spec)?)))
     }
 }

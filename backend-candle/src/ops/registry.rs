@@ -14,6 +14,13 @@ use crate::params::ParamStore;
 pub trait Layer: Send + Sync {
     /// Runs the layer on a batch; `inputs` are in port order.
     fn forward_t(&self, inputs: &[Tensor], train: bool) -> candle_core::Result<Tensor>;
+
+    /// This layer followed by a ReLU, as one layer, if it has such a fused
+    /// form. [`Network`](crate::Network) uses it when a `relu` module is the
+    /// only reader of this layer's output. The default has none.
+    fn fuse_relu(&self) -> Option<Box<dyn Layer>> {
+        None
+    }
 }
 
 /// Adapts a single-input candle layer (`Module` or `ModuleT`) to [`Layer`].

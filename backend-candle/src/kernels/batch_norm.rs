@@ -76,14 +76,19 @@ impl CustomOp1 for ChannelStats {
     }
 }
 
-/// Writes `out[i] = f(c, x[i])` plane by plane, channel `c` of each plane.
-fn per_channel(out: &mut [f32], x: &[f32], channels: usize, plane: usize, f: impl Fn(usize, usize, f32) -> f32 + Sync) {
-    out.par_chunks_mut(plane.max(1)).zip(x.par_chunks(plane.max(1))).enumerate().for_each(|(index, (o, x))| {
-        let c = index % channels;
-        for (k, (o, x)) in o.iter_mut().zip(x).enumerate() {
-            *o = f(c, index * plane + k, *x);
-        }
-    });
+/// Runs `f(channel, plane index, output plane, input plane)` over the
+/// planes of `[batch, channels, plane]` tensors, in parallel.
+fn per_plane(
+    out: &mut [f32],
+    x: &[f32],
+    channels: usize,
+    plane: usize,
+    f: impl Fn(usize, usize, &mut [f32], &[f32]) + Sync,
+) {
+    out.par_chunks_mut(plane.max(1))
+        .zip(x.par_chunks(plane.max(1)))
+        .enumerate()
+        .for_each(|(index, (o, x))| f(index % channels, index, o, x));
 }
 
 impl CustomOp3 for BatchNormOp {
@@ -114,7 +119,12 @@ impl CustomOp3 for BatchNormOp {
             })
             .collect();
         let mut y = vec![0f32; x.len()];
-        per_channel(&mut y, x, channels, plane, |c, _, v| v * affine[c].0 + affine[c].1);
+        per_plane(&mut y, x, channels, plane, |c, _, out, input| {
+            let (scale, shift) = affine[c];
+            for (o, v) in out.iter_mut().zip(input) {
+                *o = v * scale + shift;
+            }
+        });
         Ok((CpuStorage::F32(y), l1.shape().clone()))
     }
 
@@ -179,9 +189,14 @@ impl CustomOp3 for BatchNormGrad {
         let n = (batch * plane).max(1) as f32;
         let mut out = vec![0f32; x.len() + 2 * channels];
         let (dx, rest) = out.split_at_mut(x.len());
-        per_channel(dx, x, channels, plane, |c, i, v| {
-            let xhat = (v - moments[c].0) * inv_std[c];
-            gamma[c] * inv_std[c] * (dy[i] - sums[c].0 / n - xhat * sums[c].1 / n)
+        per_plane(dx, x, channels, plane, |c, index, out, input| {
+            let (mean, inv, factor) = (moments[c].0, inv_std[c], gamma[c] * inv_std[c]);
+            let (mean_dy, mean_dot) = (sums[c].0 / n, sums[c].1 / n);
+            let grad = &dy[index * plane..(index + 1) * plane];
+            for ((o, v), g) in out.iter_mut().zip(input).zip(grad) {
+                let xhat = (v - mean) * inv;
+                *o = factor * (g - mean_dy - xhat * mean_dot);
+            }
         });
         for (c, (sum, dot)) in sums.iter().enumerate() {
             rest[c] = *dot;

@@ -71,7 +71,9 @@ impl CustomOp2 for ReluGrad {
             let n = dx.len();
             let (y, g) = (&y[..n], &g[..n]);
             for i in 0..n {
-                dx[i] = if y[i] > 0.0 { g[i] } else { 0.0 };
+                // Branch-free select (the sign of y is unpredictable): all bits of g or none.
+                let keep = u32::from(y[i] > 0.0).wrapping_neg();
+                dx[i] = f32::from_bits(g[i].to_bits() & keep);
             }
         });
         Ok((CpuStorage::F32(dx), l1.shape().clone()))

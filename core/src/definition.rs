@@ -128,3 +128,60 @@ impl SpaceDef {
         self.finish(space)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Samples `n` architectures of `def` with seed `seed`, hashed.
+    fn hashes(def: &SpaceDef, seed: u64, n: usize) -> Vec<u128> {
+        let mut rng = rng(seed);
+        (0..n).map(|_| def.sample_random(&mut rng).unwrap().canonical_hash().0).collect()
+    }
+
+    #[test]
+    fn recycled_spaces_sample_as_fresh_ones() {
+        let seed_space = crate::spaces::seed();
+        let small = crate::spaces::seed_with_chains(&[1, 2]);
+        // On fresh threads the first sample of each run starts from a new space.
+        let fresh = std::thread::spawn({
+            let def = seed_space.clone();
+            move || hashes(&def, 5, 1)
+        })
+        .join()
+        .unwrap();
+        // Here the spare left by sampling another space is reused.
+        hashes(&small, 9, 50);
+        assert_eq!(hashes(&seed_space, 5, 1), fresh);
+        // Long runs interleaving two spaces match runs on their own threads.
+        let alone = std::thread::spawn({
+            let def = seed_space.clone();
+            move || hashes(&def, 11, 200)
+        })
+        .join()
+        .unwrap();
+        let mut interleaved = Vec::new();
+        let mut rng_seed = rng(11);
+        let mut rng_small = rng(12);
+        for _ in 0..200 {
+            interleaved.push(seed_space.sample_random(&mut rng_seed).unwrap().canonical_hash().0);
+            small.sample_random(&mut rng_small).unwrap();
+        }
+        assert_eq!(interleaved, alone);
+    }
+
+    #[test]
+    fn a_failed_build_leaves_no_state_behind() {
+        let broken = SpaceDef::new(|s| {
+            s.named("x").basic(crate::Op::new("relu"))?;
+            s.named("x").basic(crate::Op::new("relu"))
+        });
+        assert!(broken.instantiate().is_err());
+        let def = crate::spaces::seed();
+        let mut space = def.instantiate().unwrap();
+        space.specify_random(&mut rng(3)).unwrap();
+        let arch = def.finish(space).unwrap();
+        assert_eq!(arch, def.replay(arch.decisions()).unwrap());
+        assert!(arch.modules().iter().all(|m| m.path != "x"));
+    }
+}

@@ -207,7 +207,7 @@ impl Conv2dOp {
                 }
             }
             if relu {
-                y.iter_mut().for_each(|v| *v = v.max(0.0));
+                y.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { 0.0 });
             }
         });
         Ok((CpuStorage::F32(out), Shape::from((d.batch, d.filters, d.oh, d.ow))))

@@ -35,7 +35,7 @@ impl CustomOp1 for ReluOp {
         let mut y = vec![0f32; x.len()];
         y.par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK)).for_each(|(y, x)| {
             for (y, x) in y.iter_mut().zip(x) {
-                *y = x.max(0.0);
+                *y = if *x > 0.0 { *x } else { 0.0 };
             }
         });
         Ok((CpuStorage::F32(y), layout.shape().clone()))

@@ -1,4 +1,4 @@
-//! DeepArchitect's combinators, as methods on [`Space`](crate::Space).
+//! DeepArchitect's combinators, as methods on [`Space`].
 //!
 //! Substitution combinators (`repeat`, `optional`, `or`, `permutation`,
 //! `split_combine`, `nested_repeat`, `dense_block`) fire once their

@@ -91,10 +91,17 @@ impl SpaceDef {
     pub(crate) fn learn_size(&self, space: &Space) {
         let size = space.size();
         let h = &self.hints;
-        h.modules.fetch_max(size.modules, Ordering::Relaxed);
-        h.hypers.fetch_max(size.hypers, Ordering::Relaxed);
-        h.ports.fetch_max(size.ports, Ordering::Relaxed);
-        h.scopes.fetch_max(size.scopes, Ordering::Relaxed);
+        // Read first: threads sampling the same definition then share the
+        // cache line instead of writing it on every sample.
+        let raise = |hint: &AtomicUsize, seen: usize| {
+            if hint.load(Ordering::Relaxed) < seen {
+                hint.fetch_max(seen, Ordering::Relaxed);
+            }
+        };
+        raise(&h.modules, size.modules);
+        raise(&h.hypers, size.hypers);
+        raise(&h.ports, size.ports);
+        raise(&h.scopes, size.scopes);
     }
 
     /// Freezes a space this definition built, learning its size; the

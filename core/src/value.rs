@@ -137,11 +137,31 @@ impl PartialEq for Value {
 
 impl Eq for Value {}
 
+/// Consistent with `==`: floats hash by their canonical bits.
 impl std::hash::Hash for Value {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let mut bytes = Vec::new();
-        self.encode(&mut bytes);
-        state.write(&bytes);
+        match self {
+            Value::Bool(v) => {
+                state.write_u8(1);
+                state.write_u8(u8::from(*v));
+            }
+            Value::Int(v) => {
+                state.write_u8(2);
+                state.write_i64(*v);
+            }
+            Value::Float(v) => {
+                state.write_u8(3);
+                state.write_u64(canonical_float_bits(*v));
+            }
+            Value::Str(v) => {
+                state.write_u8(4);
+                v.hash(state);
+            }
+            Value::List(items) => {
+                state.write_u8(5);
+                items.hash(state);
+            }
+        }
     }
 }
 
@@ -328,6 +348,16 @@ impl Domain {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn equal_values_hash_equal() {
+        use std::hash::BuildHasher;
+        let hash = |v: &Value| rustc_hash::FxBuildHasher.hash_one(v);
+        assert_eq!(hash(&Value::Float(0.0)), hash(&Value::Float(-0.0)));
+        assert_eq!(hash(&Value::from(vec![1, 2])), hash(&Value::from(vec![1, 2])));
+        assert_ne!(hash(&Value::Int(1)), hash(&Value::Float(1.0)));
+        assert_ne!(hash(&Value::from("a")), hash(&Value::from(vec!["a"])));
+    }
 
     #[test]
     fn short_strings_are_shared_and_long_ones_still_equal() {

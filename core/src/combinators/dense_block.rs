@@ -38,7 +38,7 @@ impl Space {
                 };
             for k in 0..n {
                 let src = if k == 0 { outs[0] } else { combine_all(s, &outs, &format!("combine{k}"))? };
-                let app = as_siso(&s.in_scope(k, &apply)?)?;
+                let app = as_siso(&s.in_index_scope(k, &apply)?)?;
                 s.connect(src, app.single_input()?)?;
                 outs.push(app.single_output()?);
             }

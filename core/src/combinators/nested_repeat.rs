@@ -27,7 +27,7 @@ impl Space {
                 let n = positive_int(values, "num_reps")?;
                 let mut io = s.in_scope("0", &first)?;
                 for i in 1..n {
-                    io = s.in_scope(i, |s| iterate(s, io))?;
+                    io = s.in_index_scope(i, |s| iterate(s, io))?;
                 }
                 Ok(io)
             }),

@@ -65,7 +65,7 @@ impl Space {
             };
             let mut parts = Vec::with_capacity(k);
             for position in nth_permutation(k, index) {
-                let io = s.in_scope(position, |s| factories[position](s))?;
+                let io = s.in_index_scope(position, |s| factories[position](s))?;
                 parts.push(as_siso(&io)?);
             }
             s.sequential(parts)

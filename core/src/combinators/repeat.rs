@@ -31,7 +31,7 @@ impl Space {
             let mut first: Option<Io> = None;
             let mut last: Option<Io> = None;
             for i in 0..n {
-                let io = s.in_scope(i, &factory)?;
+                let io = s.in_index_scope(i, &factory)?;
                 let io = as_siso(&io)?;
                 if let Some(prev) = &last {
                     s.chain(prev, &io)?;

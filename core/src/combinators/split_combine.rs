@@ -23,7 +23,7 @@ impl Space {
             let join = s.in_scope("combine", |s| combine(s, n))?;
             let split_out = split.single_output()?;
             for i in 0..n {
-                let branch = as_siso(&s.in_scope(i, &factory)?)?;
+                let branch = as_siso(&s.in_index_scope(i, &factory)?)?;
                 s.connect(split_out, branch.single_input()?)?;
                 s.connect(branch.single_output()?, join.input(&format!("in{i}"))?)?;
             }

@@ -122,7 +122,7 @@ impl Space {
     /// stays within them). `SpaceDef` uses the size of spaces it built before.
     pub(crate) fn with_capacity(size: SpaceSize) -> Self {
         let mut scopes = Vec::with_capacity(size.scopes.max(1));
-        scopes.push(ScopeRecord { path: String::new(), parent: None, segment: Name::Borrowed("") });
+        scopes.push(ScopeRecord { path: String::new(), parent: None, segment_start: 0 });
         let mut names = FxHashMap::default();
         names.reserve(size.modules);
         let mut scope_children = FxHashMap::default();
@@ -254,19 +254,41 @@ impl Space {
         out
     }
 
+    /// [`in_scope`](Self::in_scope) with the segment `index` (the copies of
+    /// `repeat` and the like), formatted without the `fmt` machinery.
+    pub(crate) fn in_index_scope<R>(&mut self, index: usize, f: impl FnOnce(&mut Space) -> R) -> R {
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        let mut rest = index;
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        let segment = std::str::from_utf8(&digits[start..]).unwrap_or("0");
+        let id = self.child_scope_of_str(self.current_scope(), segment);
+        self.scope_stack.push(id);
+        let out = f(self);
+        self.scope_stack.pop();
+        out
+    }
+
     /// The scope `segment` under `parent`, created on first use.
     pub(crate) fn child_scope(&mut self, parent: ScopeId, segment: Name) -> ScopeId {
         match self.find_child_scope(parent, &segment) {
             Some(id) => id,
-            None => self.add_child_scope(parent, segment),
+            None => self.add_child_scope(parent, &segment),
         }
     }
 
-    /// Like [`child_scope`](Self::child_scope), allocating the segment only when the scope is new.
+    /// Like [`child_scope`](Self::child_scope), for a segment being formatted.
     fn child_scope_of_str(&mut self, parent: ScopeId, segment: &str) -> ScopeId {
         match self.find_child_scope(parent, segment) {
             Some(id) => id,
-            None => self.add_child_scope(parent, Name::Owned(segment.to_owned())),
+            None => self.add_child_scope(parent, segment),
         }
     }
 
@@ -277,7 +299,7 @@ impl Space {
     fn find_child_scope(&self, parent: ScopeId, segment: &str) -> Option<ScopeId> {
         let is_it = |id: ScopeId| {
             let rec = &self.scopes[id.index()];
-            rec.parent == Some(parent) && rec.segment == segment
+            rec.parent == Some(parent) && rec.segment() == segment
         };
         let &first = self.scope_children.get(&Self::segment_key(parent, segment))?;
         if is_it(first) {
@@ -286,11 +308,12 @@ impl Space {
         self.scope_collisions.iter().copied().find(|&id| is_it(id))
     }
 
-    fn add_child_scope(&mut self, parent: ScopeId, segment: Name) -> ScopeId {
-        let path = records::scope_child(&self.scopes[parent.index()].path, &segment);
+    fn add_child_scope(&mut self, parent: ScopeId, segment: &str) -> ScopeId {
+        let path = records::scope_child(&self.scopes[parent.index()].path, segment);
         let id = ScopeId::from_index(self.scopes.len());
-        let key = Self::segment_key(parent, &segment);
-        self.scopes.push(ScopeRecord { path, parent: Some(parent), segment });
+        let key = Self::segment_key(parent, segment);
+        let segment_start = (path.len() - segment.len()) as u32;
+        self.scopes.push(ScopeRecord { path, parent: Some(parent), segment_start });
         match self.scope_children.entry(key) {
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(id);

@@ -129,12 +129,19 @@ pub(crate) enum Forward<T> {
     Removed,
 }
 
+impl ScopeRecord {
+    /// The last segment of the path.
+    pub fn segment(&self) -> &str {
+        &self.path[self.segment_start as usize..]
+    }
+}
+
 pub(crate) struct ScopeRecord {
     pub path: String,
     /// The enclosing scope; `None` for the root.
     pub parent: Option<ScopeId>,
-    /// The last segment of the path.
-    pub segment: Name,
+    /// Where the last segment starts in `path`.
+    pub segment_start: u32,
 }
 
 pub(crate) struct ConstraintRecord {

@@ -365,3 +365,14 @@ fn paths_stay_unique_across_scopes() {
     assert_eq!(s.module_path(crate::ModuleId(3)), "r/0/relu_1");
     assert_eq!(s.named("a/b").basic(Op::new("relu")).unwrap_err(), SpecError::BadName { name: "a/b".into() });
 }
+
+#[test]
+fn index_scopes_read_like_formatted_ones() {
+    let mut s = Space::new();
+    for i in [0usize, 7, 10, 99, 12_345, usize::MAX] {
+        let direct = s.in_index_scope(i, |s| s.scope_path());
+        let formatted = s.in_scope(i, |s| s.scope_path());
+        assert_eq!(direct, i.to_string());
+        assert_eq!(direct, formatted);
+    }
+}

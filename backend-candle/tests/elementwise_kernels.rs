@@ -55,12 +55,14 @@ fn batch_norm_kernel_matches_composed_ops_forward_and_backward() {
         let gamma = Var::from_tensor(&random(&mut rng, &[c], 1.0, 1.0)).expect("gamma");
         let beta = Var::from_tensor(&random(&mut rng, &[c], 1.0, 0.0)).expect("beta");
         let r = random(&mut rng, dims, 1.0, 0.0);
+        let relu = case % 2 == 1; // odd cases: batch norm followed by ReLU, fused
         let mut results = Vec::new();
         for ours in [true, false] {
             let y = if ours {
-                x.as_tensor().apply_op3(gamma.as_tensor(), beta.as_tensor(), BatchNormOp { eps: 1e-5 })
+                x.as_tensor().apply_op3(gamma.as_tensor(), beta.as_tensor(), BatchNormOp { eps: 1e-5, relu })
             } else {
                 composed_batch_norm(x.as_tensor(), gamma.as_tensor(), beta.as_tensor(), 1e-5)
+                    .and_then(|y| if relu { y.relu() } else { Ok(y) })
             }
             .expect("forward");
             let grads = (&y * &r).and_then(|t| t.sum_all()?.backward()).expect("backward");
@@ -102,22 +104,35 @@ fn relu_kernel_matches_candle_forward_and_backward() {
 
 #[test]
 fn batch_norm_layer_tracks_running_statistics_like_candle_nn() {
-    use archspace_candle::ops::{Registry, batch_norm};
+    use archspace_candle::ops::{Registry, batch_norm, relu};
     use archspace_candle::{Kernels, Network, NetworkConfig};
-    let mut space = archspace_core::Space::build(|s| s.basic(batch_norm())).expect("space");
-    let arch = space.freeze().expect("freezes");
-    let mut rng = ChaCha8Rng::seed_from_u64(5);
-    let batches: Vec<Tensor> = (0..3).map(|_| random(&mut rng, &[6, 3, 4, 4], 2.0, 1.0)).collect();
-    let probe = random(&mut rng, &[2, 3, 4, 4], 2.0, 1.0);
-    let outputs: Vec<(Tensor, Tensor)> = [Kernels::Native, Kernels::Candle]
-        .into_iter()
-        .map(|kernels| {
-            let config = NetworkConfig { kernels, ..NetworkConfig::default() };
-            let net = Network::build(&arch, &[3, 4, 4], &Registry::standard(), &config).expect("builds");
-            let train: Vec<Tensor> = batches.iter().map(|b| net.forward_t(b, true).expect("train")).collect();
-            (Tensor::cat(&train, 0).expect("cat"), net.forward_t(&probe, false).expect("eval"))
+    // Batch norm alone, and followed by a ReLU (fused into it with our kernels).
+    for with_relu in [false, true] {
+        let mut space = archspace_core::Space::build(|s| {
+            let norm = s.named("norm").basic(batch_norm())?;
+            if !with_relu {
+                return Ok(norm);
+            }
+            let act = s.named("act").basic(relu())?;
+            s.connect(norm.output("out")?, act.input("in")?)?;
+            Ok(s.border_of(&norm, &act))
         })
-        .collect();
-    assert_close(&outputs[0].0, &outputs[1].0, 1e-4, "train-mode outputs");
-    assert_close(&outputs[0].1, &outputs[1].1, 1e-4, "eval-mode outputs after three updates");
+        .expect("space");
+        let arch = space.freeze().expect("freezes");
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let batches: Vec<Tensor> = (0..3).map(|_| random(&mut rng, &[6, 3, 4, 4], 2.0, 1.0)).collect();
+        let probe = random(&mut rng, &[2, 3, 4, 4], 2.0, 1.0);
+        let outputs: Vec<(Tensor, Tensor)> = [Kernels::Native, Kernels::Candle]
+            .into_iter()
+            .map(|kernels| {
+                let config = NetworkConfig { kernels, ..NetworkConfig::default() };
+                let net = Network::build(&arch, &[3, 4, 4], &Registry::standard(), &config).expect("builds");
+                let train: Vec<Tensor> = batches.iter().map(|b| net.forward_t(b, true).expect("train")).collect();
+                (Tensor::cat(&train, 0).expect("cat"), net.forward_t(&probe, false).expect("eval"))
+            })
+            .collect();
+        let what = if with_relu { "batch norm + relu" } else { "batch norm" };
+        assert_close(&outputs[0].0, &outputs[1].0, 1e-4, &format!("{what}: train-mode outputs"));
+        assert_close(&outputs[0].1, &outputs[1].1, 1e-4, &format!("{what}: eval-mode outputs after three updates"));
+    }
 }

@@ -14,7 +14,7 @@
 //! let x = Tensor::new(&[[1.0f32, 3.0], [5.0, 7.0]], &Device::Cpu)?.reshape((2, 2, 1, 1))?;
 //! let gamma = Tensor::new(&[1.0f32, 2.0], &Device::Cpu)?;
 //! let beta = Tensor::new(&[0.0f32, 1.0], &Device::Cpu)?;
-//! let y = x.apply_op3(&gamma, &beta, BatchNormOp { eps: 0.0 })?;
+//! let y = x.apply_op3(&gamma, &beta, BatchNormOp { eps: 0.0, relu: false })?;
 //! assert_eq!(y.flatten_all()?.to_vec1::<f32>()?, [-1.0, -1.0, 1.0, 3.0]);
 //! assert_eq!(channel_stats(&x)?.to_vec2::<f32>()?, [[3.0, 5.0], [4.0, 4.0]]); // means, variances
 //! # Ok::<(), candle_core::Error>(())
@@ -25,12 +25,15 @@ use rayon::prelude::*;
 
 use super::conv::contiguous_f32;
 use super::reduce;
+use super::relu::ReluGrad;
 
 /// Training-mode batch norm of `(x, γ, β)`; `x` is `[batch, channels, …]`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BatchNormOp {
     /// Added to the variance.
     pub eps: f64,
+    /// Clamp the output at 0 (batch norm followed by ReLU, one pass).
+    pub relu: bool,
 }
 
 /// `(batch, channels, values per channel and image)` of a `[batch, channels, …]` shape.
@@ -124,6 +127,9 @@ impl CustomOp3 for BatchNormOp {
             for (o, v) in out.iter_mut().zip(input) {
                 *o = v * scale + shift;
             }
+            if self.relu {
+                out.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { 0.0 });
+            }
         });
         Ok((CpuStorage::F32(y), l1.shape().clone()))
     }
@@ -133,10 +139,11 @@ impl CustomOp3 for BatchNormOp {
         x: &Tensor,
         gamma: &Tensor,
         _beta: &Tensor,
-        _res: &Tensor,
+        res: &Tensor,
         grad: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let packed = x.apply_op3_no_bwd(gamma, &grad.contiguous()?, &BatchNormGrad { eps: self.eps })?;
+        let grad = if self.relu { res.apply_op2_no_bwd(&grad.contiguous()?, &ReluGrad)? } else { grad.contiguous()? };
+        let packed = x.apply_op3_no_bwd(gamma, &grad, &BatchNormGrad { eps: self.eps })?;
         let (n, channels) = (x.elem_count(), x.dim(1)?);
         let dx = packed.narrow(0, 0, n)?.reshape(x.shape())?;
         let dgamma = packed.narrow(0, n, channels)?;

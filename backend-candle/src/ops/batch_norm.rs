@@ -13,7 +13,7 @@ use candle_core::{DType, ModuleT, Tensor, Var};
 use candle_nn::BatchNorm;
 
 use super::context::{OpContext, OpInfo};
-use super::registry::{Layer, OpDef, Single};
+use super::registry::{Layer, OpDef};
 use crate::error::BackendError;
 use crate::kernels::{BatchNormOp, Kernels, channel_stats};
 use crate::params::{Init, ParamStore};
@@ -34,6 +34,7 @@ pub struct BatchNorm2d {
     eps: f64,
     momentum: f64,
     kernels: Kernels,
+    relu: bool,
 }
 
 /// Creates a batch norm over `channels` with parameters `<path>.<prefix>{weight,bias}`
@@ -62,6 +63,7 @@ pub(crate) fn build_batch_norm(
         eps,
         momentum,
         kernels: ctx.kernels,
+        relu: false,
     })
 }
 
@@ -77,7 +79,7 @@ impl BatchNorm2d {
         let var = ((self.running_var.as_tensor() * (1.0 - m))? + (stats.get(1)? * (m * unbiased))?)?;
         self.running_mean.set(&mean)?;
         self.running_var.set(&var)?;
-        x.apply_op3(&self.weight, &self.bias, BatchNormOp { eps: self.eps })
+        x.apply_op3(&self.weight, &self.bias, BatchNormOp { eps: self.eps, relu: self.relu })
     }
 
     /// Eval mode: one per-channel scale and shift from the running statistics.
@@ -90,14 +92,39 @@ impl BatchNorm2d {
     }
 }
 
+impl BatchNorm2d {
+    /// This batch norm followed by a ReLU, fused into one pass each way
+    /// when it runs on this crate's kernels (`None` otherwise).
+    pub fn fused_with_relu(&self) -> Option<Self> {
+        (self.kernels == Kernels::Native && !self.relu).then(|| BatchNorm2d { relu: true, ..self.clone() })
+    }
+}
+
 impl ModuleT for BatchNorm2d {
     fn forward_t(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
         let native = self.kernels == Kernels::Native && x.device().is_cpu() && x.dtype() == DType::F32;
+        let clamp = |y: Tensor| if self.relu { y.relu() } else { Ok(y) };
         match (native && x.rank() >= 2 && self.weight.dtype() == DType::F32, train) {
             (true, true) => self.forward_train(x),
-            (true, false) => self.forward_eval(x),
-            (false, _) => self.candle.forward_t(x, train),
+            (true, false) => clamp(self.forward_eval(x)?),
+            (false, _) => clamp(self.candle.forward_t(x, train)?),
         }
+    }
+}
+
+/// The `batch_norm` layer: a [`BatchNorm2d`] that can absorb the ReLU reading it.
+struct BatchNormLayer(BatchNorm2d);
+
+impl Layer for BatchNormLayer {
+    fn forward_t(&self, inputs: &[Tensor], train: bool) -> candle_core::Result<Tensor> {
+        match inputs {
+            [x] => self.0.forward_t(x, train),
+            other => candle_core::bail!("batch_norm got {} inputs", other.len()),
+        }
+    }
+
+    fn fuse_relu(&self) -> Option<Box<dyn Layer>> {
+        self.0.fused_with_relu().map(|norm| Box::new(BatchNormLayer(norm)) as Box<dyn Layer>)
     }
 }
 
@@ -118,6 +145,6 @@ impl OpDef for BatchNormDef {
 
     fn build(&self, ctx: &OpContext<'_>, store: &mut ParamStore) -> Result<Box<dyn Layer>, BackendError> {
         let info = self.infer(ctx)?;
-        Ok(Box::new(Single(build_batch_norm(ctx, store, "", info.output[0])?)))
+        Ok(Box::new(BatchNormLayer(build_batch_norm(ctx, store, "", info.output[0])?)))
     }
 }

@@ -22,12 +22,12 @@
 
 use std::cell::RefCell;
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::im2col::{Window, col2im_rows_add, im2col_rows};
+use super::conv_grad::{ChannelSum, Conv2dInputGrad, Conv2dWeightGrad};
+use super::im2col::{Window, im2col_rows};
 use super::matmul::{MatMut, MatRef, matmul};
-use super::reduce;
 
 /// A 2-D convolution without bias: kernel, stride, dilation, paddings
 /// (top, bottom, left, right) and channel groups. Apply it to `(x, weight)`
@@ -56,23 +56,23 @@ const COLUMN_BLOCK: usize = if cfg!(test) { 1 << 10 } else { 1 << 22 };
 
 /// Sizes of one convolution call.
 #[derive(Clone, Copy, Debug)]
-struct Dims {
-    batch: usize,
-    channels: usize,
-    filters: usize,
-    window: Window,
-    oh: usize,
-    ow: usize,
+pub(super) struct Dims {
+    pub(super) batch: usize,
+    pub(super) channels: usize,
+    pub(super) filters: usize,
+    pub(super) window: Window,
+    pub(super) oh: usize,
+    pub(super) ow: usize,
 }
 
 impl Dims {
-    fn positions(&self) -> usize {
+    pub(super) fn positions(&self) -> usize {
         self.oh * self.ow
     }
-    fn image(&self) -> usize {
+    pub(super) fn image(&self) -> usize {
         self.channels * self.window.h * self.window.w
     }
-    fn out_image(&self) -> usize {
+    pub(super) fn out_image(&self) -> usize {
         self.filters * self.positions()
     }
 }
@@ -82,7 +82,7 @@ impl Conv2dOp {
         Window { h, w, kernel: self.kernel, stride: self.stride, dilation: self.dilation, pads: self.pads }
     }
 
-    fn dims(&self, x: &Shape, weight: &Shape) -> candle_core::Result<Dims> {
+    pub(super) fn dims(&self, x: &Shape, weight: &Shape) -> candle_core::Result<Dims> {
         let (batch, channels, h, w) = x.dims4()?;
         let (filters, per_group, kh, kw) = weight.dims4()?;
         let g = self.groups;
@@ -103,12 +103,12 @@ impl Conv2dOp {
 
     /// Output rows per block of the column matrix (at most about
     /// [`COLUMN_BLOCK`] floats).
-    fn block_rows(&self, d: &Dims) -> usize {
+    pub(super) fn block_rows(&self, d: &Dims) -> usize {
         (COLUMN_BLOCK / (self.depth(d) * d.ow).max(1)).clamp(1, d.oh.max(1))
     }
 
     /// Rows of the column matrix per group.
-    fn depth(&self, d: &Dims) -> usize {
+    pub(super) fn depth(&self, d: &Dims) -> usize {
         d.channels / self.groups * self.kernel.0 * self.kernel.1
     }
 }
@@ -146,7 +146,7 @@ pub(crate) fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R 
 /// image: over the rayon pool when there are several images (each with this
 /// thread's scratch), else in place with a fresh scratch buffer, letting the
 /// caller's gemm split the product (`parallel_gemm = true`).
-fn for_each_image<F>(out: &mut [f32], per_image: usize, scratch: usize, work: F)
+pub(super) fn for_each_image<F>(out: &mut [f32], per_image: usize, scratch: usize, work: F)
 where
     F: Fn(usize, &mut [f32], &mut [f32], bool) + Sync,
 {
@@ -286,178 +286,6 @@ impl CustomOp3 for Conv2dOp {
         let (dx, dw) = self.gradients(x, weight, &grad)?;
         let db = grad.apply_op1_no_bwd(&ChannelSum)?;
         Ok((Some(dx), Some(dw), Some(db)))
-    }
-}
-
-/// Sums an NCHW tensor over batch and positions: one value per channel.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ChannelSum;
-
-impl CustomOp1 for ChannelSum {
-    fn name(&self) -> &'static str {
-        "archspace-channel-sum"
-    }
-
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (batch, channels, h, w) = layout.shape().dims4()?;
-        let data = contiguous_f32(storage, layout)?;
-        let plane = h * w;
-        let sums = (0..channels)
-            .into_par_iter()
-            .map(|c| (0..batch).map(|b| reduce::sum(&data[(b * channels + c) * plane..][..plane])).sum::<f32>())
-            .collect();
-        Ok((CpuStorage::F32(sums), Shape::from(channels)))
-    }
-}
-
-/// The input gradient of [`Conv2dOp`], applied to `(grad, weight)`; the
-/// input's height and width cannot be told from the gradient when the stride exceeds one.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Conv2dInputGrad {
-    pub(crate) conv: Conv2dOp,
-    pub(crate) h: usize,
-    pub(crate) w: usize,
-}
-
-impl CustomOp2 for Conv2dInputGrad {
-    fn name(&self) -> &'static str {
-        "archspace-conv2d-input-grad"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (batch, filters, oh, ow) = l1.shape().dims4()?;
-        let (_, per_group, _, _) = l2.shape().dims4()?;
-        let channels = per_group * self.conv.groups;
-        let d = self.conv.dims(&Shape::from((batch, channels, self.h, self.w)), l2.shape())?;
-        if (d.filters, d.oh, d.ow) != (filters, oh, ow) {
-            candle_core::bail!("conv2d gradient {:?} does not fit the convolution", l1.shape());
-        }
-        let (dy, weight) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?);
-        let (g, depth, p) = (self.conv.groups, self.conv.depth(&d), d.positions());
-        let (cg, fg, plane) = (d.channels / g, d.filters / g, self.h * self.w);
-        let pointwise = d.window.is_pointwise();
-        let mut dx = vec![0f32; batch * d.image()];
-        let rows = self.conv.block_rows(&d);
-        let scratch = if pointwise { 0 } else { depth * rows * d.ow };
-        for_each_image(&mut dx, d.image(), scratch, |b, dxb, col, parallel| {
-            let dyb = &dy[b * d.out_image()..(b + 1) * d.out_image()];
-            for group in 0..g {
-                let wt = MatRef::rows(&weight[group * fg * depth..], fg, depth).t();
-                let dyg = &dyb[group * fg * p..(group + 1) * fg * p];
-                let dxg = &mut dxb[group * cg * plane..(group + 1) * cg * plane];
-                if pointwise {
-                    matmul(MatMut::rows(dxg, depth, p), false, wt, MatRef::rows(dyg, fg, p), parallel);
-                    continue;
-                }
-                for start in (0..d.oh).step_by(rows) {
-                    let block = start..(start + rows).min(d.oh);
-                    let n = block.len() * d.ow;
-                    let dy_block = MatRef::new(&dyg[start * d.ow..], fg, n, p, 1);
-                    matmul(MatMut::rows(col, depth, n), false, wt, dy_block, parallel);
-                    col2im_rows_add(&d.window, col, cg, block, dxg);
-                }
-            }
-        });
-        Ok((CpuStorage::F32(dx), Shape::from((batch, channels, self.h, self.w))))
-    }
-}
-
-/// How many partial sums the weight gradient splits a batch into (enough
-/// to keep a few threads busy, few enough that adding them up is cheap).
-const WEIGHT_GRAD_BLOCKS: usize = 8;
-
-/// The weight gradient of [`Conv2dOp`], applied to `(x, grad)`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Conv2dWeightGrad {
-    pub(crate) conv: Conv2dOp,
-}
-
-impl CustomOp2 for Conv2dWeightGrad {
-    fn name(&self) -> &'static str {
-        "archspace-conv2d-weight-grad"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (batch, channels, _, _) = l1.shape().dims4()?;
-        let (_, filters, _, _) = l2.shape().dims4()?;
-        let g = self.conv.groups;
-        let (kh, kw) = self.conv.kernel;
-        let weight_shape = Shape::from((filters, channels / g.max(1), kh, kw));
-        let d = self.conv.dims(l1.shape(), &weight_shape)?;
-        if l2.shape().dims() != [batch, d.filters, d.oh, d.ow] {
-            candle_core::bail!("conv2d gradient {:?} does not fit the convolution", l2.shape());
-        }
-        let (x, dy) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?);
-        let (depth, p) = (self.conv.depth(&d), d.positions());
-        let (cg, fg, plane) = (d.channels / g, d.filters / g, d.window.h * d.window.w);
-        let pointwise = d.window.is_pointwise();
-        let size = d.filters * depth;
-        // One partial sum per block of images, then their total in block
-        // order. The blocks depend on the batch only, never on the thread
-        // count, so 1 and N threads give bit-identical gradients.
-        let blocks = batch.clamp(1, WEIGHT_GRAD_BLOCKS);
-        let per_block = batch.div_ceil(blocks);
-        let partials: Vec<Vec<f32>> = (0..blocks)
-            .into_par_iter()
-            .map(|block| {
-                let mut dw = vec![0f32; size];
-                let rows = self.conv.block_rows(&d);
-                let scratch = if pointwise { 0 } else { depth * rows * d.ow };
-                let mut accumulate = |col: &mut [f32]| {
-                    for b in block * per_block..((block + 1) * per_block).min(batch) {
-                        for group in 0..g {
-                            let input = &x[b * d.image() + group * cg * plane..];
-                            let dyg = &dy[b * d.out_image() + group * fg * p..][..fg * p];
-                            let dwg = &mut dw[group * fg * depth..(group + 1) * fg * depth];
-                            if pointwise {
-                                let columns = MatRef::rows(input, depth, p).t();
-                                matmul(
-                                    MatMut::rows(dwg, fg, depth),
-                                    true,
-                                    MatRef::rows(dyg, fg, p),
-                                    columns,
-                                    blocks == 1,
-                                );
-                                continue;
-                            }
-                            for start in (0..d.oh).step_by(rows) {
-                                let range = start..(start + rows).min(d.oh);
-                                let n = range.len() * d.ow;
-                                im2col_rows(&d.window, input, cg, range, col);
-                                let dy_block = MatRef::new(&dyg[start * d.ow..], fg, n, p, 1);
-                                let columns = MatRef::rows(col, depth, n).t();
-                                matmul(MatMut::rows(dwg, fg, depth), true, dy_block, columns, blocks == 1);
-                            }
-                        }
-                    }
-                };
-                // One block (batch of one): gemm runs in parallel and may run other jobs here.
-                if blocks == 1 {
-                    accumulate(&mut vec![0f32; scratch])
-                } else {
-                    with_scratch(scratch, accumulate)
-                }
-                dw
-            })
-            .collect();
-        let mut total = partials.into_iter().reduce(|mut a, b| {
-            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-            a
-        });
-        let dw = total.take().unwrap_or_else(|| vec![0f32; size]);
-        Ok((CpuStorage::F32(dw), weight_shape))
     }
 }
 

@@ -16,7 +16,8 @@
 
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Shape, Tensor};
 
-use super::conv::{ChannelSum, Conv2dOp, contiguous_f32};
+use super::conv::{Conv2dOp, contiguous_f32};
+use super::conv_grad::ChannelSum;
 use super::relu::ReluGrad;
 
 /// `relu(conv(x, weight))` on `(x, weight)`, or `relu(conv(x, weight) + bias)` on `(x, weight, bias)`.

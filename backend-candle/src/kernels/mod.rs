@@ -7,6 +7,7 @@
 
 mod batch_norm;
 mod conv;
+mod conv_grad;
 mod conv_relu;
 mod im2col;
 mod matmul;

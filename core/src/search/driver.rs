@@ -61,6 +61,19 @@ where
 }
 
 /// Settings of a search run.
+///
+/// # Threads
+/// Evaluations run on one rayon pool of `threads` threads, `in_flight` at a
+/// time. By default `in_flight` equals `threads`: several trials at once,
+/// each mostly on one thread — measured faster for training small networks
+/// on CPU than one trial on every thread (archspace-candle's README: two
+/// trials at once on 2 cores train net1 at 933 images/s in total against
+/// 698 for one trial on both). Work an evaluation splits with rayon (the
+/// candle backend's kernels do) runs on the same pool, so a trial alone on
+/// it (the last ones of a search, or `in_flight: Some(1)`) still uses every
+/// thread. Set `in_flight` below `threads` to give each trial more threads;
+/// since `in_flight` is part of the trajectory, keep it fixed across
+/// machines to get the same search everywhere.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchConfig {
     /// Number of trials (at most; a searcher may be exhausted earlier).

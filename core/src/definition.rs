@@ -25,6 +25,51 @@ thread_local! {
 /// Spaces larger than this (in arena elements) are dropped rather than kept.
 const SPARE_LIMIT: usize = 1 << 18;
 
+/// A definition's space as its build function leaves it, kept to be cloned.
+struct Template {
+    /// Held, so the definition cannot be freed and its address reused.
+    build: Arc<BuildFn>,
+    space: Space,
+}
+
+/// Templates kept per thread (the most recently built first).
+const TEMPLATE_SLOTS: usize = 4;
+
+thread_local! {
+    /// Built spaces of the definitions used last on this thread. Per thread,
+    /// not shared: cloning copies reference counts, and threads sharing one
+    /// template would contend on them.
+    static TEMPLATES: std::cell::RefCell<Vec<Template>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Copies the template of `build` into `space`; false if this thread has none.
+fn clone_template(build: &Arc<BuildFn>, space: &mut Space) -> bool {
+    TEMPLATES.with(|templates| {
+        let Ok(templates) = templates.try_borrow() else { return false };
+        match templates.iter().find(|t| Arc::ptr_eq(&t.build, build)) {
+            Some(template) => {
+                space.clone_from(&template.space);
+                true
+            }
+            None => false,
+        }
+    })
+}
+
+/// Keeps a copy of `space`, just built by `build`, as its template.
+fn keep_template(build: &Arc<BuildFn>, space: &Space) {
+    if space.capacity() > SPARE_LIMIT {
+        return;
+    }
+    TEMPLATES.with(|templates| {
+        let Ok(mut templates) = templates.try_borrow_mut() else { return };
+        if templates.len() == TEMPLATE_SLOTS {
+            templates.pop();
+        }
+        templates.insert(0, Template { build: Arc::clone(build), space: space.clone() });
+    });
+}
+
 /// Empties `space` and keeps it for the next [`SpaceDef::instantiate`] on
 /// this thread (unless it is very large).
 pub(crate) fn recycle(mut space: Space) {
@@ -64,11 +109,16 @@ impl std::fmt::Debug for SpaceDef {
 
 impl SpaceDef {
     /// A definition from the function that builds the space and returns its border.
+    ///
+    /// `build` must be deterministic, as replay and every searcher assume:
+    /// it runs once per thread, and the spaces after that are copies of
+    /// what it built.
     pub fn new(build: impl Fn(&mut Space) -> Result<Io, SpecError> + Send + Sync + 'static) -> Self {
         SpaceDef { build: Arc::new(build), hints: Arc::default() }
     }
 
-    /// A fresh, unspecified space.
+    /// A fresh, unspecified space: a copy of the space built the first time
+    /// on this thread (or built now, when this thread has none).
     pub fn instantiate(&self) -> Result<Space, SpecError> {
         let mut space = match SPARE.with(|spare| spare.take()) {
             Some(space) => space,
@@ -82,8 +132,12 @@ impl SpaceDef {
                 })
             }
         };
+        if clone_template(&self.build, &mut space) {
+            return Ok(space);
+        }
         let border = (self.build)(&mut space)?;
         space.set_border(border);
+        keep_template(&self.build, &space);
         Ok(space)
     }
 
@@ -139,6 +193,7 @@ impl SpaceDef {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Space;
 
     /// Samples `n` architectures of `def` with seed `seed`, hashed.
     fn hashes(def: &SpaceDef, seed: u64, n: usize) -> Vec<u128> {
@@ -175,6 +230,134 @@ mod tests {
             small.sample_random(&mut rng_small).unwrap();
         }
         assert_eq!(interleaved, alone);
+    }
+
+    /// A space using every kind of record: constraints, dependents, named
+    /// shared hyperparameters, carriers, substitutions fired at construction
+    /// and later, owned names.
+    fn every_record(s: &mut Space) -> Result<Io, SpecError> {
+        use crate::{Alternatives, Op, choice};
+        let n = s.named_choice("n", [1, 2, 3])?;
+        let width = s.shared("width", [8, 16])?;
+        let double = s.named_dependent("double", &[width], |v| Ok(Value::Int(2 * v[0].as_int().unwrap_or(0))))?;
+        s.constraint("not_wide_and_deep", &[n, width], |v| !(v[0].as_int() == Some(3) && v[1].as_int() == Some(16)))?;
+        s.named("opts").carrier(vec![("lr".into(), choice([0.1, 0.01]))])?;
+        let stem = s.named("stem").basic(Op::new("conv").param("filters", double))?;
+        let body = s.named("body").repeat(n, move |s| {
+            let c = s.basic(Op::new("conv").param("filters", width))?;
+            let a = s.optional(|s| s.basic(Op::new("act").param("kind", choice(["relu", "gelu"]))))?;
+            s.chain(&c, &a)?;
+            Ok(s.border_of(&c, &a))
+        })?;
+        let fixed = s.named(format!("fixed_{}", 7)).repeat(2, |s| s.basic(Op::new("bn")))?;
+        let pick =
+            s.named("pick").or(Alternatives::list().with(|s| s.identity()).with(|s| s.basic(Op::new("pool"))))?;
+        s.chain(&stem, &body)?;
+        s.chain(&body, &fixed)?;
+        s.chain(&fixed, &pick)?;
+        Ok(s.border_of(&stem, &pick))
+    }
+
+    /// Frozen architecture (or the error) of `space` specified from `seed`.
+    fn specified(mut space: Space, seed: u64) -> Result<Architecture, SpecError> {
+        space.specify_random(&mut rng(seed))?;
+        space.freeze()
+    }
+
+    #[test]
+    fn copies_of_the_template_specify_as_fresh_builds() {
+        let def = SpaceDef::new(every_record);
+        let (mut valid, mut invalid) = (0, 0);
+        for seed in 0..300 {
+            let fresh = specified(Space::build(every_record).unwrap(), seed);
+            // The first `instantiate` on this thread builds; the others copy.
+            let copied = specified(def.instantiate().unwrap(), seed);
+            match (&fresh, &copied) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a, b, "seed {seed}");
+                    assert_eq!(a.canonical_hash(), b.canonical_hash());
+                    assert_eq!(a.globals(), b.globals());
+                    valid += 1;
+                }
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.to_string(), b.to_string(), "seed {seed}");
+                    invalid += 1;
+                }
+                _ => panic!("seed {seed}: {fresh:?} vs {copied:?}"),
+            }
+        }
+        assert!(valid > 100 && invalid > 10, "{valid} valid, {invalid} invalid");
+    }
+
+    #[test]
+    fn a_copy_taken_mid_specification_goes_on_independently() {
+        let mut space = Space::build(every_record).unwrap();
+        let n = space.next_decision().unwrap();
+        space.assign_index(n, 1).unwrap();
+        let snapshot = space.clone();
+        let mut other = space.clone();
+        let mut both = Vec::new();
+        for (copy, seed) in [(&mut space, 1), (&mut other, 2)] {
+            while let Some(h) = copy.next_decision() {
+                let last = copy.domain(h).unwrap().len() - 1;
+                copy.assign_index(h, if seed == 1 { 0 } else { last }).unwrap();
+            }
+            both.push(copy.freeze().unwrap());
+        }
+        assert_ne!(both[0], both[1]);
+        // The snapshot was not touched by either; specified like the first, it freezes the same.
+        let mut again = snapshot;
+        while let Some(h) = again.next_decision() {
+            again.assign_index(h, 0).unwrap();
+        }
+        assert_eq!(again.freeze().unwrap(), both[0]);
+    }
+
+    #[test]
+    fn a_copy_taken_mid_build_knows_the_names_taken() {
+        use crate::{Op, choice};
+        let mut space = Space::new();
+        space.named("x").basic(Op::new("relu")).unwrap();
+        space.basic(Op::new("relu")).unwrap();
+        space.in_scope("block", |s| s.named_choice("k", [1, 2])).unwrap();
+        let width = space.shared("width", [8, 16]).unwrap();
+        let mut copy = space.clone();
+        for s in [&mut space, &mut copy] {
+            assert_eq!(s.shared("width", [8, 16]).unwrap(), width, "a named shared hyperparameter is found again");
+            assert!(matches!(s.named("x").basic(Op::new("relu")), Err(SpecError::DuplicateName { .. })));
+            let next = s.basic(Op::new("relu")).unwrap();
+            let k = s.in_scope("block", |s| s.named_choice("k", [3, 4]));
+            assert!(matches!(k, Err(SpecError::DuplicateName { .. })), "{k:?}");
+            let units = s.in_scope("block", |s| s.basic(Op::new("dense").param("units", choice([8, 16])))).unwrap();
+            s.chain(&units, &next).unwrap();
+        }
+        let paths = |s: &mut Space| {
+            let mut out = Vec::new();
+            while let Some(h) = s.next_decision() {
+                out.push(s.hyper_path(h));
+                s.assign_index(h, 0).unwrap();
+            }
+            out
+        };
+        assert_eq!(paths(&mut space), paths(&mut copy));
+    }
+
+    #[test]
+    fn templates_follow_their_own_definition() {
+        // More definitions than template slots, interleaved, including two
+        // built by the same code: each must still build its own space.
+        let defs: Vec<SpaceDef> = (1..=TEMPLATE_SLOTS as i64 + 2)
+            .map(|k| SpaceDef::new(move |s| s.named("r").repeat(k, |s| s.basic(crate::Op::new("relu")))))
+            .chain([SpaceDef::new(every_record), SpaceDef::new(every_record)])
+            .collect();
+        for round in 0..3 {
+            for (k, def) in defs.iter().enumerate() {
+                let arch = specified(def.instantiate().unwrap(), round);
+                if k <= TEMPLATE_SLOTS + 1 {
+                    assert_eq!(arch.unwrap().modules().len(), k + 1, "round {round}");
+                }
+            }
+        }
     }
 
     #[test]

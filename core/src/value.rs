@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use crate::error::SpecError;
 
@@ -278,8 +279,16 @@ impl<T: Into<Value>> From<Vec<T>> for Value {
 /// assert_eq!(d.len(), 2);
 /// assert!(Domain::new(Vec::<i64>::new()).is_err());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Domain(Arc<[Value]>);
+///
+/// Domains of up to four values are stored inline: spaces build
+/// one per choice each time they are instantiated, so this saves an
+/// allocation per choice (measured with callgrind on the searchers' bench
+/// spaces).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Domain(SmallVec<[Value; INLINE_VALUES]>);
+
+/// Values a [`Domain`] holds without a heap allocation.
+const INLINE_VALUES: usize = 4;
 
 impl Domain {
     /// Builds a domain, checking it is non-empty, of one type and without repeats.
@@ -288,12 +297,15 @@ impl Domain {
         I: IntoIterator<Item = V>,
         V: Into<Value>,
     {
-        let values: Arc<[Value]> = values.into_iter().map(Into::into).collect();
-        Self::from_values(values)
+        Self::checked(values.into_iter().map(Into::into).collect())
     }
 
     /// Builds a domain from values already converted.
-    pub fn from_values(values: Arc<[Value]>) -> Result<Self, SpecError> {
+    pub fn from_values(values: impl IntoIterator<Item = Value>) -> Result<Self, SpecError> {
+        Self::checked(values.into_iter().collect())
+    }
+
+    fn checked(values: SmallVec<[Value; INLINE_VALUES]>) -> Result<Self, SpecError> {
         let Some(first) = values.first() else {
             return Err(SpecError::EmptyDomain { path: String::new() });
         };
@@ -311,7 +323,7 @@ impl Domain {
 
     /// The booleans `[false, true]`.
     pub fn bool() -> Self {
-        Domain(Arc::from([Value::Bool(false), Value::Bool(true)]))
+        Domain(SmallVec::from_iter([Value::Bool(false), Value::Bool(true)]))
     }
 
     /// The indices `0..k`.
@@ -345,6 +357,21 @@ impl Domain {
     }
 }
 
+/// A domain serializes as the list of its values.
+impl Serialize for Domain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.values().serialize(serializer)
+    }
+}
+
+/// A domain deserializes from a list of values, checked as [`Domain::new`] checks.
+impl<'de> Deserialize<'de> for Domain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let values = Vec::<Value>::deserialize(deserializer)?;
+        Domain::from_values(values).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,9 +400,22 @@ mod tests {
     #[test]
     fn domains_reject_empty_mixed_and_repeated_values() {
         assert!(matches!(Domain::new(Vec::<i64>::new()), Err(SpecError::EmptyDomain { .. })));
-        let mixed = Domain::from_values(Arc::from([Value::Int(1), Value::Float(1.0)]));
+        let mixed = Domain::from_values([Value::Int(1), Value::Float(1.0)]);
         assert!(matches!(mixed, Err(SpecError::MixedDomain { .. })));
         assert!(matches!(Domain::new([1, 2, 1]), Err(SpecError::DuplicateValue { .. })));
+    }
+
+    #[test]
+    fn domains_round_trip_through_json_and_are_checked_on_the_way_in() {
+        for d in [Domain::new([64, 128]).unwrap(), Domain::new(1..=9).unwrap(), Domain::bool()] {
+            let text = serde_json::to_string(&d).unwrap();
+            assert!(text.starts_with('['), "a domain is a list: {text}");
+            assert_eq!(serde_json::from_str::<Domain>(&text).unwrap(), d);
+        }
+        assert_eq!(Domain::new(1..=9).unwrap().values().len(), 9, "longer than the inline room");
+        assert!(serde_json::from_str::<Domain>("[1, 2, 1]").is_err());
+        assert!(serde_json::from_str::<Domain>("[]").is_err());
+        assert!(serde_json::from_str::<Domain>(r#"[1, "a"]"#).is_err());
     }
 
     #[test]

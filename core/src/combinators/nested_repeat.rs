@@ -23,7 +23,7 @@ impl Space {
             inputs: inputs.into(),
             outputs: outputs.into(),
             hypers: vec![(Name::Borrowed("num_reps"), num_reps.into())],
-            function: Box::new(move |s, values| {
+            function: std::sync::Arc::new(move |s, values| {
                 let n = positive_int(values, "num_reps")?;
                 let mut io = s.in_scope("0", &first)?;
                 for i in 1..n {

@@ -146,7 +146,7 @@ impl Space {
             inputs: inputs.into(),
             outputs: outputs.into(),
             hypers: vec![(Name::Borrowed("idx"), idx.into())],
-            function: Box::new(move |s, values| {
+            function: std::sync::Arc::new(move |s, values| {
                 let value = values.get("idx").cloned().unwrap_or(Value::Bool(false));
                 let Some((segment, factory)) = alternatives.pick(&value) else {
                     return Err(SpecError::BadValue {

@@ -108,10 +108,27 @@ impl FeatureHasher {
         self.push([DECISION, text(path), value]);
     }
 
-    fn finish(mut self) -> SparseFeatures {
-        self.hashes.sort_unstable();
-        let mut out: SparseFeatures = Vec::with_capacity(self.hashes.len());
-        for h in self.hashes {
+    fn finish(self) -> SparseFeatures {
+        FeatureBag { buckets: self.hashes }.into_sparse()
+    }
+}
+
+/// The features of one architecture as the bucket of each feature, in the
+/// order they were hashed (repeats kept): enough to score a candidate under
+/// a linear surrogate ([`RidgeSurrogate::predict_bag`](super::surrogate::RidgeSurrogate::predict_bag))
+/// without sorting; [`into_sparse`](Self::into_sparse) gives the sorted
+/// vector for the one candidate kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FeatureBag {
+    pub(crate) buckets: Vec<u32>,
+}
+
+impl FeatureBag {
+    /// The sparse vector: `(bucket, count)`, sorted by bucket, no repeats.
+    pub(crate) fn into_sparse(mut self) -> SparseFeatures {
+        self.buckets.sort_unstable();
+        let mut out: SparseFeatures = Vec::with_capacity(self.buckets.len());
+        for h in self.buckets {
             match out.last_mut() {
                 Some((last, count)) if *last == h => *count += 1.0,
                 _ => out.push((h, 1.0)),
@@ -119,6 +136,20 @@ impl FeatureHasher {
         }
         out
     }
+}
+
+/// Buffers for [`space_features`], kept per thread so that scoring many
+/// candidates allocates only each candidate's bag.
+#[derive(Default)]
+struct Scratch {
+    ids: Vec<ModuleId>,
+    paths: Vec<u64>,
+    path: String,
+    bytes: Vec<u8>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
 /// Hashes the features of `arch` into `buckets` buckets (must be > 0):
@@ -197,16 +228,26 @@ impl ModuleSink for SpaceFeatures {
     }
 }
 
-/// The features [`architecture_features`] gives for `space.freeze()`, read
-/// off the specified space directly: the searchers score many candidates
-/// and freeze only the one they propose.
-pub(crate) fn space_features(space: &mut Space, buckets: u32) -> Result<SparseFeatures, SpecError> {
+/// The features [`architecture_features`] gives for `space.freeze()` (as a
+/// bag: `space_features(s)?.into_sparse() == architecture_features(&s.freeze()?)`),
+/// read off the specified space directly: the searchers score many
+/// candidates and freeze only the one they propose.
+pub(crate) fn space_features(space: &mut Space, buckets: u32) -> Result<FeatureBag, SpecError> {
+    let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    scratch.ids.clear();
+    scratch.paths.clear();
     let sink = SpaceFeatures {
-        hasher: FeatureHasher::new(buckets, space.modules.len()),
-        ids: Vec::with_capacity(space.modules.len()),
-        path: String::with_capacity(64),
+        hasher: FeatureHasher {
+            buckets: u64::from(buckets.max(1)),
+            hashes: Vec::with_capacity(space.modules.len() * 4),
+            paths: scratch.paths,
+            bytes: scratch.bytes,
+        },
+        ids: scratch.ids,
+        path: scratch.path,
     };
-    let (mut sink, _) = space.walk_specified(sink)?;
+    let walked = space.walk_specified(sink);
+    let (mut sink, _) = walked?;
     for d in &space.made {
         sink.path.clear();
         space.push_hyper_path(d.hyper, &mut sink.path);
@@ -214,7 +255,9 @@ pub(crate) fn space_features(space: &mut Space, buckets: u32) -> Result<SparseFe
             sink.hasher.decision(&sink.path, value);
         }
     }
-    Ok(sink.hasher.finish())
+    let SpaceFeatures { hasher: FeatureHasher { hashes, paths, bytes, .. }, ids, path } = sink;
+    SCRATCH.with(|s| *s.borrow_mut() = Scratch { ids, paths, path, bytes });
+    Ok(FeatureBag { buckets: hashes })
 }
 
 /// Dot product of two sparse vectors sorted by index.
@@ -268,7 +311,7 @@ mod tests {
             for _ in 0..200 {
                 let mut space = def.instantiate().unwrap();
                 space.specify_random(&mut rng).unwrap();
-                let from_space = space_features(&mut space, 4096).unwrap();
+                let from_space = space_features(&mut space, 4096).unwrap().into_sparse();
                 let arch = space.freeze().unwrap();
                 assert_eq!(from_space, architecture_features(&arch, 4096), "{arch}");
                 seen.insert(arch.canonical_hash());

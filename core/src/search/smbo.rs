@@ -13,7 +13,7 @@ use crate::space::Space;
 
 use super::common::{self, DEFAULT_MAX_INVALID, retry_invalid, stream_rng};
 use super::error::SearchError;
-use super::features::{SparseFeatures, architecture_features, space_features};
+use super::features::{FeatureBag, SparseFeatures, architecture_features, space_features};
 use super::outcome::Outcome;
 use super::searcher::{Candidate, Proposal, Searcher, Token};
 use super::surrogate::{RidgeSurrogate, SurrogateConfig, SurrogateState};
@@ -70,7 +70,7 @@ type Scored = (f64, Architecture, SparseFeatures);
 #[derive(Default)]
 struct Best {
     invalid: u64,
-    best: Option<(f64, u64, Space, SparseFeatures)>,
+    best: Option<(f64, u64, Space, FeatureBag)>,
 }
 
 impl Best {
@@ -174,7 +174,7 @@ impl SmboSearcher {
                     let features = space_features(&mut space, config.surrogate.buckets)?;
                     Ok((space, features))
                 })?;
-                let score = surrogate.predict(&features);
+                let score = surrogate.predict_bag(&features);
                 Ok::<_, SearchError>(Best { invalid, best: Some((score, i, space, features)) })
             })
             // Keeps one candidate per split, never all of them at once.
@@ -182,11 +182,11 @@ impl SmboSearcher {
         self.state.invalid += found.invalid;
         let Some((score, _, space, features)) = found.best else { return Ok(None) };
         let arch = self.def.finish(space)?;
-        Ok(Some((score, arch, features)))
+        Ok(Some((score, arch, features.into_sparse())))
     }
 
     fn best_mcts_candidate<R: Rng>(&mut self, bonus: f64, rng: &mut R) -> Result<Option<Scored>, SearchError> {
-        let mut best: Option<(f64, Space, SparseFeatures)> = None;
+        let mut best: Option<(f64, Space, FeatureBag)> = None;
         // An invalid walk scores as the worst outcome seen.
         let penalty = self.state.worst.unwrap_or(0.0);
         let buckets = self.config.surrogate.buckets;
@@ -199,7 +199,7 @@ impl SmboSearcher {
                         Ok((space, features))
                     })
                 })?;
-            let score = self.surrogate.predict(&features);
+            let score = self.surrogate.predict_bag(&features);
             self.state.inner_tree.update(&history, score);
             if best.as_ref().is_none_or(|(b, _, _)| score > *b) {
                 if let Some((_, previous, _)) = best.replace((score, space, features)) {
@@ -210,7 +210,7 @@ impl SmboSearcher {
             }
         }
         let Some((score, space, features)) = best else { return Ok(None) };
-        Ok(Some((score, self.def.finish(space)?, features)))
+        Ok(Some((score, self.def.finish(space)?, features.into_sparse())))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::features::{SparseFeatures, sparse_dot};
+use super::features::{FeatureBag, SparseFeatures, sparse_dot};
 
 /// Settings of the hashed ridge-regression surrogate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,11 +56,22 @@ impl RidgeSurrogate {
     }
 
     /// The predicted score of `x`: 0 before the first fit, as DeepArchitect.
+    /// (The searchers score bags with [`predict_bag`](Self::predict_bag).)
+    #[cfg(test)]
     pub(crate) fn predict(&self, x: &[(u32, f64)]) -> f64 {
         if self.fitted == 0 {
             return 0.0;
         }
         self.mean + x.iter().map(|&(i, v)| self.weights.get(i as usize).copied().unwrap_or(0.0) * v).sum::<f64>()
+    }
+
+    /// [`predict`](Self::predict) for the sparse vector of `bag`, summed in
+    /// the bag's order (equal up to rounding).
+    pub(crate) fn predict_bag(&self, bag: &FeatureBag) -> f64 {
+        if self.fitted == 0 {
+            return 0.0;
+        }
+        self.mean + bag.buckets.iter().map(|&i| self.weights.get(i as usize).copied().unwrap_or(0.0)).sum::<f64>()
     }
 
     /// Adds an observation; refits every `refit_interval` observations.
@@ -179,5 +190,20 @@ mod tests {
         assert!(s.predict(&probe).is_finite());
         let back = RidgeSurrogate::restore(config, s.state());
         assert_eq!(back.predict(&probe).to_bits(), s.predict(&probe).to_bits());
+    }
+
+    #[test]
+    fn a_bag_predicts_what_its_sparse_vector_predicts() {
+        let mut s = RidgeSurrogate::new(SurrogateConfig { buckets: 8, weight_decay: 1e-3, refit_interval: 1 });
+        let bag = |b: &[u32]| FeatureBag { buckets: b.to_vec() };
+        assert_eq!(s.predict_bag(&bag(&[0, 3])), 0.0, "unfitted");
+        s.observe(bag(&[0, 3, 3]).into_sparse(), 2.0);
+        s.observe(bag(&[5, 1, 3]).into_sparse(), -1.0);
+        s.observe(bag(&[2, 2, 2, 7]).into_sparse(), 0.5);
+        for probe in [bag(&[3, 0, 3]), bag(&[7, 2, 1, 2, 2]), bag(&[6]), bag(&[])] {
+            let (a, b) = (s.predict_bag(&probe), s.predict(&probe.clone().into_sparse()));
+            assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+        assert_ne!(s.predict_bag(&bag(&[3, 0, 3])), s.predict_bag(&bag(&[])), "the weights should matter");
     }
 }

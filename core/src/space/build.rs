@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
+use std::sync::Arc;
 
 use smallvec::SmallVec;
 
@@ -42,14 +43,14 @@ impl Substitution {
     pub fn siso(
         kind: &'static str,
         hypers: Vec<(Name, Param)>,
-        function: impl FnOnce(&mut Space, &super::Values) -> Result<Io, SpecError> + Send + 'static,
+        function: impl Fn(&mut Space, &super::Values) -> Result<Io, SpecError> + Send + Sync + 'static,
     ) -> Self {
         Substitution {
             kind,
             inputs: Cow::Borrowed(crate::op::SINGLE_INPUT),
             outputs: Cow::Borrowed(crate::op::SINGLE_OUTPUT),
             hypers,
-            function: Box::new(function),
+            function: Arc::new(function),
             allow_input_subset: false,
             allow_output_subset: false,
         }
@@ -141,9 +142,9 @@ impl Space {
     pub fn dependent(
         &mut self,
         deps: &[HyperId],
-        function: impl Fn(&[Value]) -> Result<Value, String> + Send + 'static,
+        function: impl Fn(&[Value]) -> Result<Value, String> + Send + Sync + 'static,
     ) -> Result<HyperId, SpecError> {
-        self.make_dependent(deps, Box::new(function), HyperName::Unnamed)
+        self.make_dependent(deps, Arc::new(function), HyperName::Unnamed)
     }
 
     /// A dependent hyperparameter with an explicit name in the current scope.
@@ -151,11 +152,11 @@ impl Space {
         &mut self,
         name: impl Into<Name>,
         deps: &[HyperId],
-        function: impl Fn(&[Value]) -> Result<Value, String> + Send + 'static,
+        function: impl Fn(&[Value]) -> Result<Value, String> + Send + Sync + 'static,
     ) -> Result<HyperId, SpecError> {
         let scope = self.current_scope();
         let name = self.claim_name(scope, name.into())?;
-        self.make_dependent(deps, Box::new(function), HyperName::Scoped { scope, name })
+        self.make_dependent(deps, Arc::new(function), HyperName::Scoped { scope, name })
     }
 
     fn make_dependent(
@@ -333,7 +334,7 @@ impl Space {
         &mut self,
         name: impl Into<Name>,
         hypers: &[HyperId],
-        predicate: impl Fn(&[Value]) -> bool + Send + 'static,
+        predicate: impl Fn(&[Value]) -> bool + Send + Sync + 'static,
     ) -> Result<(), SpecError> {
         self.check_usable()?;
         for &h in hypers {
@@ -348,7 +349,7 @@ impl Space {
         self.constraints.push(ConstraintRecord {
             path,
             hypers: hypers.iter().copied().collect(),
-            predicate: Box::new(predicate),
+            predicate: Arc::new(predicate),
             missing,
         });
         for &h in hypers {

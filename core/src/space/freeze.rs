@@ -33,10 +33,30 @@ impl ModuleSink for ArchSink {
     }
 }
 
-struct Walk<S> {
+/// The walk's working memory, kept by the space between walks (and across
+/// recycling) so that a walk allocates nothing once the space has been walked.
+#[derive(Default)]
+pub(crate) struct WalkBuffers {
     /// Per module: UNSEEN, ON_STACK, or its index in the architecture.
     state: Vec<u32>,
     border_inputs: Vec<InputId>,
+    /// Depth-first frames: (module, where its resolved sources start in `sources`).
+    frames: Vec<(ModuleId, usize)>,
+    sources: Vec<Source>,
+}
+
+impl WalkBuffers {
+    fn reset(&mut self, modules: usize) {
+        self.state.clear();
+        self.state.resize(modules, UNSEEN);
+        self.border_inputs.clear();
+        self.frames.clear();
+        self.sources.clear();
+    }
+}
+
+struct Walk<S> {
+    buffers: WalkBuffers,
     sink: S,
     /// Modules given to the sink so far.
     emitted: usize,
@@ -75,13 +95,17 @@ impl Space {
         if let Some(next) = self.next_decision() {
             return Err(SpecError::Unspecified { next: self.hyper_path(next) });
         }
+        let mut buffers = std::mem::take(&mut self.walk_buffers);
+        buffers.reset(self.modules.len());
+        let mut walk = Walk { buffers, sink, emitted: 0 };
+        let outputs = self.walk_from_border(&mut walk);
+        self.walk_buffers = walk.buffers;
+        Ok((walk.sink, outputs?))
+    }
+
+    /// The walk proper: from each border output back to the border inputs.
+    fn walk_from_border<S: ModuleSink>(&self, walk: &mut Walk<S>) -> Result<Vec<(crate::op::Name, Source)>, SpecError> {
         let border = self.border.as_ref().ok_or(SpecError::NoBorder)?;
-        let mut walk = Walk {
-            state: vec![UNSEEN; self.modules.len()],
-            border_inputs: Vec::with_capacity(border.inputs.len()),
-            sink,
-            emitted: 0,
-        };
         for (_, i) in &border.inputs {
             let i = self.resolve_input(*i)?;
             if let Some(src) = self.inputs[i.index()].source {
@@ -90,16 +114,16 @@ impl Space {
                     source_port: self.output_path(src),
                 });
             }
-            walk.border_inputs.push(i);
+            walk.buffers.border_inputs.push(i);
         }
         let mut outputs = Vec::with_capacity(border.outputs.len());
         for (name, o) in &border.outputs {
             let o = self.resolve_output(*o)?;
-            let src = self.source_of_output(o, &mut walk)?;
+            let src = self.source_of_output(o, walk)?;
             outputs.push((name.clone(), src));
         }
-        self.check_all_reached(&walk)?;
-        Ok((walk.sink, outputs))
+        self.check_all_reached(walk)?;
+        Ok(outputs)
     }
 
     fn globals(&self) -> Vec<(String, crate::Value)> {
@@ -122,7 +146,7 @@ impl Space {
     fn check_all_reached<S>(&self, walk: &Walk<S>) -> Result<(), SpecError> {
         for (i, m) in self.modules.iter().enumerate() {
             let relevant = m.alive && matches!(m.kind, ModuleKind::Basic { .. } | ModuleKind::Identity);
-            if relevant && walk.state[i] == UNSEEN {
+            if relevant && walk.buffers.state[i] == UNSEEN {
                 return Err(SpecError::UnreachableModule { module: self.module_path(ModuleId::from_index(i)) });
             }
         }
@@ -133,7 +157,7 @@ impl Space {
     /// border inputs, up to a basic module that is done or must be visited.
     fn resolve_source<S>(&self, mut i: InputId, walk: &mut Walk<S>) -> Result<Step, SpecError> {
         for _ in 0..=self.modules.len() {
-            if let Some(k) = walk.border_inputs.iter().position(|b| *b == i) {
+            if let Some(k) = walk.buffers.border_inputs.iter().position(|b| *b == i) {
                 return Ok(Step::Ready(Source::Input { index: k }));
             }
             let Some(o) = self.inputs[i.index()].source else {
@@ -141,11 +165,11 @@ impl Space {
             };
             let m = self.outputs[o.index()].module;
             if matches!(self.modules[m.index()].kind, ModuleKind::Identity) {
-                walk.state[m.index()] = 0;
+                walk.buffers.state[m.index()] = 0;
                 i = self.modules[m.index()].inputs[0];
                 continue;
             }
-            return Ok(match walk.state[m.index()] {
+            return Ok(match walk.buffers.state[m.index()] {
                 UNSEEN | ON_STACK => Step::Visit(m),
                 done => Step::Ready(Source::Module { module: done as usize, output: self.output_position(m, o) }),
             });
@@ -161,7 +185,7 @@ impl Space {
     fn source_of_output<S: ModuleSink>(&self, o: OutputId, walk: &mut Walk<S>) -> Result<Source, SpecError> {
         let m = self.outputs[o.index()].module;
         if matches!(self.modules[m.index()].kind, ModuleKind::Identity) {
-            walk.state[m.index()] = 0;
+            walk.buffers.state[m.index()] = 0;
             let i = self.modules[m.index()].inputs[0];
             loop {
                 match self.resolve_source(i, walk)? {
@@ -179,40 +203,42 @@ impl Space {
     /// Visits basic module `root` and its sources (iterative depth-first,
     /// post-order); returns its index in the architecture.
     fn visit<S: ModuleSink>(&self, root: ModuleId, walk: &mut Walk<S>) -> Result<usize, SpecError> {
-        match walk.state[root.index()] {
+        match walk.buffers.state[root.index()] {
             UNSEEN => {}
             ON_STACK => return Err(self.cycle_error(&[root])),
             done => return Ok(done as usize),
         }
-        walk.state[root.index()] = ON_STACK;
-        // Frames of (module, where its resolved sources start in `sources`).
-        let mut frames: Vec<(ModuleId, usize)> = vec![(root, 0)];
-        let mut sources: Vec<Source> = Vec::new();
-        while let Some(&(m, start)) = frames.last() {
+        walk.buffers.state[root.index()] = ON_STACK;
+        // Frames of (module, where its resolved sources start in `sources`);
+        // each visit leaves both stacks as it found them (empty).
+        let base = walk.buffers.frames.len();
+        walk.buffers.frames.push((root, walk.buffers.sources.len()));
+        while let Some(&(m, start)) = walk.buffers.frames.last() {
             let inputs = &self.modules[m.index()].inputs;
-            let resolved = sources.len() - start;
+            let resolved = walk.buffers.sources.len() - start;
             if resolved == inputs.len() {
-                frames.pop();
-                walk.sink.module(self, m, &sources[start..])?;
+                walk.buffers.frames.pop();
+                walk.sink.module(self, m, &walk.buffers.sources[start..])?;
                 let index = walk.emitted;
                 walk.emitted += 1;
-                sources.truncate(start);
-                walk.state[m.index()] = index as u32;
-                if frames.is_empty() {
+                walk.buffers.sources.truncate(start);
+                walk.buffers.state[m.index()] = index as u32;
+                if walk.buffers.frames.len() == base {
                     return Ok(index);
                 }
                 continue;
             }
             match self.resolve_source(inputs[resolved], walk)? {
-                Step::Ready(src) => sources.push(src),
+                Step::Ready(src) => walk.buffers.sources.push(src),
                 Step::Visit(next) => {
-                    if walk.state[next.index()] == ON_STACK {
-                        let on: Vec<ModuleId> = frames.iter().map(|(x, _)| *x).collect();
+                    if walk.buffers.state[next.index()] == ON_STACK {
+                        let on: Vec<ModuleId> = walk.buffers.frames[base..].iter().map(|(x, _)| *x).collect();
                         let first = on.iter().position(|x| *x == next).unwrap_or(0);
                         return Err(self.cycle_error(&on[first..]));
                     }
-                    walk.state[next.index()] = ON_STACK;
-                    frames.push((next, sources.len()));
+                    walk.buffers.state[next.index()] = ON_STACK;
+                    let start = walk.buffers.sources.len();
+                    walk.buffers.frames.push((next, start));
                 }
             }
         }

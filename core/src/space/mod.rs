@@ -65,7 +65,11 @@ pub(crate) struct SpaceSize {
 /// A search space: modules with named ports, hyperparameters, and the
 /// substitution engine that rewrites the graph as values are assigned.
 ///
-/// `Space` is `Send`: build and specify many on rayon threads.
+/// `Space` is `Send` and `Sync`: build and specify many on rayon threads.
+/// It is also `Clone`: a copy, taken at any point of building or
+/// specification, goes on independently (substitution functions are shared
+/// and run once in each copy that fires them). [`SpaceDef`](crate::SpaceDef)
+/// builds each space once per thread and clones it after that.
 pub struct Space {
     pub(crate) hypers: Vec<HyperRecord>,
     pub(crate) modules: Vec<ModuleRecord>,
@@ -94,11 +98,69 @@ pub struct Space {
     firing: u32,
     /// Records hyperparameters that become live, for the counter's independence checks.
     pub(crate) watch: Option<Vec<HyperId>>,
+    /// Working memory of the freeze walk (reset by each walk).
+    walk_buffers: freeze::WalkBuffers,
 }
 
 impl Default for Space {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl Clone for Space {
+    fn clone(&self) -> Self {
+        let mut copy = Space::new();
+        copy.clone_from(self);
+        copy
+    }
+
+    /// Copies `source` into this space's arenas, reusing their memory.
+    fn clone_from(&mut self, source: &Self) {
+        // Destructured without `..`: a new field must be copied here too.
+        let Space {
+            hypers,
+            modules,
+            inputs,
+            outputs,
+            scopes,
+            constraints,
+            scope_stack,
+            origin_stack,
+            names,
+            scope_children,
+            scope_collisions,
+            scratch,
+            shared,
+            frontier,
+            made,
+            border,
+            pending_name,
+            broken,
+            firing,
+            watch,
+            walk_buffers: _,
+        } = self;
+        hypers.clone_from(&source.hypers);
+        modules.clone_from(&source.modules);
+        inputs.clone_from(&source.inputs);
+        outputs.clone_from(&source.outputs);
+        scopes.clone_from(&source.scopes);
+        constraints.clone_from(&source.constraints);
+        scope_stack.clone_from(&source.scope_stack);
+        origin_stack.clone_from(&source.origin_stack);
+        names.clone_from(&source.names);
+        scope_children.clone_from(&source.scope_children);
+        scope_collisions.clone_from(&source.scope_collisions);
+        scratch.clear();
+        shared.clone_from(&source.shared);
+        frontier.clone_from(&source.frontier);
+        made.clone_from(&source.made);
+        border.clone_from(&source.border);
+        pending_name.clone_from(&source.pending_name);
+        broken.clone_from(&source.broken);
+        *firing = source.firing;
+        watch.clone_from(&source.watch);
     }
 }
 
@@ -148,6 +210,7 @@ impl Space {
             broken: None,
             firing: 0,
             watch: None,
+            walk_buffers: freeze::WalkBuffers::default(),
         }
     }
 
@@ -176,6 +239,7 @@ impl Space {
             broken,
             firing,
             watch,
+            walk_buffers: _,
         } = self;
         hypers.clear();
         modules.clear();

@@ -1,5 +1,7 @@
 //! The arena records behind the typed IDs. Private to the crate.
 
+use std::sync::Arc;
+
 use smallvec::SmallVec;
 
 use crate::error::SpecError;
@@ -28,12 +30,14 @@ impl Values {
 }
 
 /// A substitution function: builds the replacement sub-graph from the values.
-pub type SubstitutionFn = Box<dyn FnOnce(&mut Space, &Values) -> Result<Io, SpecError> + Send>;
+/// Shared (`Arc`), so that a built space can be cloned; it runs once per space.
+pub type SubstitutionFn = Arc<dyn Fn(&mut Space, &Values) -> Result<Io, SpecError> + Send + Sync>;
 /// A dependent hyperparameter's function over its dependencies' values.
-pub type DependentFn = Box<dyn Fn(&[Value]) -> Result<Value, String> + Send>;
+pub type DependentFn = Arc<dyn Fn(&[Value]) -> Result<Value, String> + Send + Sync>;
 /// A constraint's predicate over its hyperparameters' values.
-pub type ConstraintFn = Box<dyn Fn(&[Value]) -> bool + Send>;
+pub type ConstraintFn = Arc<dyn Fn(&[Value]) -> bool + Send + Sync>;
 
+#[derive(Clone)]
 pub(crate) enum HyperKind {
     Independent { domain: Domain },
     Dependent { deps: SmallVec<[HyperId; 2]>, function: DependentFn, missing: u32 },
@@ -47,6 +51,7 @@ pub(crate) enum Waiter {
     Constraint(ConstraintId),
 }
 
+#[derive(Clone)]
 pub(crate) struct HyperRecord {
     pub kind: HyperKind,
     pub value: Option<Value>,
@@ -63,11 +68,13 @@ pub(crate) struct HyperRecord {
     pub read_structurally: bool,
 }
 
+#[derive(Clone)]
 pub(crate) enum ParamSlot {
     Const(Value),
     Hyper(HyperId),
 }
 
+#[derive(Clone)]
 pub(crate) enum ModuleKind {
     Basic {
         op: Name,
@@ -95,6 +102,7 @@ pub(crate) enum HyperName {
     Arg { dependent: HyperId, index: u32 },
 }
 
+#[derive(Clone)]
 pub(crate) struct ModuleRecord {
     pub scope: ScopeId,
     pub name: Name,
@@ -107,6 +115,7 @@ pub(crate) struct ModuleRecord {
     pub origin: Option<ModuleId>,
 }
 
+#[derive(Clone)]
 pub(crate) struct InputRecord {
     pub module: ModuleId,
     pub name: Name,
@@ -115,6 +124,7 @@ pub(crate) struct InputRecord {
     pub forward: Forward<InputId>,
 }
 
+#[derive(Clone)]
 pub(crate) struct OutputRecord {
     pub module: ModuleId,
     pub name: Name,
@@ -136,6 +146,7 @@ impl ScopeRecord {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct ScopeRecord {
     pub path: String,
     /// The enclosing scope; `None` for the root.
@@ -144,6 +155,7 @@ pub(crate) struct ScopeRecord {
     pub segment_start: u32,
 }
 
+#[derive(Clone)]
 pub(crate) struct ConstraintRecord {
     pub path: String,
     pub hypers: SmallVec<[HyperId; 4]>,

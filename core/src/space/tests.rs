@@ -246,7 +246,7 @@ fn removed_ports_and_connected_substitution_inputs_are_errors() {
         inputs: vec!["a".into(), "b".into()].into(),
         outputs: vec!["out".into()].into(),
         hypers: vec![("k".into(), Domain::new([1, 2]).unwrap().into())],
-        function: Box::new(|s, _| {
+        function: std::sync::Arc::new(|s, _| {
             let r = s.basic(Op::new("relu"))?;
             Ok(crate::Io::new([("a".into(), r.single_input()?)], r.outputs().to_vec()))
         }),

@@ -1,9 +1,9 @@
 //! Exact counting, enumeration and uniform sampling of decision assignments.
 //!
 //! # How counting works
-//! A space cannot be cloned (substitutions consume their functions), so a
-//! branch of the search tree is explored by rebuilding the space and
-//! replaying a prefix of assignments. Two facts keep the tree small:
+//! A branch of the search tree is explored by instantiating the space (a
+//! copy of the definition's built space) and replaying a prefix of
+//! assignments. Two facts keep the tree small:
 //!
 //! 1. **Leaf decisions multiply.** A pending decision that no pending
 //!    substitution or constraint reads (directly or through dependents) cannot

@@ -83,9 +83,9 @@ type BuildFn = dyn Fn(&mut Space) -> Result<Io, SpecError> + Send + Sync;
 
 /// A search-space definition: the function that builds the space.
 ///
-/// Every operation builds a fresh [`Space`] (substitutions consume their
-/// functions, so a space is specified once). Cloning is cheap; a `SpaceDef`
-/// is `Send + Sync`, so threads can share it.
+/// Every operation works on a fresh [`Space`]: built by the function the
+/// first time on each thread, copied from that one after. Cloning a
+/// `SpaceDef` is cheap; it is `Send + Sync`, so threads can share it.
 #[derive(Clone)]
 pub struct SpaceDef {
     build: Arc<BuildFn>,

@@ -283,9 +283,8 @@ impl Space {
         let (scope, name) = self.take_module_name(&op_name)?;
         let m = self.push_module(scope, name, ModuleKind::Identity);
         let mut slots = Vec::with_capacity(params.len());
-        for (i, (pname, value)) in params.into_iter().enumerate() {
+        for (pname, value) in params {
             if slots.iter().any(|(n, _): &(Name, ParamSlot)| *n == pname) {
-                let _ = i;
                 return Err(SpecError::DuplicateName { path: format!("{}/{pname}", self.module_path(m)) });
             }
             let slot = self.resolve_param(m, &pname, value)?;

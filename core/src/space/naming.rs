@@ -16,25 +16,22 @@ impl Space {
         if let Some(explicit) = self.pending_name.take() {
             return self.claim_name(scope, explicit).map(|n| (scope, n));
         }
-        let key = (scope, default.clone());
-        match self.names.get_mut(&key) {
-            None => {
-                self.names.insert(key, 1);
-                Ok((scope, default.clone()))
+        let mut suffix = match self.names.entry((scope, default.clone())) {
+            std::collections::hash_map::Entry::Vacant(free) => {
+                free.insert(1);
+                return Ok((scope, default.clone()));
             }
-            Some(next) => {
-                let mut suffix = *next;
-                loop {
-                    let candidate: Name = Cow::Owned(format!("{default}_{suffix}"));
-                    suffix += 1;
-                    if !self.names.contains_key(&(scope, candidate.clone())) {
-                        if let Some(n) = self.names.get_mut(&(scope, default.clone())) {
-                            *n = suffix;
-                        }
-                        self.names.insert((scope, candidate.clone()), 1);
-                        return Ok((scope, candidate));
-                    }
+            std::collections::hash_map::Entry::Occupied(taken) => *taken.get(),
+        };
+        loop {
+            let candidate: Name = Cow::Owned(format!("{default}_{suffix}"));
+            suffix += 1;
+            if !self.names.contains_key(&(scope, candidate.clone())) {
+                if let Some(n) = self.names.get_mut(&(scope, default.clone())) {
+                    *n = suffix;
                 }
+                self.names.insert((scope, candidate.clone()), 1);
+                return Ok((scope, candidate));
             }
         }
     }
@@ -44,13 +41,15 @@ impl Space {
         if name.is_empty() || name.contains('/') {
             return Err(SpecError::BadName { name: name.into_owned() });
         }
-        let key = (scope, name);
-        if self.names.contains_key(&key) {
-            return Err(SpecError::DuplicateName { path: scope_child(&self.scopes[scope.index()].path, &key.1) });
+        match self.names.entry((scope, name.clone())) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                Err(SpecError::DuplicateName { path: scope_child(&self.scopes[scope.index()].path, &name) })
+            }
+            std::collections::hash_map::Entry::Vacant(free) => {
+                free.insert(1);
+                Ok(name)
+            }
         }
-        let name = key.1.clone();
-        self.names.insert(key, 1);
-        Ok(name)
     }
 
     /// The path of a module, e.g. `left/1/conv2d`.

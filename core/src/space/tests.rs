@@ -320,10 +320,11 @@ fn nested_substitutions_cascade_within_one_assignment() {
 }
 
 #[test]
-fn space_is_send() {
-    fn assert_send<T: Send>() {}
+fn space_is_send_sync_and_clone() {
     fn assert_send_sync<T: Send + Sync>() {}
-    assert_send::<Space>();
+    fn assert_clone<T: Clone>() {}
+    assert_send_sync::<Space>();
+    assert_clone::<Space>();
     assert_send_sync::<SpaceDef>();
 }
 

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 
 use crate::ids::HyperId;
 use crate::value::{Domain, Value};
+use smallvec::SmallVec;
 
 /// A port, parameter, op or module name. Static in the common case, so that
 /// building a space allocates no strings for them.
@@ -75,7 +76,7 @@ impl<T: Into<Value>> From<T> for Param {
 #[derive(Clone, Debug)]
 pub struct Op {
     pub(crate) name: Name,
-    pub(crate) params: Vec<(Name, Param)>,
+    pub(crate) params: SmallVec<[(Name, Param); 2]>,
     pub(crate) inputs: Cow<'static, [Name]>,
     pub(crate) outputs: Cow<'static, [Name]>,
 }
@@ -85,7 +86,7 @@ impl Op {
     pub fn new(name: impl Into<Name>) -> Self {
         Op {
             name: name.into(),
-            params: Vec::new(),
+            params: SmallVec::new(),
             inputs: Cow::Borrowed(SINGLE_INPUT),
             outputs: Cow::Borrowed(SINGLE_OUTPUT),
         }

@@ -282,9 +282,9 @@ impl Space {
         let Op { name: op_name, params, inputs, outputs } = op;
         let (scope, name) = self.take_module_name(&op_name)?;
         let m = self.push_module(scope, name, ModuleKind::Identity);
-        let mut slots = Vec::with_capacity(params.len());
+        let mut slots: SmallVec<[(Name, ParamSlot); 2]> = SmallVec::with_capacity(params.len());
         for (pname, value) in params {
-            if slots.iter().any(|(n, _): &(Name, ParamSlot)| *n == pname) {
+            if slots.iter().any(|(n, _)| *n == pname) {
                 return Err(SpecError::DuplicateName { path: format!("{}/{pname}", self.module_path(m)) });
             }
             let slot = self.resolve_param(m, &pname, value)?;

@@ -78,7 +78,9 @@ pub(crate) enum ParamSlot {
 pub(crate) enum ModuleKind {
     Basic {
         op: Name,
-        params: Vec<(Name, ParamSlot)>,
+        /// Inline for up to two parameters: saves an allocation and a free
+        /// per module each time a space is copied and recycled.
+        params: SmallVec<[(Name, ParamSlot); 2]>,
     },
     Identity,
     Substitution {

@@ -1,5 +1,7 @@
 //! Putting a substitution's sub-graph in place of the substitution module.
 
+use smallvec::SmallVec;
+
 use super::Space;
 use super::records::{Forward, ModuleKind};
 use crate::error::SpecError;
@@ -104,8 +106,8 @@ impl Space {
         got: impl Iterator<Item = &'a crate::op::Name> + Clone,
         allow_subset: bool,
     ) -> Result<(), SpecError> {
-        let exp: Vec<_> = expected.clone().collect();
-        let got_v: Vec<_> = got.clone().collect();
+        let exp: SmallVec<[_; 4]> = expected.clone().collect();
+        let got_v: SmallVec<[_; 4]> = got.clone().collect();
         let all_known = got_v.iter().all(|g| exp.contains(g));
         let no_repeat = got_v.iter().enumerate().all(|(i, g)| !got_v[..i].contains(g));
         let complete = allow_subset || exp.iter().all(|e| got_v.contains(e));

@@ -29,7 +29,9 @@ const SPARE_LIMIT: usize = 1 << 18;
 struct Template {
     /// Held, so the definition cannot be freed and its address reused.
     build: Arc<BuildFn>,
-    space: Space,
+    /// Kept from the second build on: a definition instantiated once (made
+    /// anew for each space) would pay for a copy it never uses.
+    space: Option<Space>,
 }
 
 /// Templates kept per thread (the most recently built first).
@@ -46,9 +48,9 @@ thread_local! {
 fn clone_template(build: &Arc<BuildFn>, space: &mut Space) -> bool {
     TEMPLATES.with(|templates| {
         let Ok(templates) = templates.try_borrow() else { return false };
-        match templates.iter().find(|t| Arc::ptr_eq(&t.build, build)) {
+        match templates.iter().find(|t| Arc::ptr_eq(&t.build, build)).and_then(|t| t.space.as_ref()) {
             Some(template) => {
-                space.clone_from(&template.space);
+                space.clone_from(template);
                 true
             }
             None => false,
@@ -56,17 +58,22 @@ fn clone_template(build: &Arc<BuildFn>, space: &mut Space) -> bool {
     })
 }
 
-/// Keeps a copy of `space`, just built by `build`, as its template.
+/// Notes that `build` just built `space` on this thread; the second time,
+/// keeps a copy as its template.
 fn keep_template(build: &Arc<BuildFn>, space: &Space) {
     if space.capacity() > SPARE_LIMIT {
         return;
     }
     TEMPLATES.with(|templates| {
         let Ok(mut templates) = templates.try_borrow_mut() else { return };
+        if let Some(seen) = templates.iter_mut().find(|t| Arc::ptr_eq(&t.build, build)) {
+            seen.space = Some(space.clone());
+            return;
+        }
         if templates.len() == TEMPLATE_SLOTS {
             templates.pop();
         }
-        templates.insert(0, Template { build: Arc::clone(build), space: space.clone() });
+        templates.insert(0, Template { build: Arc::clone(build), space: None });
     });
 }
 
@@ -84,7 +91,7 @@ type BuildFn = dyn Fn(&mut Space) -> Result<Io, SpecError> + Send + Sync;
 /// A search-space definition: the function that builds the space.
 ///
 /// Every operation works on a fresh [`Space`]: built by the function the
-/// first time on each thread, copied from that one after. Cloning a
+/// first two times on each thread, copied from the second after that. Cloning a
 /// `SpaceDef` is cheap; it is `Send + Sync`, so threads can share it.
 #[derive(Clone)]
 pub struct SpaceDef {
@@ -111,14 +118,14 @@ impl SpaceDef {
     /// A definition from the function that builds the space and returns its border.
     ///
     /// `build` must be deterministic, as replay and every searcher assume:
-    /// it runs once per thread, and the spaces after that are copies of
+    /// it runs twice per thread, and the spaces after that are copies of
     /// what it built.
     pub fn new(build: impl Fn(&mut Space) -> Result<Io, SpecError> + Send + Sync + 'static) -> Self {
         SpaceDef { build: Arc::new(build), hints: Arc::default() }
     }
 
-    /// A fresh, unspecified space: a copy of the space built the first time
-    /// on this thread (or built now, when this thread has none).
+    /// A fresh, unspecified space: a copy of the space built before on this
+    /// thread (or built now, the first two times on this thread).
     pub fn instantiate(&self) -> Result<Space, SpecError> {
         let mut space = match SPARE.with(|spare| spare.take()) {
             Some(space) => space,
@@ -270,7 +277,7 @@ mod tests {
         let (mut valid, mut invalid) = (0, 0);
         for seed in 0..300 {
             let fresh = specified(Space::build(every_record).unwrap(), seed);
-            // The first `instantiate` on this thread builds; the others copy.
+            // The first two `instantiate`s on this thread build; the others copy.
             let copied = specified(def.instantiate().unwrap(), seed);
             match (&fresh, &copied) {
                 (Ok(a), Ok(b)) => {
@@ -350,13 +357,23 @@ mod tests {
             .map(|k| SpaceDef::new(move |s| s.named("r").repeat(k, |s| s.basic(crate::Op::new("relu")))))
             .chain([SpaceDef::new(every_record), SpaceDef::new(every_record)])
             .collect();
-        for round in 0..3 {
-            for (k, def) in defs.iter().enumerate() {
-                let arch = specified(def.instantiate().unwrap(), round);
-                if k <= TEMPLATE_SLOTS + 1 {
-                    assert_eq!(arch.unwrap().modules().len(), k + 1, "round {round}");
+        // First as many as there are slots (copies from the third round on),
+        // then all of them (slots evicted and refilled).
+        for group in [&defs[..TEMPLATE_SLOTS], &defs[..]] {
+            for round in 0..4 {
+                for (k, def) in group.iter().enumerate() {
+                    let arch = specified(def.instantiate().unwrap(), round);
+                    if k <= TEMPLATE_SLOTS + 1 {
+                        assert_eq!(arch.unwrap().modules().len(), k + 1, "round {round}");
+                    }
                 }
             }
+        }
+        // The two definitions with the same code sample alike.
+        let (a, b) = (&defs[TEMPLATE_SLOTS + 2], &defs[TEMPLATE_SLOTS + 3]);
+        for seed in 0..20 {
+            let (x, y) = (specified(a.instantiate().unwrap(), seed), specified(b.instantiate().unwrap(), seed));
+            assert_eq!(x.map_err(|e| e.to_string()), y.map_err(|e| e.to_string()));
         }
     }
 

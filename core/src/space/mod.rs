@@ -69,7 +69,7 @@ pub(crate) struct SpaceSize {
 /// It is also `Clone`: a copy, taken at any point of building or
 /// specification, goes on independently (substitution functions are shared
 /// and run once in each copy that fires them). [`SpaceDef`](crate::SpaceDef)
-/// builds each space once per thread and clones it after that.
+/// builds a space twice per thread and clones it after that.
 pub struct Space {
     pub(crate) hypers: Vec<HyperRecord>,
     pub(crate) modules: Vec<ModuleRecord>,

@@ -89,6 +89,7 @@ pub fn im2col_rows(win: &Window, x: &[f32], channels: usize, rows: Range<usize>,
     let (_, ow) = win.output();
     let (plane, positions) = (win.h * win.w, rows.len() * ow);
     let s = win.stride;
+    let same_width = s == 1 && ow == win.w;
     for c in 0..channels {
         let input = &x[c * plane..(c + 1) * plane];
         for u in 0..win.kernel.0 {
@@ -96,6 +97,10 @@ pub fn im2col_rows(win: &Window, x: &[f32], channels: usize, rows: Range<usize>,
                 let row = (c * win.kernel.0 + u) * win.kernel.1 + v;
                 let out = &mut col[row * positions..(row + 1) * positions];
                 let (j0, j1, offset) = win.column_span(v, ow);
+                if same_width {
+                    shifted_rows(win, input, rows.clone(), u, (j0, j1, offset), out);
+                    continue;
+                }
                 for (k, i) in rows.clone().enumerate() {
                     let dst = &mut out[k * ow..(k + 1) * ow];
                     let Some(y) = win.input_row(i, u) else {
@@ -116,6 +121,48 @@ pub fn im2col_rows(win: &Window, x: &[f32], channels: usize, rows: Range<usize>,
                     }
                 }
             }
+        }
+    }
+}
+
+/// One row of the column matrix when the stride is 1 and the output is as
+/// wide as the input: the block's inside rows are one contiguous stretch of
+/// the input shifted by the tap's column offset, copied at once; the
+/// columns whose tap falls in the padding (which that copy fills with
+/// neighbouring pixels) and the rows outside the input are then zeroed.
+fn shifted_rows(
+    win: &Window,
+    input: &[f32],
+    rows: Range<usize>,
+    u: usize,
+    span: (usize, usize, isize),
+    out: &mut [f32],
+) {
+    let (j0, j1, offset) = span;
+    let w = win.w;
+    // Output rows k (of the block) whose input row lies inside: [k0, k1).
+    let first = (rows.start + u * win.dilation) as isize - win.pads[0] as isize;
+    let k0 = (-first).clamp(0, rows.len() as isize) as usize;
+    let k1 = (win.h as isize - first).clamp(k0 as isize, rows.len() as isize) as usize;
+    out[..k0 * w].fill(0.0);
+    out[k1 * w..].fill(0.0);
+    if k1 == k0 {
+        return;
+    }
+    // out[k * w + j] = input[(first + k) * w + offset + j] for k in [k0, k1),
+    // j in [j0, j1); as one stretch, clipped to the plane.
+    let start = (first + k0 as isize) * w as isize + offset;
+    let len = ((k1 - k0) * w) as isize;
+    let (from, to) = (start.max(0), (start + len).min(input.len() as isize));
+    let dst = &mut out[k0 * w..k1 * w];
+    let (lead, copied) = ((from - start) as usize, (to - from).max(0) as usize);
+    dst[..lead].fill(0.0);
+    dst[lead..lead + copied].copy_from_slice(&input[from as usize..from as usize + copied]);
+    dst[lead + copied..].fill(0.0);
+    if j0 > 0 || j1 < w {
+        for line in dst.chunks_exact_mut(w) {
+            line[..j0].fill(0.0);
+            line[j1..].fill(0.0);
         }
     }
 }
@@ -199,7 +246,7 @@ mod tests {
             for kernel in [(1, 1), (3, 3), (1, 3), (3, 1), (2, 4)] {
                 for stride in [1, 2, 3] {
                     for dilation in [1, 2] {
-                        for pads in [[0; 4], [1; 4], [0, 2, 1, 0], [3, 0, 0, 2]] {
+                        for pads in [[0; 4], [1; 4], [0, 2, 1, 0], [3, 0, 0, 2], [2; 4], [1, 3, 4, 0]] {
                             let win = Window { h, w, kernel, stride, dilation, pads };
                             let eh = (kernel.0 - 1) * dilation + 1;
                             let ew = (kernel.1 - 1) * dilation + 1;
@@ -216,6 +263,11 @@ mod tests {
 
     #[test]
     fn im2col_matches_the_definition_and_col2im_is_its_adjoint() {
+        // The stride-1, same-width windows take the shifted-copy path: cover it with and without dilation.
+        let same_width = |dilation| {
+            windows().iter().filter(|w| w.stride == 1 && w.dilation == dilation && w.output().1 == w.w).count()
+        };
+        assert!(same_width(1) >= 10 && same_width(2) >= 4, "{} {}", same_width(1), same_width(2));
         for win in windows() {
             let channels = 2;
             let (oh, ow) = win.output();

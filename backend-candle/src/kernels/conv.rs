@@ -1,5 +1,7 @@
 //! Convolution (NCHW, f32, CPU) as gemm over `im2col` columns, with both
 //! backward passes as gemm too, as candle custom ops that compose with autograd.
+//! Stride-1 convolutions (other than pointwise) skip `im2col`: see
+//! [`shifted`](super::shifted), one product per kernel tap over padded planes.
 //!
 //! Per image and channel group, with `col = im2col(x)` (`K × P`, `K =
 //! channels/groups · kh · kw`, `P = oh · ow`):
@@ -28,6 +30,7 @@ use rayon::prelude::*;
 use super::conv_grad::{ChannelSum, Conv2dInputGrad, Conv2dWeightGrad};
 use super::im2col::{Window, im2col_rows};
 use super::matmul::{MatMut, MatRef, matmul};
+use super::shifted::{self, Shifted};
 
 /// A 2-D convolution without bias: kernel, stride, dilation, paddings
 /// (top, bottom, left, right) and channel groups. Apply it to `(x, weight)`
@@ -177,6 +180,10 @@ impl Conv2dOp {
         if bias.is_some_and(|b| b.len() != d.filters) {
             candle_core::bail!("conv2d bias does not have one value per filter ({})", d.filters);
         }
+        let shape = Shape::from((d.batch, d.filters, d.oh, d.ow));
+        if let Some(s) = Shifted::new(&d.window) {
+            return Ok((CpuStorage::F32(shifted::forward(self, &s, &d, x, weight, bias, relu)), shape));
+        }
         let (g, depth, p) = (self.groups, self.depth(&d), d.positions());
         let (cg, fg) = (d.channels / g, d.filters / g);
         let pointwise = d.window.is_pointwise();
@@ -210,7 +217,7 @@ impl Conv2dOp {
                 y.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { 0.0 });
             }
         });
-        Ok((CpuStorage::F32(out), Shape::from((d.batch, d.filters, d.oh, d.ow))))
+        Ok((CpuStorage::F32(out), shape))
     }
 
     /// Input and weight gradients.

@@ -10,6 +10,7 @@ use super::conv::{Conv2dOp, contiguous_f32, for_each_image, with_scratch};
 use super::im2col::{col2im_rows_add, im2col_rows};
 use super::matmul::{MatMut, MatRef, matmul};
 use super::reduce;
+use super::shifted::{self, Shifted};
 
 /// Sums an NCHW tensor over batch and positions: one value per channel.
 #[derive(Clone, Copy, Debug)]
@@ -61,6 +62,10 @@ impl CustomOp2 for Conv2dInputGrad {
             candle_core::bail!("conv2d gradient {:?} does not fit the convolution", l1.shape());
         }
         let (dy, weight) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?);
+        let shape = Shape::from((batch, channels, self.h, self.w));
+        if let Some(dx) = Shifted::new(&d.window).and_then(|s| shifted::input_grad(&self.conv, &s, &d, dy, weight)) {
+            return Ok((CpuStorage::F32(dx), shape));
+        }
         let (g, depth, p) = (self.conv.groups, self.conv.depth(&d), d.positions());
         let (cg, fg, plane) = (d.channels / g, d.filters / g, self.h * self.w);
         let pointwise = d.window.is_pointwise();
@@ -86,7 +91,7 @@ impl CustomOp2 for Conv2dInputGrad {
                 }
             }
         });
-        Ok((CpuStorage::F32(dx), Shape::from((batch, channels, self.h, self.w))))
+        Ok((CpuStorage::F32(dx), shape))
     }
 }
 
@@ -131,9 +136,14 @@ impl CustomOp2 for Conv2dWeightGrad {
         // count, so 1 and N threads give bit-identical gradients.
         let blocks = batch.clamp(1, WEIGHT_GRAD_BLOCKS);
         let per_block = batch.div_ceil(blocks);
+        let shifted = Shifted::new(&d.window);
         let partials: Vec<Vec<f32>> = (0..blocks)
             .into_par_iter()
             .map(|block| {
+                if let Some(s) = &shifted {
+                    let images = block * per_block..((block + 1) * per_block).min(batch);
+                    return shifted::weight_grad_sum(&self.conv, s, &d, x, dy, images, blocks == 1);
+                }
                 let mut dw = vec![0f32; size];
                 let rows = self.conv.block_rows(&d);
                 let scratch = if pointwise { 0 } else { depth * rows * d.ow };

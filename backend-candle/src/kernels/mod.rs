@@ -13,6 +13,7 @@ mod im2col;
 mod matmul;
 pub mod reduce;
 mod relu;
+mod shifted;
 
 pub use batch_norm::{BatchNormOp, channel_stats};
 pub use conv::Conv2dOp;

@@ -1,0 +1,408 @@
+//! Stride-1 convolution without `im2col`: the input is copied once into
+//! zero-padded planes, and each kernel tap `(u, v)` is then one product over
+//! the padded planes read in place at the tap's offset.
+//!
+//! With padded rows of `row = w + max(left, right)` floats (the left padding
+//! of one row doubles as the right padding of the row above), the input
+//! pixel under tap `(u, v)` of output `(i, j)` lies at `(i + u·d)·row + j +
+//! v·d` of the padded plane, so for a tap the whole output is
+//! `W_uv [out × in] · P[:, offset .. offset + oh·row]`: a plain strided view
+//! that the `gemm` crate reads without packing. The output is computed on
+//! the wide `oh × row` grid and its `ow` valid columns are copied out
+//! (`row − ow` extra columns per row: 1 of 29 for a 3×3 "same" convolution
+//! of a 28-wide image). Against `im2col` this saves writing and re-reading
+//! (and, in gemm, packing) a column matrix `kh·kw` times the input.
+//!
+//! The input gradient of a stride-1 convolution is itself a stride-1
+//! convolution (of the output gradient, with the kernel flipped and its
+//! in/out channels swapped, and paddings `(k − 1)·d − p`), so it runs on the
+//! same path. The weight gradient per tap is `P[:, offset..] · dyᵀ`, with
+//! `dyᵀ` laid out on the wide grid (zeros in the extra columns).
+//!
+//! [`Shifted::new`] declines (and the caller uses `im2col`) for strides
+//! above 1, pointwise convolutions, and paddings wider than the kernel's reach.
+
+use std::ops::Range;
+
+use super::conv::{Conv2dOp, Dims, for_each_image, with_scratch};
+use super::im2col::Window;
+use super::matmul::{MatMut, MatRef, matmul};
+
+/// Most columns per product. The `gemm` crate reads its left operand in
+/// place when a product has at most 48 columns (single-threaded; it packs
+/// it above that), so wider products are split. Measured on a 64→64 3×3
+/// convolution of a 28×28 image, one thread: forward 575 µs in blocks of 48,
+/// 585 µs in one block of 64, 600 µs in blocks of 32.
+const COLUMN_BLOCK: usize = 48;
+
+/// The padded geometry of one stride-1 convolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Shifted {
+    window: Window,
+    oh: usize,
+    ow: usize,
+    /// Floats per padded row.
+    row: usize,
+    /// Columns of the wide output: `oh · row`, rounded up to a multiple of
+    /// 8 (gemm packs operands whose row count is not).
+    pub(super) positions: usize,
+    /// Floats per padded input plane (every tap's view fits).
+    pub(super) plane: usize,
+}
+
+impl Shifted {
+    /// The padded geometry of `window`, or `None` where this path does not apply.
+    pub(super) fn new(window: &Window) -> Option<Self> {
+        let [_, _, left, right] = window.pads;
+        let (kh, kw) = window.kernel;
+        let d = window.dilation;
+        if window.stride != 1 || window.is_pointwise() || left.min(right) > (kw - 1) * d {
+            return None;
+        }
+        let (oh, ow) = window.output();
+        let row = window.w + left.max(right);
+        let positions = (oh * row).next_multiple_of(8);
+        let plane = (kh - 1) * d * row + (kw - 1) * d + positions;
+        Some(Shifted { window: *window, oh, ow, row, positions, plane })
+    }
+
+    /// The geometry of the input gradient: a stride-1 convolution of the
+    /// output gradient (`oh × ow`) with the flipped kernel, giving `h × w`.
+    pub(super) fn transposed(&self) -> Option<Self> {
+        let Window { kernel: (kh, kw), dilation: d, pads, .. } = self.window;
+        let reach = [(kh - 1) * d, (kh - 1) * d, (kw - 1) * d, (kw - 1) * d];
+        if pads.iter().zip(reach).any(|(p, r)| *p > r) {
+            return None;
+        }
+        let pads = [reach[0] - pads[0], reach[1] - pads[1], reach[2] - pads[2], reach[3] - pads[3]];
+        Self::new(&Window { h: self.oh, w: self.ow, kernel: (kh, kw), stride: 1, dilation: d, pads })
+    }
+
+    /// Output height and width.
+    #[cfg(test)]
+    fn output(&self) -> (usize, usize) {
+        (self.oh, self.ow)
+    }
+
+    /// Number of kernel taps.
+    pub(super) fn taps(&self) -> usize {
+        self.window.taps()
+    }
+
+    /// Where tap `t` (row-major over the kernel) reads in a padded plane.
+    fn offset(&self, t: usize) -> usize {
+        let (u, v) = (t / self.window.kernel.1, t % self.window.kernel.1);
+        (u * self.row + v) * self.window.dilation
+    }
+
+    /// Copies `x` (`channels × h × w`) into zero-padded planes (`channels × plane`).
+    pub(super) fn pad(&self, x: &[f32], channels: usize, out: &mut [f32]) {
+        let Window { h, w, pads: [top, _, left, _], .. } = self.window;
+        let out = &mut out[..channels * self.plane];
+        out.fill(0.0);
+        for (planar, padded) in x[..channels * h * w].chunks_exact(h * w).zip(out.chunks_exact_mut(self.plane)) {
+            for (i, line) in planar.chunks_exact(w).enumerate() {
+                let start = (top + i) * self.row + left;
+                padded[start..start + w].copy_from_slice(line);
+            }
+        }
+    }
+
+    /// `wide (outs × positions) = Σ_taps taps[t] (outs × ins) · padded (ins × plane) at the tap's offset`.
+    pub(super) fn correlate(
+        &self,
+        taps: &[f32],
+        padded: &[f32],
+        ins: usize,
+        outs: usize,
+        wide: &mut [f32],
+        parallel: bool,
+    ) {
+        let p = self.positions;
+        for t in 0..self.taps() {
+            let input = MatRef::new(&padded[self.offset(t)..], ins, p, self.plane, 1);
+            for start in (0..outs).step_by(COLUMN_BLOCK) {
+                let n = COLUMN_BLOCK.min(outs - start);
+                let weights = MatRef::rows(&taps[(t * outs + start) * ins..], n, ins);
+                matmul(MatMut::rows(&mut wide[start * p..(start + n) * p], n, p), t > 0, weights, input, parallel);
+            }
+        }
+    }
+
+    /// Copies the valid columns of `wide` (`outs × positions`) to `out`
+    /// (`outs × oh × ow`), adding `bias` and clamping at 0 with `relu`.
+    pub(super) fn extract(&self, wide: &[f32], outs: usize, out: &mut [f32], bias: Option<&[f32]>, relu: bool) {
+        let (oh, ow) = (self.oh, self.ow);
+        for (o, (plane, dst)) in
+            wide.chunks_exact(self.positions).zip(out.chunks_exact_mut(oh * ow)).take(outs).enumerate()
+        {
+            let add = bias.map_or(0.0, |b| b[o]);
+            for (i, line) in dst.chunks_exact_mut(ow).enumerate() {
+                let src = &plane[i * self.row..i * self.row + ow];
+                if relu {
+                    line.iter_mut().zip(src).for_each(|(d, s)| *d = (s + add).max(0.0));
+                } else {
+                    line.iter_mut().zip(src).for_each(|(d, s)| *d = s + add);
+                }
+            }
+        }
+    }
+
+    /// Lays `dy` (`outs × oh × ow`) out transposed on the wide grid
+    /// (`positions × outs`), zeros in the extra columns.
+    pub(super) fn transpose_wide(&self, dy: &[f32], outs: usize, out: &mut [f32]) {
+        let out = &mut out[..self.positions * outs];
+        out.fill(0.0);
+        let (oh, ow) = (self.oh, self.ow);
+        for (o, plane) in dy[..outs * oh * ow].chunks_exact(oh * ow).enumerate() {
+            for (i, line) in plane.chunks_exact(ow).enumerate() {
+                for (j, value) in line.iter().enumerate() {
+                    out[(i * self.row + j) * outs + o] = *value;
+                }
+            }
+        }
+    }
+
+    /// `dw[t] (ins × outs) += padded (ins × plane) at tap t's offset · dy_wide (positions × outs)`.
+    pub(super) fn weight_taps(
+        &self,
+        padded: &[f32],
+        dy_wide: &[f32],
+        ins: usize,
+        outs: usize,
+        dw: &mut [f32],
+        parallel: bool,
+    ) {
+        let p = self.positions;
+        let dy = MatRef::rows(dy_wide, p, outs);
+        for t in 0..self.taps() {
+            let tap = &mut dw[t * ins * outs..(t + 1) * ins * outs];
+            for start in (0..ins).step_by(COLUMN_BLOCK) {
+                let n = COLUMN_BLOCK.min(ins - start);
+                let input = MatRef::new(&padded[start * self.plane + self.offset(t)..], n, p, self.plane, 1);
+                matmul(MatMut::rows(&mut tap[start * outs..(start + n) * outs], n, outs), true, input, dy, parallel);
+            }
+        }
+    }
+}
+
+/// Rearranges one group's weight (`outs × ins × taps`) into per-tap
+/// matrices (`taps × outs × ins`); with `flip`, into the input gradient's
+/// (`taps × ins × outs`, taps in reverse order).
+pub(super) fn tap_matrices(weight: &[f32], outs: usize, ins: usize, taps: usize, flip: bool, out: &mut [f32]) {
+    for o in 0..outs {
+        for i in 0..ins {
+            for t in 0..taps {
+                let value = weight[(o * ins + i) * taps + t];
+                if flip {
+                    out[((taps - 1 - t) * ins + i) * outs + o] = value;
+                } else {
+                    out[(t * outs + o) * ins + i] = value;
+                }
+            }
+        }
+    }
+}
+
+/// The forward pass of `conv` (stride 1) on this path: per image and
+/// group, pad, one product per tap, copy out (with `bias` and `relu`).
+pub(super) fn forward(
+    conv: &Conv2dOp,
+    s: &Shifted,
+    d: &Dims,
+    x: &[f32],
+    weight: &[f32],
+    bias: Option<&[f32]>,
+    relu: bool,
+) -> Vec<f32> {
+    let (g, taps) = (conv.groups, s.taps());
+    let (cg, fg, input_plane, p) = (d.channels / g, d.filters / g, d.window.h * d.window.w, d.positions());
+    let per_group = fg * cg * taps;
+    let mut tap_weights = vec![0f32; g * per_group];
+    for (w, t) in weight.chunks_exact(per_group).zip(tap_weights.chunks_exact_mut(per_group)) {
+        tap_matrices(w, fg, cg, taps, false, t);
+    }
+    let mut out = vec![0f32; d.batch * d.out_image()];
+    for_each_image(&mut out, d.out_image(), cg * s.plane + fg * s.positions, |b, y, buffer, parallel| {
+        let (padded, wide) = buffer.split_at_mut(cg * s.plane);
+        let image = &x[b * d.image()..(b + 1) * d.image()];
+        for group in 0..g {
+            s.pad(&image[group * cg * input_plane..], cg, padded);
+            s.correlate(&tap_weights[group * per_group..], padded, cg, fg, wide, parallel);
+            let bias = bias.map(|b| &b[group * fg..(group + 1) * fg]);
+            s.extract(wide, fg, &mut y[group * fg * p..(group + 1) * fg * p], bias, relu);
+        }
+    });
+    out
+}
+
+/// The input gradient of `conv` (stride 1) on this path, or `None` where
+/// its paddings exceed the kernel's reach.
+pub(super) fn input_grad(conv: &Conv2dOp, s: &Shifted, d: &Dims, dy: &[f32], weight: &[f32]) -> Option<Vec<f32>> {
+    let t = s.transposed()?;
+    let (g, taps) = (conv.groups, s.taps());
+    let (cg, fg, input_plane, p) = (d.channels / g, d.filters / g, d.window.h * d.window.w, d.positions());
+    let per_group = fg * cg * taps;
+    let mut tap_weights = vec![0f32; g * per_group];
+    for (w, m) in weight.chunks_exact(per_group).zip(tap_weights.chunks_exact_mut(per_group)) {
+        tap_matrices(w, fg, cg, taps, true, m);
+    }
+    let mut dx = vec![0f32; d.batch * d.image()];
+    for_each_image(&mut dx, d.image(), fg * t.plane + cg * t.positions, |b, dxb, buffer, parallel| {
+        let (padded, wide) = buffer.split_at_mut(fg * t.plane);
+        let dyb = &dy[b * d.out_image()..(b + 1) * d.out_image()];
+        for group in 0..g {
+            t.pad(&dyb[group * fg * p..], fg, padded);
+            t.correlate(&tap_weights[group * per_group..], padded, fg, cg, wide, parallel);
+            t.extract(wide, cg, &mut dxb[group * cg * input_plane..(group + 1) * cg * input_plane], None, false);
+        }
+    });
+    Some(dx)
+}
+
+/// The weight gradient of `conv` (stride 1) on this path, summed over the
+/// images `images` in order (`parallel`: gemm may split the products).
+pub(super) fn weight_grad_sum(
+    conv: &Conv2dOp,
+    s: &Shifted,
+    d: &Dims,
+    x: &[f32],
+    dy: &[f32],
+    images: Range<usize>,
+    parallel: bool,
+) -> Vec<f32> {
+    let (g, taps) = (conv.groups, s.taps());
+    let (cg, fg, input_plane, p) = (d.channels / g, d.filters / g, d.window.h * d.window.w, d.positions());
+    let per_group = fg * cg * taps;
+    let mut sums = vec![0f32; g * per_group];
+    let accumulate = |buffer: &mut [f32]| {
+        let (padded, dy_wide) = buffer.split_at_mut(cg * s.plane);
+        for b in images {
+            for group in 0..g {
+                s.pad(&x[b * d.image() + group * cg * input_plane..], cg, padded);
+                s.transpose_wide(&dy[b * d.out_image() + group * fg * p..], fg, dy_wide);
+                s.weight_taps(padded, dy_wide, cg, fg, &mut sums[group * per_group..], parallel);
+            }
+        }
+    };
+    let scratch = cg * s.plane + s.positions * fg;
+    // A parallel gemm may run other jobs on this thread: no shared scratch then.
+    if parallel {
+        accumulate(&mut vec![0f32; scratch])
+    } else {
+        with_scratch(scratch, accumulate)
+    }
+    // taps × ins × outs per group, to the weight's outs × ins × taps.
+    let mut dw = vec![0f32; g * per_group];
+    for (sum, w) in sums.chunks_exact(per_group).zip(dw.chunks_exact_mut(per_group)) {
+        for f in 0..fg {
+            for c in 0..cg {
+                for t in 0..taps {
+                    w[(f * cg + c) * taps + t] = sum[(t * cg + c) * fg + f];
+                }
+            }
+        }
+    }
+    dw
+}
+
+#[cfg(test)]
+mod tests {
+    use candle_core::{Device, Tensor, Var};
+
+    use super::*;
+
+    /// `(y, dx, dw)` of `sum(conv(x, w) · r)` by the definition, in f64.
+    #[allow(clippy::too_many_arguments)]
+    fn naive(op: &Conv2dOp, shape: [usize; 4], filters: usize, x: &[f32], w: &[f32], r: &[f32]) -> [Vec<f64>; 3] {
+        let [batch, channels, h, wd] = shape;
+        let win = Window { h, w: wd, kernel: op.kernel, stride: 1, dilation: op.dilation, pads: op.pads };
+        let (oh, ow) = win.output();
+        let (kh, kw) = op.kernel;
+        let (cg, fg) = (channels / op.groups, filters / op.groups);
+        let (mut y, mut dx, mut dw) = (vec![0f64; batch * filters * oh * ow], vec![0f64; x.len()], vec![0f64; w.len()]);
+        for b in 0..batch {
+            for f in 0..filters {
+                for (i, j) in (0..oh).flat_map(|i| (0..ow).map(move |j| (i, j))) {
+                    let o = ((b * filters + f) * oh + i) * ow + j;
+                    for (c, u, v) in (0..cg).flat_map(|c| (0..kh).flat_map(move |u| (0..kw).map(move |v| (c, u, v)))) {
+                        let yy = (i + u * op.dilation) as isize - op.pads[0] as isize;
+                        let xx = (j + v * op.dilation) as isize - op.pads[2] as isize;
+                        if yy < 0 || xx < 0 || yy >= h as isize || xx >= wd as isize {
+                            continue;
+                        }
+                        let xk = ((b * channels + f / fg * cg + c) * h + yy as usize) * wd + xx as usize;
+                        let wk = ((f * cg + c) * kh + u) * kw + v;
+                        y[o] += f64::from(x[xk]) * f64::from(w[wk]);
+                        dx[xk] += f64::from(r[o]) * f64::from(w[wk]);
+                        dw[wk] += f64::from(r[o]) * f64::from(x[xk]);
+                    }
+                }
+            }
+        }
+        [y, dx, dw]
+    }
+
+    /// Stride-1 convolutions on this path (and a few it declines for the
+    /// input gradient) against the definition: forward and both gradients,
+    /// batches of one (gemm split over threads) and more, more than
+    /// [`COLUMN_BLOCK`] channels and filters, groups, dilation, asymmetric
+    /// padding, 1×n and n×1 kernels.
+    #[test]
+    fn stride_one_convolutions_match_the_definition() {
+        let dev = Device::Cpu;
+        // kernel, dilation, pads, groups, [batch, channels, h, w], filters
+        type Case = ((usize, usize), usize, [usize; 4], usize, [usize; 4], usize);
+        let cases: [Case; 9] = [
+            ((3, 3), 1, [1; 4], 1, [2, 3, 7, 9], 5),
+            ((3, 3), 1, [1; 4], 1, [1, 50, 6, 5], 60),
+            ((3, 3), 2, [2, 1, 0, 2], 2, [3, 4, 8, 6], 6),
+            ((1, 3), 1, [0, 0, 1, 1], 1, [2, 2, 4, 5], 3),
+            ((3, 1), 2, [2, 2, 0, 0], 3, [2, 3, 5, 4], 3),
+            ((2, 4), 1, [0, 1, 3, 0], 1, [2, 2, 5, 6], 2),
+            ((5, 5), 1, [2, 2, 2, 2], 1, [1, 2, 3, 3], 4),
+            // Paddings beyond the kernel's reach: the input gradient falls back to col2im.
+            ((1, 3), 1, [1, 1, 1, 1], 1, [2, 2, 4, 5], 3),
+            ((3, 3), 1, [4, 0, 1, 1], 1, [2, 2, 3, 4], 2),
+        ];
+        let mut transposed = 0;
+        for (n, (kernel, dilation, pads, groups, shape, filters)) in cases.into_iter().enumerate() {
+            let op = Conv2dOp { kernel, stride: 1, dilation, pads, groups };
+            let [batch, channels, h, w] = shape;
+            let window = Window { h, w, kernel, stride: 1, dilation, pads };
+            let s = Shifted::new(&window).unwrap_or_else(|| panic!("case {n}: the path must apply"));
+            transposed += usize::from(s.transposed().is_some_and(|t| t.output() == (h, w)));
+            let values = |len: usize, seed: f32| (0..len).map(|i| ((i as f32 + seed) * 0.37).sin()).collect::<Vec<_>>();
+            let x = values(batch * channels * h * w, 1.0);
+            let wt = values(filters * channels / groups * kernel.0 * kernel.1, 2.0);
+            let (oh, ow) = s.output();
+            let r = values(batch * filters * oh * ow, 3.0);
+            let want = naive(&op, shape, filters, &x, &wt, &r);
+            let xv = Var::from_vec(x, (batch, channels, h, w), &dev).unwrap();
+            let wv = Var::from_vec(wt, (filters, channels / groups, kernel.0, kernel.1), &dev).unwrap();
+            let y = xv.as_tensor().apply_op2(wv.as_tensor(), op).unwrap();
+            let grads =
+                (&y * Tensor::from_vec(r, y.shape(), &dev).unwrap()).unwrap().sum_all().unwrap().backward().unwrap();
+            let got = [&y, grads.get(xv.as_tensor()).unwrap(), grads.get(wv.as_tensor()).unwrap()];
+            for (what, (got, want)) in
+                ["forward", "input gradient", "weight gradient"].iter().zip(got.iter().zip(&want))
+            {
+                let got = got.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+                assert_eq!(got.len(), want.len(), "case {n} {what}");
+                for (g, v) in got.iter().zip(want) {
+                    assert!((f64::from(*g) - v).abs() <= 1e-4 * (1.0 + v.abs()), "case {n} {what}: {g} vs {v}");
+                }
+            }
+        }
+        assert_eq!(transposed, 7, "seven cases run the input gradient on this path too");
+    }
+
+    #[test]
+    fn declines_strides_pointwise_and_wide_paddings() {
+        let window = Window { h: 8, w: 8, kernel: (3, 3), stride: 1, dilation: 1, pads: [1; 4] };
+        assert!(Shifted::new(&window).is_some());
+        assert!(Shifted::new(&Window { stride: 2, ..window }).is_none());
+        assert!(Shifted::new(&Window { kernel: (1, 1), pads: [0; 4], ..window }).is_none());
+        assert!(Shifted::new(&Window { pads: [1, 1, 3, 3], ..window }).is_none());
+    }
+}

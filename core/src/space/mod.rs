@@ -70,6 +70,24 @@ pub(crate) struct SpaceSize {
 /// specification, goes on independently (substitution functions are shared
 /// and run once in each copy that fires them). [`SpaceDef`](crate::SpaceDef)
 /// builds a space twice per thread and clones it after that.
+///
+/// ```
+/// use archspace_core::{choice, Op, Space};
+/// let mut space = Space::build(|s| {
+///     s.named("body").repeat(choice([1, 2]), |s| s.basic(Op::new("dense").param("units", choice([8, 16]))))
+/// })?;
+/// let reps = space.next_decision().unwrap();
+/// let mut two = space.clone();
+/// space.assign_index(reps, 0)?; // one copy of the block …
+/// two.assign_index(reps, 1)?; // … and, in the clone, two
+/// for s in [&mut space, &mut two] {
+///     while let Some(h) = s.next_decision() {
+///         s.assign_index(h, 0)?;
+///     }
+/// }
+/// assert_eq!((space.freeze()?.modules().len(), two.freeze()?.modules().len()), (1, 2));
+/// # Ok::<(), archspace_core::SpecError>(())
+/// ```
 pub struct Space {
     pub(crate) hypers: Vec<HyperRecord>,
     pub(crate) modules: Vec<ModuleRecord>,

@@ -82,6 +82,6 @@ impl Space {
 
     /// The path of the current scope.
     pub fn scope_path(&self) -> String {
-        self.scopes[self.current_scope().index()].path.clone()
+        self.path_of_scope(self.current_scope()).to_owned()
     }
 }

@@ -104,7 +104,7 @@ impl Space {
         self.check_usable()?;
         let scope = self.current_scope();
         let name = self.claim_name(scope, name.into())?;
-        let path_of = |s: &Space| super::records::scope_child(&s.scopes[scope.index()].path, &name);
+        let path_of = |s: &Space| super::records::scope_child(s.path_of_scope(scope), &name);
         let domain = Domain::new(values).map_err(|e| e.with_path(&path_of(self)))?;
         Ok(self.new_independent(domain, HyperName::Scoped { scope, name }))
     }
@@ -342,7 +342,7 @@ impl Space {
         }
         let scope = self.current_scope();
         let name = self.claim_name(scope, name.into())?;
-        let path = super::records::scope_child(&self.scopes[scope.index()].path, &name);
+        let path = super::records::scope_child(self.path_of_scope(scope), &name);
         let id = ConstraintId::from_index(self.constraints.len());
         let missing = hypers.iter().filter(|h| self.hypers[h.index()].value.is_none()).count() as u32;
         self.constraints.push(ConstraintRecord {

@@ -198,7 +198,7 @@ impl Space {
         self.firing -= 1;
         self.origin_stack.pop();
         self.scope_stack.pop();
-        let io = built.map_err(|e| e.with_path(&self.scopes[scope.index()].path))?;
+        let io = built.map_err(|e| e.with_path(self.path_of_scope(scope)))?;
         self.reroute(m, &io)
     }
 }

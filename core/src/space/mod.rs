@@ -94,6 +94,8 @@ pub struct Space {
     pub(crate) inputs: Vec<InputRecord>,
     pub(crate) outputs: Vec<OutputRecord>,
     pub(crate) scopes: Vec<ScopeRecord>,
+    /// The paths of all scopes, back to back (see [`ScopeRecord`]).
+    scope_text: String,
     pub(crate) constraints: Vec<ConstraintRecord>,
     scope_stack: ScopeStack,
     origin_stack: SmallVec<[ModuleId; 8]>,
@@ -142,6 +144,7 @@ impl Clone for Space {
             inputs,
             outputs,
             scopes,
+            scope_text,
             constraints,
             scope_stack,
             origin_stack,
@@ -164,6 +167,7 @@ impl Clone for Space {
         inputs.clone_from(&source.inputs);
         outputs.clone_from(&source.outputs);
         scopes.clone_from(&source.scopes);
+        scope_text.clone_from(&source.scope_text);
         constraints.clone_from(&source.constraints);
         scope_stack.clone_from(&source.scope_stack);
         origin_stack.clone_from(&source.origin_stack);
@@ -202,7 +206,7 @@ impl Space {
     /// stays within them). `SpaceDef` uses the size of spaces it built before.
     pub(crate) fn with_capacity(size: SpaceSize) -> Self {
         let mut scopes = Vec::with_capacity(size.scopes.max(1));
-        scopes.push(ScopeRecord { path: String::new(), parent: None, segment_start: 0 });
+        scopes.push(ScopeRecord { start: 0, len: 0, parent: None, segment_start: 0 });
         let mut names = FxHashMap::default();
         names.reserve(size.modules);
         let mut scope_children = FxHashMap::default();
@@ -213,6 +217,7 @@ impl Space {
             inputs: Vec::with_capacity(size.ports),
             outputs: Vec::with_capacity(size.ports),
             scopes,
+            scope_text: String::with_capacity(size.scopes * 16),
             constraints: Vec::new(),
             scope_stack: SmallVec::from_slice(&[ScopeId(0)]),
             origin_stack: SmallVec::new(),
@@ -242,6 +247,7 @@ impl Space {
             inputs,
             outputs,
             scopes,
+            scope_text,
             constraints,
             scope_stack,
             origin_stack,
@@ -264,6 +270,7 @@ impl Space {
         inputs.clear();
         outputs.clear();
         scopes.truncate(1);
+        scope_text.clear();
         constraints.clear();
         scope_stack.clear();
         scope_stack.push(ScopeId(0));
@@ -381,7 +388,7 @@ impl Space {
     fn find_child_scope(&self, parent: ScopeId, segment: &str) -> Option<ScopeId> {
         let is_it = |id: ScopeId| {
             let rec = &self.scopes[id.index()];
-            rec.parent == Some(parent) && rec.segment() == segment
+            rec.parent == Some(parent) && self.scope_segment(id) == segment
         };
         let &first = self.scope_children.get(&Self::segment_key(parent, segment))?;
         if is_it(first) {
@@ -390,12 +397,32 @@ impl Space {
         self.scope_collisions.iter().copied().find(|&id| is_it(id))
     }
 
+    /// The path of `scope`, e.g. `left/1`.
+    pub(crate) fn path_of_scope(&self, scope: ScopeId) -> &str {
+        let rec = &self.scopes[scope.index()];
+        &self.scope_text[rec.start as usize..(rec.start + rec.len) as usize]
+    }
+
+    /// The last segment of the path of `scope`.
+    fn scope_segment(&self, scope: ScopeId) -> &str {
+        let rec = &self.scopes[scope.index()];
+        &self.scope_text[(rec.start + rec.segment_start) as usize..(rec.start + rec.len) as usize]
+    }
+
     fn add_child_scope(&mut self, parent: ScopeId, segment: &str) -> ScopeId {
-        let path = records::scope_child(&self.scopes[parent.index()].path, segment);
+        let of_parent = self.scopes[parent.index()];
+        let start = self.scope_text.len();
+        let from = of_parent.start as usize;
+        self.scope_text.extend_from_within(from..from + of_parent.len as usize);
+        if of_parent.len > 0 {
+            self.scope_text.push('/');
+        }
+        let segment_start = (self.scope_text.len() - start) as u32;
+        self.scope_text.push_str(segment);
+        let len = (self.scope_text.len() - start) as u32;
         let id = ScopeId::from_index(self.scopes.len());
         let key = Self::segment_key(parent, segment);
-        let segment_start = (path.len() - segment.len()) as u32;
-        self.scopes.push(ScopeRecord { path, parent: Some(parent), segment_start });
+        self.scopes.push(ScopeRecord { start: start as u32, len, parent: Some(parent), segment_start });
         match self.scope_children.entry(key) {
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(id);

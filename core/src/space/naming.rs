@@ -43,7 +43,7 @@ impl Space {
         }
         match self.names.entry((scope, name.clone())) {
             std::collections::hash_map::Entry::Occupied(_) => {
-                Err(SpecError::DuplicateName { path: scope_child(&self.scopes[scope.index()].path, &name) })
+                Err(SpecError::DuplicateName { path: scope_child(self.path_of_scope(scope), &name) })
             }
             std::collections::hash_map::Entry::Vacant(free) => {
                 free.insert(1);
@@ -63,7 +63,7 @@ impl Space {
     pub(crate) fn push_module_path(&self, m: ModuleId, out: &mut String) {
         match self.modules.get(m.index()) {
             Some(rec) => {
-                let scope = &self.scopes[rec.scope.index()].path;
+                let scope = self.path_of_scope(rec.scope);
                 out.reserve(scope.len() + rec.name.len() + 1);
                 if !scope.is_empty() {
                     out.push_str(scope);
@@ -109,7 +109,7 @@ impl Space {
                 let _ = write!(out, "<unnamed {}>", h.index());
             }
             HyperName::Scoped { scope, name } => {
-                let scope = &self.scopes[scope.index()].path;
+                let scope = self.path_of_scope(*scope);
                 if !scope.is_empty() {
                     out.push_str(scope);
                     out.push('/');

@@ -141,19 +141,16 @@ pub(crate) enum Forward<T> {
     Removed,
 }
 
-impl ScopeRecord {
-    /// The last segment of the path.
-    pub fn segment(&self) -> &str {
-        &self.path[self.segment_start as usize..]
-    }
-}
-
-#[derive(Clone)]
+/// A naming scope. Its path is text in `Space::scope_text`, so scopes own
+/// no allocation (they are made for every copy a combinator builds).
+#[derive(Clone, Copy)]
 pub(crate) struct ScopeRecord {
-    pub path: String,
+    /// Where the path starts in the scope text, and its length.
+    pub start: u32,
+    pub len: u32,
     /// The enclosing scope; `None` for the root.
     pub parent: Option<ScopeId>,
-    /// Where the last segment starts in `path`.
+    /// Where the last segment starts within the path.
     pub segment_start: u32,
 }
 

@@ -18,12 +18,16 @@ pub fn rng(seed: u64) -> ChaCha8Rng {
 }
 
 thread_local! {
-    /// One emptied space per thread, reused by the next `instantiate`.
-    static SPARE: std::cell::Cell<Option<Space>> = const { std::cell::Cell::new(None) };
+    /// Emptied spaces (at most `SPARE_SPACES`), reused by the next `instantiate` on this thread.
+    static SPARE: std::cell::RefCell<Vec<Space>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Spaces larger than this (in arena elements) are dropped rather than kept.
 const SPARE_LIMIT: usize = 1 << 18;
+
+/// Emptied spaces kept per thread: two, so that a thread which recycles two
+/// spaces in a row (as the reductions of a parallel search do) keeps both.
+const SPARE_SPACES: usize = 2;
 
 /// A definition's space as its build function leaves it, kept to be cloned.
 struct Template {
@@ -82,7 +86,13 @@ fn keep_template(build: &Arc<BuildFn>, space: &Space) {
 pub(crate) fn recycle(mut space: Space) {
     if space.capacity() <= SPARE_LIMIT {
         space.recycle();
-        SPARE.with(|spare| spare.set(Some(space)));
+        SPARE.with(|spare| {
+            if let Ok(mut spare) = spare.try_borrow_mut()
+                && spare.len() < SPARE_SPACES
+            {
+                spare.push(space);
+            }
+        });
     }
 }
 
@@ -127,7 +137,7 @@ impl SpaceDef {
     /// A fresh, unspecified space: a copy of the space built before on this
     /// thread (or built now, the first two times on this thread).
     pub fn instantiate(&self) -> Result<Space, SpecError> {
-        let mut space = match SPARE.with(|spare| spare.take()) {
+        let mut space = match SPARE.with(|spare| spare.try_borrow_mut().ok().and_then(|mut s| s.pop())) {
             Some(space) => space,
             None => {
                 let h = &self.hints;

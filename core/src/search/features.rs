@@ -233,13 +233,38 @@ impl ModuleSink for SpaceFeatures {
 /// read off the specified space directly: the searchers score many
 /// candidates and freeze only the one they propose.
 pub(crate) fn space_features(space: &mut Space, buckets: u32) -> Result<FeatureBag, SpecError> {
+    let hashes = Vec::with_capacity(space.modules.len() * 4);
+    Ok(FeatureBag { buckets: hash_space(space, buckets, hashes)? })
+}
+
+thread_local! {
+    static BAG: std::cell::RefCell<FeatureBag> = std::cell::RefCell::default();
+}
+
+/// `score` of [`space_features`], with the bag in a per-thread buffer: scoring
+/// a candidate that is then dropped allocates nothing.
+pub(crate) fn score_space(
+    space: &mut Space,
+    buckets: u32,
+    score: impl FnOnce(&FeatureBag) -> f64,
+) -> Result<f64, SpecError> {
+    let buffer = BAG.with(|b| std::mem::take(&mut b.borrow_mut().buckets));
+    let bag = FeatureBag { buckets: hash_space(space, buckets, buffer)? };
+    let scored = score(&bag);
+    BAG.with(|b| *b.borrow_mut() = bag);
+    Ok(scored)
+}
+
+/// Hashes the features of a specified space into `hashes` (cleared first).
+fn hash_space(space: &mut Space, buckets: u32, mut hashes: Vec<u32>) -> Result<Vec<u32>, SpecError> {
     let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
     scratch.ids.clear();
     scratch.paths.clear();
+    hashes.clear();
     let sink = SpaceFeatures {
         hasher: FeatureHasher {
             buckets: u64::from(buckets.max(1)),
-            hashes: Vec::with_capacity(space.modules.len() * 4),
+            hashes,
             paths: scratch.paths,
             bytes: scratch.bytes,
         },
@@ -257,7 +282,7 @@ pub(crate) fn space_features(space: &mut Space, buckets: u32) -> Result<FeatureB
     }
     let SpaceFeatures { hasher: FeatureHasher { hashes, paths, bytes, .. }, ids, path } = sink;
     SCRATCH.with(|s| *s.borrow_mut() = Scratch { ids, paths, path, bytes });
-    Ok(FeatureBag { buckets: hashes })
+    Ok(hashes)
 }
 
 /// Dot product of two sparse vectors sorted by index.

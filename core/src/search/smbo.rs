@@ -13,7 +13,7 @@ use crate::space::Space;
 
 use super::common::{self, DEFAULT_MAX_INVALID, retry_invalid, stream_rng};
 use super::error::SearchError;
-use super::features::{FeatureBag, SparseFeatures, architecture_features, space_features};
+use super::features::{FeatureBag, SparseFeatures, architecture_features, score_space, space_features};
 use super::outcome::Outcome;
 use super::searcher::{Candidate, Proposal, Searcher, Token};
 use super::surrogate::{RidgeSurrogate, SurrogateConfig, SurrogateState};
@@ -65,12 +65,12 @@ impl Default for SmboConfig {
 /// A candidate with its surrogate score and features.
 type Scored = (f64, Architecture, SparseFeatures);
 
-/// The best candidate of a split of the random candidates, and the invalid
-/// draws of the whole split.
+/// The best candidate (score, index) of a split of the random candidates,
+/// and the invalid draws of the whole split.
 #[derive(Default)]
 struct Best {
     invalid: u64,
-    best: Option<(f64, u64, Space, FeatureBag)>,
+    best: Option<(f64, u64)>,
 }
 
 impl Best {
@@ -79,11 +79,7 @@ impl Best {
     fn merge(self, other: Best) -> Best {
         let invalid = self.invalid + other.invalid;
         let best = match (self.best, other.best) {
-            (Some(a), Some(b)) => {
-                let (keep, drop) = if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) { (b, a) } else { (a, b) };
-                crate::definition::recycle(drop.2);
-                Some(keep)
-            }
+            (Some(a), Some(b)) => Some(if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) { b } else { a }),
             (a, b) => a.or(b),
         };
         Best { invalid, best }
@@ -158,55 +154,78 @@ impl SmboSearcher {
 
     /// Independent random candidates, drawn and scored in parallel (rayon).
     /// Candidate `i` of ask `k` draws from its own stream, and the first best
-    /// wins, so the result does not depend on the number of threads.
+    /// wins, so the result does not depend on the number of threads. Each
+    /// candidate is scored off its specified space and dropped; the winner
+    /// is drawn again from its stream (the same space: building and random
+    /// specification are deterministic) and only it is frozen.
     fn best_random_candidate(&mut self) -> Result<Option<Scored>, SearchError> {
-        let (def, surrogate, config) = (&self.def, &self.surrogate, &self.config);
-        let (seed, ask) = (self.seed ^ CANDIDATE_SALT, self.state.asked);
-        let found = (0..config.candidates.max(1) as u64)
+        let (surrogate, buckets) = (&self.surrogate, self.config.surrogate.buckets);
+        let found = (0..self.config.candidates.max(1) as u64)
             .into_par_iter()
             .map(|i| {
-                let mut rng = stream_rng(seed, (ask << 24) | i);
                 let mut invalid = 0;
-                // Scored off the specified space; only the winner is frozen.
-                let (space, features) = retry_invalid("smbo", config.max_invalid, &mut invalid, || {
-                    let mut space = def.instantiate()?;
-                    space.specify_random(&mut rng)?;
-                    let features = space_features(&mut space, config.surrogate.buckets)?;
-                    Ok((space, features))
+                let score = self.draw_candidate(i, &mut invalid, |mut space| {
+                    let score = score_space(&mut space, buckets, |bag| surrogate.predict_bag(bag));
+                    crate::definition::recycle(space);
+                    score
                 })?;
-                let score = surrogate.predict_bag(&features);
-                Ok::<_, SearchError>(Best { invalid, best: Some((score, i, space, features)) })
+                Ok::<_, SearchError>(Best { invalid, best: Some((score, i)) })
             })
-            // Keeps one candidate per split, never all of them at once.
             .try_reduce(Best::default, |a, b| Ok(a.merge(b)))?;
         self.state.invalid += found.invalid;
-        let Some((score, _, space, features)) = found.best else { return Ok(None) };
+        let Some((score, i)) = found.best else { return Ok(None) };
+        let (space, features) = self.draw_candidate(i, &mut 0, |mut space| {
+            let features = space_features(&mut space, buckets)?;
+            Ok((space, features))
+        })?;
         let arch = self.def.finish(space)?;
         Ok(Some((score, arch, features.into_sparse())))
     }
 
+    /// Random candidate `i` of the current ask, handed to `keep`; `Invalid`
+    /// draws (counted in `invalid`) are retried on the same stream.
+    fn draw_candidate<T>(
+        &self,
+        i: u64,
+        invalid: &mut u64,
+        mut keep: impl FnMut(Space) -> Result<T, crate::SpecError>,
+    ) -> Result<T, SearchError> {
+        let mut rng = stream_rng(self.seed ^ CANDIDATE_SALT, (self.state.asked << 24) | i);
+        retry_invalid("smbo", self.config.max_invalid, invalid, || {
+            let mut space = self.def.instantiate()?;
+            space.specify_random(&mut rng)?;
+            keep(space)
+        })
+    }
+
+    /// Candidates from the inner tree, each told its surrogate score; a
+    /// candidate's space is kept only while it is the best so far.
     fn best_mcts_candidate<R: Rng>(&mut self, bonus: f64, rng: &mut R) -> Result<Option<Scored>, SearchError> {
         let mut best: Option<(f64, Space, FeatureBag)> = None;
         // An invalid walk scores as the worst outcome seen.
         let penalty = self.state.worst.unwrap_or(0.0);
         let buckets = self.config.surrogate.buckets;
         for _ in 0..self.config.candidates.max(1) {
-            let (def, tree) = (&self.def, &mut self.state.inner_tree);
-            let ((space, features), history) =
+            let (def, tree, surrogate) = (&self.def, &mut self.state.inner_tree, &self.surrogate);
+            let to_beat = best.as_ref().map(|(b, _, _)| *b);
+            let ((score, better), history) =
                 retry_invalid("smbo", self.config.max_invalid, &mut self.state.invalid, || {
                     tree.sample_then(def, bonus, penalty, rng, |mut space| {
-                        let features = space_features(&mut space, buckets)?;
-                        Ok((space, features))
+                        let score = score_space(&mut space, buckets, |bag| surrogate.predict_bag(bag))?;
+                        if to_beat.is_none_or(|b| score > b) {
+                            let features = space_features(&mut space, buckets)?;
+                            Ok((score, Some((space, features))))
+                        } else {
+                            crate::definition::recycle(space);
+                            Ok((score, None))
+                        }
                     })
                 })?;
-            let score = self.surrogate.predict_bag(&features);
             self.state.inner_tree.update(&history, score);
-            if best.as_ref().is_none_or(|(b, _, _)| score > *b) {
-                if let Some((_, previous, _)) = best.replace((score, space, features)) {
-                    crate::definition::recycle(previous);
-                }
-            } else {
-                crate::definition::recycle(space);
+            if let Some((space, features)) = better
+                && let Some((_, previous, _)) = best.replace((score, space, features))
+            {
+                crate::definition::recycle(previous);
             }
         }
         let Some((score, space, features)) = best else { return Ok(None) };
@@ -274,5 +293,39 @@ impl Searcher for SmboSearcher {
 
     fn invalid_count(&self) -> u64 {
         self.state.invalid
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The proposal is the candidate that scored best, drawn again from its
+    /// stream: recomputed here from every candidate's frozen architecture.
+    #[test]
+    fn the_proposal_is_the_best_scored_candidate() {
+        let def = crate::spaces::seed();
+        let config = SmboConfig { candidates: 64, exploration: 0.0, ..SmboConfig::default() };
+        let mut searcher = SmboSearcher::new(def.clone(), 5, config);
+        for _ in 0..12 {
+            let Proposal::Candidate(c) = searcher.ask().unwrap() else { panic!("no candidate") };
+            let filters: i64 = c.architecture.modules().iter().filter_map(|m| m.param("filters")?.as_int()).sum();
+            searcher.tell(c.token, &Outcome::scored(filters as f64)).unwrap();
+        }
+        let buckets = searcher.config.surrogate.buckets;
+        let scored: Vec<(f64, Architecture)> = (0..64)
+            .map(|i| {
+                let mut rng = stream_rng(searcher.seed ^ CANDIDATE_SALT, (searcher.state.asked << 24) | i);
+                let arch = def.sample_random(&mut rng).unwrap();
+                (searcher.surrogate.predict(&architecture_features(&arch, buckets)), arch)
+            })
+            .collect();
+        let best = scored.iter().map(|(s, _)| *s).fold(f64::NEG_INFINITY, f64::max);
+        let distinct: std::collections::HashSet<u64> = scored.iter().map(|(s, _)| s.to_bits()).collect();
+        assert!(distinct.len() > 8, "the fitted surrogate should tell the candidates apart");
+        let Proposal::Candidate(c) = searcher.ask().unwrap() else { panic!("no candidate") };
+        let (score, winner) = scored.iter().find(|(_, a)| *a == c.architecture).expect("one of the candidates");
+        assert!((score - best).abs() <= 1e-9 * best.abs().max(1.0), "proposed {score}, best {best}");
+        assert_eq!(searcher.state.pending[&c.token], architecture_features(winner, buckets));
     }
 }

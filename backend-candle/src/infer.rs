@@ -89,8 +89,8 @@ fn head_module(path: &str, op: &'static str, params: Vec<(&'static str, Value)>,
         path: path.to_owned(),
         op: op.into(),
         params: params.into_iter().map(|(n, v)| (n.into(), v)).collect(),
-        inputs: vec![("in".into(), Source::Module { module: from, output: 0 })],
-        outputs: vec!["out".into()],
+        inputs: [("in".into(), Source::Module { module: from, output: 0 })].into_iter().collect(),
+        outputs: ["out".into()].into_iter().collect(),
     }
 }
 

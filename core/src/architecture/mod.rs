@@ -20,6 +20,7 @@ mod hash;
 mod summary;
 
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use crate::op::Name;
 use crate::value::Value;
@@ -51,12 +52,13 @@ pub struct ArchModule {
     pub path: String,
     /// The op name, e.g. `conv2d`.
     pub op: Name,
-    /// The op's parameters with their values, in declaration order.
-    pub params: Vec<(Name, Value)>,
-    /// Its inputs, in order, with their sources.
-    pub inputs: Vec<(Name, Source)>,
-    /// Its output names, in order.
-    pub outputs: Vec<Name>,
+    /// The op's parameters with their values, in declaration order (inline
+    /// up to two: a frozen module allocates only its path).
+    pub params: SmallVec<[(Name, Value); 2]>,
+    /// Its inputs, in order, with their sources (inline up to two).
+    pub inputs: SmallVec<[(Name, Source); 2]>,
+    /// Its output names, in order (inline for one).
+    pub outputs: SmallVec<[Name; 1]>,
 }
 
 impl ArchModule {

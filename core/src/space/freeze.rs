@@ -1,5 +1,7 @@
 //! Freezing a specified space into an [`Architecture`].
 
+use smallvec::SmallVec;
+
 use super::Space;
 use super::records::{ModuleKind, ParamSlot};
 use crate::architecture::{ArchModule, Architecture, Decision, Source};
@@ -72,12 +74,19 @@ impl Space {
     pub fn freeze(&mut self) -> Result<Architecture, SpecError> {
         let capacity = self.modules.len();
         let (ArchSink(modules), outputs) = self.walk_specified(ArchSink(Vec::with_capacity(capacity)))?;
+        // Rendered in one buffer, then copied out at their exact length: one
+        // allocation per path.
+        let mut path = String::with_capacity(64);
         let decisions = self
             .made
             .iter()
-            .map(|d| Decision {
-                path: self.hyper_path(d.hyper),
-                value: self.hypers[d.hyper.index()].value.clone().unwrap_or(crate::Value::Bool(false)),
+            .map(|d| {
+                path.clear();
+                self.push_hyper_path(d.hyper, &mut path);
+                Decision {
+                    path: path.as_str().to_owned(),
+                    value: self.hypers[d.hyper.index()].value.clone().unwrap_or(crate::Value::Bool(false)),
+                }
             })
             .collect();
         let inputs = self.border().map(|b| b.inputs.iter().map(|(n, _)| n.clone()).collect()).unwrap_or_default();
@@ -251,20 +260,19 @@ impl Space {
         let ModuleKind::Basic { op, params } = &rec.kind else {
             return Err(self.not_basic(m));
         };
-        let mut frozen = Vec::with_capacity(params.len());
+        let mut frozen = SmallVec::with_capacity(params.len());
         for (name, slot) in params {
             frozen.push((name.clone(), self.frozen_slot_value(slot)?.clone()));
         }
-        let mut inputs = Vec::with_capacity(rec.inputs.len());
-        for (i, source) in rec.inputs.iter().zip(sources) {
-            inputs.push((self.inputs[i.index()].name.clone(), *source));
-        }
-        let mut outputs = Vec::with_capacity(rec.outputs.len());
-        for o in &rec.outputs {
-            outputs.push(self.outputs[o.index()].name.clone());
-        }
-        let params = frozen;
-        Ok(ArchModule { path: self.module_path(m), op: op.clone(), params, inputs, outputs })
+        let inputs = rec.inputs.iter().zip(sources).map(|(i, source)| (self.inputs[i.index()].name.clone(), *source));
+        let outputs = rec.outputs.iter().map(|o| self.outputs[o.index()].name.clone());
+        Ok(ArchModule {
+            path: self.module_path(m),
+            op: op.clone(),
+            params: frozen,
+            inputs: inputs.collect(),
+            outputs: outputs.collect(),
+        })
     }
 
     pub(crate) fn not_basic(&self, m: ModuleId) -> SpecError {

@@ -54,7 +54,10 @@ impl Space {
 
     /// The path of a module, e.g. `left/1/conv2d`.
     pub fn module_path(&self, m: ModuleId) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(self.modules.get(m.index()).map_or(0, |rec| {
+            let scope = self.scopes.get(rec.scope.index()).map_or(0, |s| s.len as usize);
+            scope + 1 + rec.name.len()
+        }));
         self.push_module_path(m, &mut out);
         out
     }

@@ -37,7 +37,6 @@ pub type DependentFn = Arc<dyn Fn(&[Value]) -> Result<Value, String> + Send + Sy
 /// A constraint's predicate over its hyperparameters' values.
 pub type ConstraintFn = Arc<dyn Fn(&[Value]) -> bool + Send + Sync>;
 
-#[derive(Clone)]
 pub(crate) enum HyperKind {
     Independent { domain: Domain },
     Dependent { deps: SmallVec<[HyperId; 2]>, function: DependentFn, missing: u32 },
@@ -51,7 +50,6 @@ pub(crate) enum Waiter {
     Constraint(ConstraintId),
 }
 
-#[derive(Clone)]
 pub(crate) struct HyperRecord {
     pub kind: HyperKind,
     pub value: Option<Value>,
@@ -104,7 +102,6 @@ pub(crate) enum HyperName {
     Arg { dependent: HyperId, index: u32 },
 }
 
-#[derive(Clone)]
 pub(crate) struct ModuleRecord {
     pub scope: ScopeId,
     pub name: Name,
@@ -126,7 +123,6 @@ pub(crate) struct InputRecord {
     pub forward: Forward<InputId>,
 }
 
-#[derive(Clone)]
 pub(crate) struct OutputRecord {
     pub module: ModuleId,
     pub name: Name,
@@ -178,6 +174,64 @@ pub(crate) fn scope_child(parent: &str, segment: &str) -> String {
         s.push('/');
         s.push_str(segment);
         s
+    }
+}
+
+// Records are copied whenever a space is copied from a template. `SmallVec`'s
+// own `Clone` goes element by element through an iterator; for the `Copy`
+// IDs below, `from_slice` copies the inline buffer at once.
+
+impl Clone for HyperKind {
+    fn clone(&self) -> Self {
+        match self {
+            HyperKind::Independent { domain } => HyperKind::Independent { domain: domain.clone() },
+            HyperKind::Dependent { deps, function, missing } => {
+                HyperKind::Dependent { deps: SmallVec::from_slice(deps), function: function.clone(), missing: *missing }
+            }
+        }
+    }
+}
+
+impl Clone for HyperRecord {
+    fn clone(&self) -> Self {
+        let HyperRecord { kind, value, name, live, queued, waiters, origin, read_structurally } = self;
+        HyperRecord {
+            kind: kind.clone(),
+            value: value.clone(),
+            name: name.clone(),
+            live: *live,
+            queued: *queued,
+            waiters: SmallVec::from_slice(waiters),
+            origin: *origin,
+            read_structurally: *read_structurally,
+        }
+    }
+}
+
+impl Clone for ModuleRecord {
+    fn clone(&self) -> Self {
+        let ModuleRecord { scope, name, kind, inputs, outputs, alive, origin } = self;
+        ModuleRecord {
+            scope: *scope,
+            name: name.clone(),
+            kind: kind.clone(),
+            inputs: SmallVec::from_slice(inputs),
+            outputs: SmallVec::from_slice(outputs),
+            alive: *alive,
+            origin: *origin,
+        }
+    }
+}
+
+impl Clone for OutputRecord {
+    fn clone(&self) -> Self {
+        let OutputRecord { module, name, consumers, forward } = self;
+        OutputRecord {
+            module: *module,
+            name: name.clone(),
+            consumers: SmallVec::from_slice(consumers),
+            forward: *forward,
+        }
     }
 }
 

@@ -181,7 +181,8 @@ impl Space {
         let Some(function) = function.take() else {
             return Ok(());
         };
-        let hypers = hypers.clone();
+        // Only an unfired substitution's hyperparameters are read (counting).
+        let hypers = std::mem::take(hypers);
         let mut values = Values::default();
         for (name, h) in &hypers {
             values.entries.push((name.clone(), self.hypers[h.index()].value.clone().unwrap_or(Value::Bool(false))));

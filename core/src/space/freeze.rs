@@ -264,15 +264,16 @@ impl Space {
         for (name, slot) in params {
             frozen.push((name.clone(), self.frozen_slot_value(slot)?.clone()));
         }
-        let inputs = rec.inputs.iter().zip(sources).map(|(i, source)| (self.inputs[i.index()].name.clone(), *source));
-        let outputs = rec.outputs.iter().map(|o| self.outputs[o.index()].name.clone());
-        Ok(ArchModule {
-            path: self.module_path(m),
-            op: op.clone(),
-            params: frozen,
-            inputs: inputs.collect(),
-            outputs: outputs.collect(),
-        })
+        // Pushed one by one: cheaper than `SmallVec`'s generic `collect` for a port or two.
+        let mut inputs = SmallVec::with_capacity(rec.inputs.len());
+        for (i, source) in rec.inputs.iter().zip(sources) {
+            inputs.push((self.inputs[i.index()].name.clone(), *source));
+        }
+        let mut outputs = SmallVec::with_capacity(rec.outputs.len());
+        for o in &rec.outputs {
+            outputs.push(self.outputs[o.index()].name.clone());
+        }
+        Ok(ArchModule { path: self.module_path(m), op: op.clone(), params: frozen, inputs, outputs })
     }
 
     pub(crate) fn not_basic(&self, m: ModuleId) -> SpecError {

@@ -19,8 +19,8 @@ impl Space {
             }
             _ => (false, false),
         };
-        let old_inputs = self.modules[m.index()].inputs.clone();
-        let old_outputs = self.modules[m.index()].outputs.clone();
+        let old_inputs = SmallVec::<[_; 2]>::from_slice(&self.modules[m.index()].inputs);
+        let old_outputs = SmallVec::<[_; 1]>::from_slice(&self.modules[m.index()].outputs);
         self.check_port_names(
             m,
             "input",

@@ -26,7 +26,7 @@ impl Space {
         self.substitution(Substitution::siso("dense_block", hypers, move |s, values| {
             let n = positive_int(values, "num_applies")?;
             let end_in_combine = flag(values, "end_in_combine")?;
-            let input = s.identity()?;
+            let input = s.identity_named("input")?;
             let mut outs = vec![input.single_output()?];
             let combine_all =
                 |s: &mut Space, outs: &[crate::OutputId], tag: &str| -> Result<crate::OutputId, SpecError> {

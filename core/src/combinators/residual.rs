@@ -15,7 +15,7 @@ impl Space {
         residual: impl FnOnce(&mut Space) -> Result<Io, SpecError>,
         combine: impl FnOnce(&mut Space) -> Result<Io, SpecError>,
     ) -> Result<Io, SpecError> {
-        let split = self.identity()?;
+        let split = self.identity_named("split")?;
         let main = main(self)?;
         let residual = residual(self)?;
         let join = combine(self)?;

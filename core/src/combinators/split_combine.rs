@@ -19,7 +19,7 @@ impl Space {
         let hypers = vec![(Name::Borrowed("num_splits"), num_splits.into())];
         self.substitution(Substitution::siso("split_combine", hypers, move |s, values| {
             let n = positive_int(values, "num_splits")?;
-            let split = s.identity()?;
+            let split = s.identity_named("split")?;
             let join = s.in_scope("combine", |s| combine(s, n))?;
             let split_out = split.single_output()?;
             for i in 0..n {

@@ -296,8 +296,16 @@ impl Space {
 
     /// An identity module (`in` → `out`), removed when the space is frozen.
     pub fn identity(&mut self) -> Result<Io, SpecError> {
+        self.identity_named("identity")
+    }
+
+    /// An identity module named `default` unless a name is pending.
+    /// Combinators name their own identities (`split`, `input`), so that a
+    /// user's `identity` in the same scope keeps its plain name rather than
+    /// a numbered one, which would be a fresh string for every copy.
+    pub(crate) fn identity_named(&mut self, default: &'static str) -> Result<Io, SpecError> {
         self.check_usable()?;
-        let (scope, name) = self.take_module_name(&Name::Borrowed("identity"))?;
+        let (scope, name) = self.take_module_name(&Name::Borrowed(default))?;
         let m = self.push_module(scope, name, ModuleKind::Identity);
         Ok(self.add_ports(m, crate::op::SINGLE_INPUT, crate::op::SINGLE_OUTPUT))
     }

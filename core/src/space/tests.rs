@@ -377,3 +377,23 @@ fn index_scopes_read_like_formatted_ones() {
         assert_eq!(direct, formatted);
     }
 }
+
+#[test]
+fn combinators_name_their_own_identities() {
+    let mut s = Space::new();
+    let mut skip = None;
+    let cell = s
+        .residual(
+            relu,
+            |s| {
+                let io = s.identity()?;
+                skip = Some(io.clone());
+                Ok(io)
+            },
+            |s| s.basic(Op::new("add").inputs_indexed(2)),
+        )
+        .unwrap();
+    let skip = skip.unwrap();
+    assert_eq!(s.input_path(skip.single_input().unwrap()), "identity/in", "the user's identity keeps its name");
+    assert_eq!(s.input_path(cell.single_input().unwrap()), "split/in");
+}

@@ -182,6 +182,7 @@ pub(crate) fn scope_child(parent: &str, segment: &str) -> String {
 // IDs below, `from_slice` copies the inline buffer at once.
 
 impl Clone for HyperKind {
+    #[inline]
     fn clone(&self) -> Self {
         match self {
             HyperKind::Independent { domain } => HyperKind::Independent { domain: domain.clone() },
@@ -193,6 +194,7 @@ impl Clone for HyperKind {
 }
 
 impl Clone for HyperRecord {
+    #[inline]
     fn clone(&self) -> Self {
         let HyperRecord { kind, value, name, live, queued, waiters, origin, read_structurally } = self;
         HyperRecord {
@@ -209,6 +211,7 @@ impl Clone for HyperRecord {
 }
 
 impl Clone for ModuleRecord {
+    #[inline]
     fn clone(&self) -> Self {
         let ModuleRecord { scope, name, kind, inputs, outputs, alive, origin } = self;
         ModuleRecord {
@@ -224,6 +227,7 @@ impl Clone for ModuleRecord {
 }
 
 impl Clone for OutputRecord {
+    #[inline]
     fn clone(&self) -> Self {
         let OutputRecord { module, name, consumers, forward } = self;
         OutputRecord {

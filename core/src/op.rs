@@ -38,6 +38,7 @@ pub enum Param {
 /// assert!(matches!(choice([64, 128]), Param::Choice(Ok(_))));
 /// assert!(matches!(choice(Vec::<i64>::new()), Param::Choice(Err(_))));
 /// ```
+#[inline]
 pub fn choice<I, V>(values: I) -> Param
 where
     I: IntoIterator<Item = V>,
@@ -47,18 +48,21 @@ where
 }
 
 impl From<HyperId> for Param {
+    #[inline]
     fn from(h: HyperId) -> Self {
         Param::Hyper(h)
     }
 }
 
 impl From<Domain> for Param {
+    #[inline]
     fn from(d: Domain) -> Self {
         Param::Choice(Ok(d))
     }
 }
 
 impl<T: Into<Value>> From<T> for Param {
+    #[inline]
     fn from(v: T) -> Self {
         Param::Value(v.into())
     }
@@ -83,6 +87,7 @@ pub struct Op {
 
 impl Op {
     /// An op with one input `in`, one output `out` and no parameters.
+    #[inline]
     pub fn new(name: impl Into<Name>) -> Self {
         Op {
             name: name.into(),
@@ -93,6 +98,7 @@ impl Op {
     }
 
     /// Adds a parameter.
+    #[inline]
     pub fn param(mut self, name: impl Into<Name>, value: impl Into<Param>) -> Self {
         self.params.push((name.into(), value.into()));
         self

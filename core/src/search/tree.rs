@@ -60,7 +60,7 @@ impl UctTree {
         finish: impl FnOnce(Space) -> Result<T, SpecError>,
     ) -> Result<(T, Vec<u32>), SpecError> {
         let mut space = def.instantiate()?;
-        let mut history = Vec::new();
+        let mut history = Vec::with_capacity(16);
         match self.walk(&mut space, bonus, rng, &mut history).and_then(|()| finish(space)) {
             Ok(out) => Ok((out, history)),
             Err(e) => {
@@ -116,7 +116,7 @@ impl UctTree {
         let parent = &self.nodes[node];
         let log_parent = (parent.visits.max(1) as f64).ln();
         let mut best = f64::NEG_INFINITY;
-        let mut ties: Vec<u32> = Vec::new();
+        let mut ties: smallvec::SmallVec<[u32; 8]> = smallvec::SmallVec::new();
         for i in 0..parent.children {
             let child = &self.nodes[(parent.first_child + i) as usize];
             let value = if child.visits == 0 {

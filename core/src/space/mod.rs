@@ -367,30 +367,33 @@ impl Space {
 
     /// The scope `segment` under `parent`, created on first use.
     pub(crate) fn child_scope(&mut self, parent: ScopeId, segment: Name) -> ScopeId {
-        match self.find_child_scope(parent, &segment) {
-            Some(id) => id,
-            None => self.add_child_scope(parent, &segment),
-        }
+        self.child_scope_of_str(parent, &segment)
     }
 
     /// Like [`child_scope`](Self::child_scope), for a segment being formatted.
+    /// The segment is hashed once, for the lookup and, if new, the insertion.
     fn child_scope_of_str(&mut self, parent: ScopeId, segment: &str) -> ScopeId {
-        match self.find_child_scope(parent, segment) {
-            Some(id) => id,
-            None => self.add_child_scope(parent, segment),
-        }
+        let key = Self::segment_key(parent, segment);
+        let collision = match self.scope_children.get(&key) {
+            Some(&first) => match self.find_among(first, parent, segment) {
+                Some(id) => return id,
+                None => true,
+            },
+            None => false,
+        };
+        self.add_child_scope(parent, segment, key, collision)
     }
 
     fn segment_key(parent: ScopeId, segment: &str) -> (ScopeId, u64) {
         (parent, xxhash_rust::xxh3::xxh3_64(segment.as_bytes()))
     }
 
-    fn find_child_scope(&self, parent: ScopeId, segment: &str) -> Option<ScopeId> {
+    /// `first` (the scope its key maps to) or a colliding scope, if one is `segment` under `parent`.
+    fn find_among(&self, first: ScopeId, parent: ScopeId, segment: &str) -> Option<ScopeId> {
         let is_it = |id: ScopeId| {
             let rec = &self.scopes[id.index()];
             rec.parent == Some(parent) && self.scope_segment(id) == segment
         };
-        let &first = self.scope_children.get(&Self::segment_key(parent, segment))?;
         if is_it(first) {
             return Some(first);
         }
@@ -409,7 +412,9 @@ impl Space {
         &self.scope_text[(rec.start + rec.segment_start) as usize..(rec.start + rec.len) as usize]
     }
 
-    fn add_child_scope(&mut self, parent: ScopeId, segment: &str) -> ScopeId {
+    /// A new scope `segment` under `parent`; `key` is its lookup key, already
+    /// taken by another scope when `collision`.
+    fn add_child_scope(&mut self, parent: ScopeId, segment: &str, key: (ScopeId, u64), collision: bool) -> ScopeId {
         let of_parent = self.scopes[parent.index()];
         let start = self.scope_text.len();
         let from = of_parent.start as usize;
@@ -421,13 +426,11 @@ impl Space {
         self.scope_text.push_str(segment);
         let len = (self.scope_text.len() - start) as u32;
         let id = ScopeId::from_index(self.scopes.len());
-        let key = Self::segment_key(parent, segment);
         self.scopes.push(ScopeRecord { start: start as u32, len, parent: Some(parent), segment_start });
-        match self.scope_children.entry(key) {
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(id);
-            }
-            std::collections::hash_map::Entry::Occupied(_) => self.scope_collisions.push(id),
+        if collision {
+            self.scope_collisions.push(id);
+        } else {
+            self.scope_children.insert(key, id);
         }
         id
     }

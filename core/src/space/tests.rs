@@ -397,3 +397,20 @@ fn combinators_name_their_own_identities() {
     assert_eq!(s.input_path(skip.single_input().unwrap()), "identity/in", "the user's identity keeps its name");
     assert_eq!(s.input_path(cell.single_input().unwrap()), "split/in");
 }
+
+/// Child scopes are found by a 64-bit hash of their segment; a segment whose
+/// hash is taken by another scope is kept aside and still found again.
+#[test]
+fn scopes_whose_segment_hash_collides_are_told_apart() {
+    let mut s = Space::new();
+    let root = s.current_scope();
+    let a = s.in_scope("a", |s| s.current_scope());
+    // Pretend `b` hashes like `a`.
+    s.scope_children.insert(Space::segment_key(root, "b"), a);
+    let first = s.in_scope("b", |s| s.basic(Op::new("relu"))).unwrap();
+    let second = s.in_scope("b", |s| s.basic(Op::new("relu"))).unwrap();
+    assert_eq!(s.in_scope("a", |s| s.current_scope()), a);
+    assert_eq!(s.output_path(first.single_output().unwrap()), "b/relu/out");
+    assert_eq!(s.output_path(second.single_output().unwrap()), "b/relu_1/out", "the same scope `b` both times");
+    assert_eq!(s.scope_collisions.len(), 1);
+}

@@ -31,6 +31,7 @@ use super::conv_grad::{ChannelSum, Conv2dInputGrad, Conv2dWeightGrad};
 use super::im2col::{Window, im2col_rows};
 use super::matmul::{MatMut, MatRef, matmul};
 use super::shifted::{self, Shifted};
+use super::written::{Sink, par_written, written};
 
 /// A 2-D convolution without bias: kernel, stride, dilation, paddings
 /// (top, bottom, left, right) and channel groups. Apply it to `(x, weight)`
@@ -163,6 +164,26 @@ where
     out.par_chunks_mut(per_image)
         .enumerate()
         .for_each(|(b, chunk)| with_scratch(scratch, |buffer| work(b, chunk, buffer, false)));
+}
+
+/// A fresh output of `images` images of `per_image` floats, each image's
+/// written in order by `work(image index, sink, scratch, parallel_gemm)`
+/// into a [`Sink`], and never zeroed: over the rayon pool when there are
+/// several images, else on this thread with a fresh scratch buffer and
+/// `parallel_gemm = true` (as [`for_each_image`]).
+///
+/// # Panics
+/// If `work` does not write exactly `per_image` floats (a bug in the calling kernel).
+pub(super) fn images_written<F>(images: usize, per_image: usize, scratch: usize, work: F) -> Vec<f32>
+where
+    F: Fn(usize, &mut Sink<'_>, &mut [f32], bool) + Sync,
+{
+    if images == 1 {
+        // A parallel gemm may run other jobs on this thread: no shared scratch here.
+        let mut buffer = vec![0f32; scratch];
+        return written(per_image, |sink| work(0, sink, &mut buffer, true));
+    }
+    par_written(images * per_image, per_image, |b, sink| with_scratch(scratch, |buffer| work(b, sink, buffer, false)))
 }
 
 impl Conv2dOp {

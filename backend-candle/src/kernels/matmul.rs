@@ -1,6 +1,7 @@
 //! A safe, bounds-checked front to the `gemm` crate's f32 matrix product.
 //!
-//! This file holds the crate's only `unsafe` block. `gemm::gemm` takes raw
+//! This file holds one of the crate's two `unsafe` blocks (the other:
+//! `Vec::set_len` in `written.rs`). `gemm::gemm` takes raw
 //! pointers and strides; [`matmul`] checks that every element the product
 //! reads or writes lies inside the slices it was given, then calls it. The
 //! need is measured: candle's own matmul allocates its output and cannot

@@ -1,11 +1,13 @@
 //! CPU compute kernels behind the layers: gemm-based convolution with both
 //! backward passes (and the pieces it is made of), batch norm and ReLU in
-//! few passes, each a candle custom op with its backward pass.
+//! few passes, channel concatenation and global average pooling in
+//! parallel, each a candle custom op with its backward pass.
 //!
 //! The layers pick these kernels for f32 tensors on the CPU unless the
 //! network is built with [`Kernels::Candle`](crate::Kernels::Candle).
 
 mod batch_norm;
+mod channels;
 mod conv;
 mod conv_grad;
 mod conv_relu;
@@ -14,13 +16,16 @@ mod matmul;
 pub mod reduce;
 mod relu;
 mod shifted;
+mod written;
 
 pub use batch_norm::{BatchNormOp, channel_stats};
+pub use channels::{ConcatOp, GlobalAvgPoolOp};
 pub use conv::Conv2dOp;
 pub use conv_relu::Conv2dReluOp;
 pub use im2col::{Window, col2im, col2im_rows_add, im2col, im2col_rows};
 pub use matmul::{MatMut, MatRef, matmul};
 pub use relu::ReluOp;
+pub use written::{Sink, par_written, written};
 
 /// Which implementation the layers use where this crate has kernels of its own.
 ///

@@ -13,10 +13,9 @@
 //! # Ok::<(), candle_core::Error>(())
 //! ```
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor};
-use rayon::prelude::*;
-
 use super::conv::contiguous_f32;
+use super::written::par_written;
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor};
 
 /// Elements per parallel chunk of the element-wise kernels.
 pub(crate) const CHUNK: usize = 1 << 14;
@@ -32,11 +31,8 @@ impl CustomOp1 for ReluOp {
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
         let x = contiguous_f32(storage, layout)?;
-        let mut y = vec![0f32; x.len()];
-        y.par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK)).for_each(|(y, x)| {
-            for (y, x) in y.iter_mut().zip(x) {
-                *y = if *x > 0.0 { *x } else { 0.0 };
-            }
+        let y = par_written(x.len(), CHUNK, |i, sink| {
+            sink.map_from(&x[i * CHUNK..((i + 1) * CHUNK).min(x.len())], |x| if x > 0.0 { x } else { 0.0 });
         });
         Ok((CpuStorage::F32(y), layout.shape().clone()))
     }
@@ -66,15 +62,12 @@ impl CustomOp2 for ReluGrad {
         if y.len() != g.len() {
             candle_core::bail!("relu gradient of {} elements for an output of {}", g.len(), y.len());
         }
-        let mut dx = vec![0f32; y.len()];
-        dx.par_chunks_mut(CHUNK).zip(y.par_chunks(CHUNK).zip(g.par_chunks(CHUNK))).for_each(|(dx, (y, g))| {
-            let n = dx.len();
-            let (y, g) = (&y[..n], &g[..n]);
-            for i in 0..n {
-                // Branch-free select (the sign of y is unpredictable): all bits of g or none.
-                let keep = u32::from(y[i] > 0.0).wrapping_neg();
-                dx[i] = f32::from_bits(g[i].to_bits() & keep);
-            }
+        let dx = par_written(y.len(), CHUNK, |i, sink| {
+            let chunk = i * CHUNK..((i + 1) * CHUNK).min(y.len());
+            // Branch-free select (the sign of y is unpredictable): all bits of g or none.
+            sink.zip_from(&y[chunk.clone()], &g[chunk], |y, g| {
+                f32::from_bits(g.to_bits() & u32::from(y > 0.0).wrapping_neg())
+            });
         });
         Ok((CpuStorage::F32(dx), l1.shape().clone()))
     }

@@ -24,9 +24,10 @@
 
 use std::ops::Range;
 
-use super::conv::{Conv2dOp, Dims, for_each_image, with_scratch};
+use super::conv::{Conv2dOp, Dims, images_written, with_scratch};
 use super::im2col::Window;
 use super::matmul::{MatMut, MatRef, matmul};
+use super::written::Sink;
 
 /// Most columns per product. The `gemm` crate reads its left operand in
 /// place when a product has at most 48 columns (single-threaded; it packs
@@ -95,16 +96,20 @@ impl Shifted {
         (u * self.row + v) * self.window.dilation
     }
 
-    /// Copies `x` (`channels × h × w`) into zero-padded planes (`channels × plane`).
+    /// Copies `x` (`channels × h × w`) into zero-padded planes (`channels ×
+    /// plane`), writing each float of them once.
     pub(super) fn pad(&self, x: &[f32], channels: usize, out: &mut [f32]) {
         let Window { h, w, pads: [top, _, left, _], .. } = self.window;
-        let out = &mut out[..channels * self.plane];
-        out.fill(0.0);
-        for (planar, padded) in x[..channels * h * w].chunks_exact(h * w).zip(out.chunks_exact_mut(self.plane)) {
+        let planes = out[..channels * self.plane].chunks_exact_mut(self.plane);
+        for (planar, padded) in x[..channels * h * w].chunks_exact(h * w).zip(planes) {
+            let mut end = 0;
             for (i, line) in planar.chunks_exact(w).enumerate() {
                 let start = (top + i) * self.row + left;
+                padded[end..start].fill(0.0);
                 padded[start..start + w].copy_from_slice(line);
+                end = start + w;
             }
+            padded[end..].fill(0.0);
         }
     }
 
@@ -129,38 +134,38 @@ impl Shifted {
         }
     }
 
-    /// Copies the valid columns of `wide` (`outs × positions`) to `out`
+    /// Appends the valid columns of `wide` (`outs × positions`) to `out`
     /// (`outs × oh × ow`), adding `bias` and clamping at 0 with `relu`.
-    pub(super) fn extract(&self, wide: &[f32], outs: usize, out: &mut [f32], bias: Option<&[f32]>, relu: bool) {
-        let (oh, ow) = (self.oh, self.ow);
-        for (o, (plane, dst)) in
-            wide.chunks_exact(self.positions).zip(out.chunks_exact_mut(oh * ow)).take(outs).enumerate()
-        {
+    pub(super) fn extract(&self, wide: &[f32], outs: usize, out: &mut Sink<'_>, bias: Option<&[f32]>, relu: bool) {
+        for (o, plane) in wide.chunks_exact(self.positions).take(outs).enumerate() {
             let add = bias.map_or(0.0, |b| b[o]);
-            for (i, line) in dst.chunks_exact_mut(ow).enumerate() {
-                let src = &plane[i * self.row..i * self.row + ow];
+            for i in 0..self.oh {
+                let src = &plane[i * self.row..i * self.row + self.ow];
                 if relu {
-                    line.iter_mut().zip(src).for_each(|(d, s)| *d = (s + add).max(0.0));
+                    out.map_from(src, |s| (s + add).max(0.0));
                 } else {
-                    line.iter_mut().zip(src).for_each(|(d, s)| *d = s + add);
+                    out.map_from(src, |s| s + add);
                 }
             }
         }
     }
 
     /// Lays `dy` (`outs × oh × ow`) out transposed on the wide grid
-    /// (`positions × outs`), zeros in the extra columns.
+    /// (`positions × outs`), zeros in the extra columns: written in order,
+    /// each row of it gathered from the `outs` planes.
     pub(super) fn transpose_wide(&self, dy: &[f32], outs: usize, out: &mut [f32]) {
-        let out = &mut out[..self.positions * outs];
-        out.fill(0.0);
         let (oh, ow) = (self.oh, self.ow);
-        for (o, plane) in dy[..outs * oh * ow].chunks_exact(oh * ow).enumerate() {
-            for (i, line) in plane.chunks_exact(ow).enumerate() {
-                for (j, value) in line.iter().enumerate() {
-                    out[(i * self.row + j) * outs + o] = *value;
-                }
+        let dy = &dy[..outs * oh * ow];
+        let (grid, tail) = out[..self.positions * outs].split_at_mut(oh * self.row * outs);
+        for (k, column) in grid.chunks_exact_mut(outs).enumerate() {
+            let (i, j) = (k / self.row, k % self.row);
+            if j < ow {
+                column.iter_mut().zip(dy[i * ow + j..].iter().step_by(oh * ow)).for_each(|(d, v)| *d = *v);
+            } else {
+                column.fill(0.0);
             }
         }
+        tail.fill(0.0);
     }
 
     /// `dw[t] (ins × outs) += padded (ins × plane) at tap t's offset · dy_wide (positions × outs)`.
@@ -216,24 +221,22 @@ pub(super) fn forward(
     relu: bool,
 ) -> Vec<f32> {
     let (g, taps) = (conv.groups, s.taps());
-    let (cg, fg, input_plane, p) = (d.channels / g, d.filters / g, d.window.h * d.window.w, d.positions());
+    let (cg, fg, input_plane) = (d.channels / g, d.filters / g, d.window.h * d.window.w);
     let per_group = fg * cg * taps;
     let mut tap_weights = vec![0f32; g * per_group];
     for (w, t) in weight.chunks_exact(per_group).zip(tap_weights.chunks_exact_mut(per_group)) {
         tap_matrices(w, fg, cg, taps, false, t);
     }
-    let mut out = vec![0f32; d.batch * d.out_image()];
-    for_each_image(&mut out, d.out_image(), cg * s.plane + fg * s.positions, |b, y, buffer, parallel| {
+    images_written(d.batch, d.out_image(), cg * s.plane + fg * s.positions, |b, y, buffer, parallel| {
         let (padded, wide) = buffer.split_at_mut(cg * s.plane);
         let image = &x[b * d.image()..(b + 1) * d.image()];
         for group in 0..g {
             s.pad(&image[group * cg * input_plane..], cg, padded);
             s.correlate(&tap_weights[group * per_group..], padded, cg, fg, wide, parallel);
             let bias = bias.map(|b| &b[group * fg..(group + 1) * fg]);
-            s.extract(wide, fg, &mut y[group * fg * p..(group + 1) * fg * p], bias, relu);
+            s.extract(wide, fg, y, bias, relu);
         }
-    });
-    out
+    })
 }
 
 /// The input gradient of `conv` (stride 1) on this path, or `None` where
@@ -241,23 +244,21 @@ pub(super) fn forward(
 pub(super) fn input_grad(conv: &Conv2dOp, s: &Shifted, d: &Dims, dy: &[f32], weight: &[f32]) -> Option<Vec<f32>> {
     let t = s.transposed()?;
     let (g, taps) = (conv.groups, s.taps());
-    let (cg, fg, input_plane, p) = (d.channels / g, d.filters / g, d.window.h * d.window.w, d.positions());
+    let (cg, fg, p) = (d.channels / g, d.filters / g, d.positions());
     let per_group = fg * cg * taps;
     let mut tap_weights = vec![0f32; g * per_group];
     for (w, m) in weight.chunks_exact(per_group).zip(tap_weights.chunks_exact_mut(per_group)) {
         tap_matrices(w, fg, cg, taps, true, m);
     }
-    let mut dx = vec![0f32; d.batch * d.image()];
-    for_each_image(&mut dx, d.image(), fg * t.plane + cg * t.positions, |b, dxb, buffer, parallel| {
+    Some(images_written(d.batch, d.image(), fg * t.plane + cg * t.positions, |b, dxb, buffer, parallel| {
         let (padded, wide) = buffer.split_at_mut(fg * t.plane);
         let dyb = &dy[b * d.out_image()..(b + 1) * d.out_image()];
         for group in 0..g {
             t.pad(&dyb[group * fg * p..], fg, padded);
             t.correlate(&tap_weights[group * per_group..], padded, fg, cg, wide, parallel);
-            t.extract(wide, cg, &mut dxb[group * cg * input_plane..(group + 1) * cg * input_plane], None, false);
+            t.extract(wide, cg, dxb, None, false);
         }
-    });
-    Some(dx)
+    }))
 }
 
 /// The weight gradient of `conv` (stride 1) on this path, summed over the

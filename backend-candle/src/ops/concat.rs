@@ -6,11 +6,12 @@
 //! ```
 
 use archspace_core::Op;
-use candle_core::Tensor;
+use candle_core::{DType, Tensor};
 
 use super::context::{OpContext, OpInfo};
 use super::registry::{Layer, OpDef};
 use crate::error::BackendError;
+use crate::kernels::{ConcatOp, Kernels};
 use crate::params::ParamStore;
 
 /// A `concat` op with inputs `in0 .. in{n-1}`.
@@ -18,13 +19,24 @@ pub fn concat(n: usize) -> Op {
     Op::new("concat").inputs_indexed(n)
 }
 
-/// Concatenation along dimension 1 (channels).
+/// Concatenation along dimension 1 (channels): with [`Kernels::Native`],
+/// two or three f32 CPU inputs through [`ConcatOp`] (parallel over the
+/// batch), else candle's `cat`.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Concat;
+pub struct Concat {
+    /// Which implementation to use.
+    pub kernels: Kernels,
+}
 
 impl Layer for Concat {
     fn forward_t(&self, inputs: &[Tensor], _train: bool) -> candle_core::Result<Tensor> {
-        Tensor::cat(inputs, 1)
+        let native = self.kernels == Kernels::Native
+            && inputs.iter().all(|x| x.device().is_cpu() && x.dtype() == DType::F32 && x.rank() >= 2);
+        match inputs {
+            [a, b] if native => a.contiguous()?.apply_op2(&b.contiguous()?, ConcatOp),
+            [a, b, c] if native => a.contiguous()?.apply_op3(&b.contiguous()?, &c.contiguous()?, ConcatOp),
+            _ => Tensor::cat(inputs, 1),
+        }
     }
 }
 
@@ -52,6 +64,6 @@ impl OpDef for ConcatDef {
 
     fn build(&self, ctx: &OpContext<'_>, _store: &mut ParamStore) -> Result<Box<dyn Layer>, BackendError> {
         self.infer(ctx)?;
-        Ok(Box::new(Concat))
+        Ok(Box::new(Concat { kernels: ctx.kernels }))
     }
 }

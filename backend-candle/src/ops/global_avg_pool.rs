@@ -10,11 +10,12 @@
 //! ```
 
 use archspace_core::Op;
-use candle_core::{Module, Tensor};
+use candle_core::{DType, Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
+use crate::kernels::{GlobalAvgPoolOp, Kernels};
 use crate::params::ParamStore;
 
 /// A `global_avg_pool` op.
@@ -32,6 +33,21 @@ impl Module for GlobalAvgPool {
     }
 }
 
+/// [`GlobalAvgPoolOp`] (parallel over the batch) for 4-D f32 tensors on
+/// the CPU, [`GlobalAvgPool`] elsewhere.
+#[derive(Clone, Copy, Debug)]
+struct NativeGlobalAvgPool;
+
+impl Module for NativeGlobalAvgPool {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        if x.device().is_cpu() && x.dtype() == DType::F32 && x.rank() == 4 {
+            x.contiguous()?.apply_op1(GlobalAvgPoolOp)
+        } else {
+            GlobalAvgPool.forward(x)
+        }
+    }
+}
+
 /// The definition of `global_avg_pool`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GlobalAvgPoolDef;
@@ -44,6 +60,9 @@ impl OpDef for GlobalAvgPoolDef {
 
     fn build(&self, ctx: &OpContext<'_>, _store: &mut ParamStore) -> Result<Box<dyn Layer>, BackendError> {
         self.infer(ctx)?;
+        if ctx.kernels == Kernels::Native {
+            return Ok(Box::new(Single(NativeGlobalAvgPool)));
+        }
         Ok(Box::new(Single(GlobalAvgPool)))
     }
 }

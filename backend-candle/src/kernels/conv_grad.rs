@@ -10,7 +10,7 @@ use super::conv::{Conv2dOp, contiguous_f32, for_each_image, with_scratch};
 use super::im2col::{col2im_rows_add, im2col_rows};
 use super::matmul::{MatMut, MatRef, matmul};
 use super::reduce;
-use super::shifted::{self, Shifted};
+use super::shifted;
 
 /// Sums an NCHW tensor over batch and positions: one value per channel.
 #[derive(Clone, Copy, Debug)]
@@ -63,7 +63,7 @@ impl CustomOp2 for Conv2dInputGrad {
         }
         let (dy, weight) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?);
         let shape = Shape::from((batch, channels, self.h, self.w));
-        if let Some(dx) = Shifted::new(&d.window).and_then(|s| shifted::input_grad(&self.conv, &s, &d, dy, weight)) {
+        if let Some(dx) = self.conv.shifted(&d).and_then(|s| shifted::input_grad(&self.conv, &s, &d, dy, weight)) {
             return Ok((CpuStorage::F32(dx), shape));
         }
         let (g, depth, p) = (self.conv.groups, self.conv.depth(&d), d.positions());
@@ -136,7 +136,7 @@ impl CustomOp2 for Conv2dWeightGrad {
         // count, so 1 and N threads give bit-identical gradients.
         let blocks = batch.clamp(1, WEIGHT_GRAD_BLOCKS);
         let per_block = batch.div_ceil(blocks);
-        let shifted = Shifted::new(&d.window);
+        let shifted = self.conv.shifted(&d);
         let partials: Vec<Vec<f32>> = (0..blocks)
             .into_par_iter()
             .map(|block| {

@@ -54,7 +54,7 @@ impl CustomOp2 for Conv2dReluOp {
         grad: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
         let (dx, dw) = self.0.gradients(x, weight, &Self::masked(res, grad)?)?;
-        Ok((Some(dx), Some(dw)))
+        Ok((dx, Some(dw)))
     }
 }
 
@@ -86,6 +86,6 @@ impl CustomOp3 for Conv2dReluOp {
         let masked = Self::masked(res, grad)?;
         let (dx, dw) = self.0.gradients(x, weight, &masked)?;
         let db = masked.apply_op1_no_bwd(&ChannelSum)?;
-        Ok((Some(dx), Some(dw), Some(db)))
+        Ok((dx, Some(dw), Some(db)))
     }
 }

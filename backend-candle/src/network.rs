@@ -50,14 +50,14 @@ struct Node {
     inputs: Vec<Source>,
     /// Index of the last node reading this node's output (or `usize::MAX` for the output).
     last_use: usize,
+    /// False once the node's work moved into its only reader.
+    runs: bool,
 }
 
-/// Where a `relu` module is the only reader of a layer that has a fused
-/// form ([`Layer::fuse_relu`]), that layer takes the fused form and the
-/// `relu` passes its input through. Outputs and gradients are unchanged.
-fn fuse_relus(nodes: &mut [Node], op_names: &[&str], output: Source) {
+/// How many nodes (and the network's output) read each node.
+fn readers(nodes: &[Node], output: Source) -> Vec<usize> {
     let mut readers = vec![0usize; nodes.len()];
-    for node in nodes.iter() {
+    for node in nodes {
         for source in &node.inputs {
             if let Source::Module { module, .. } = *source {
                 readers[module] += 1;
@@ -67,6 +67,64 @@ fn fuse_relus(nodes: &mut [Node], op_names: &[&str], output: Source) {
     if let Source::Module { module, .. } = output {
         readers[module] += 1;
     }
+    readers
+}
+
+/// Sets each node's `last_use` from the nodes that read it.
+fn set_last_uses(nodes: &mut [Node], output: Source) {
+    for (index, node) in nodes.iter_mut().enumerate() {
+        node.last_use = index;
+    }
+    for index in 0..nodes.len() {
+        for s in nodes[index].inputs.clone() {
+            if let Source::Module { module, .. } = s {
+                nodes[module].last_use = index;
+            }
+        }
+    }
+    if let Source::Module { module, .. } = output {
+        nodes[module].last_use = usize::MAX;
+    }
+}
+
+/// Where a `global_avg_pool` module is the only reader of a `concat`, it
+/// pools each of the concat's inputs and concatenates the channel means
+/// instead (a channel's mean does not depend on the other inputs), and the
+/// concat does not run: the joined images, as large as all branches
+/// together, are never written, nor their gradient. Outputs and gradients
+/// are unchanged.
+fn pool_before_concat(nodes: &mut [Node], op_names: &[&str], output: Source) {
+    let readers = readers(nodes, output);
+    for j in 0..nodes.len() {
+        let [Source::Module { module: i, .. }] = nodes[j].inputs[..] else { continue };
+        if op_names[j] != "global_avg_pool" || op_names[i] != "concat" || readers[i] != 1 || !nodes[i].runs {
+            continue;
+        }
+        let pool = std::mem::replace(&mut nodes[j].layer, Box::new(PassThrough));
+        nodes[j].layer = Box::new(PoolEach(pool));
+        nodes[j].inputs = std::mem::take(&mut nodes[i].inputs);
+        nodes[i].runs = false;
+    }
+}
+
+/// A pooling layer applied to each input, the results joined along channels.
+struct PoolEach(Box<dyn Layer>);
+
+impl Layer for PoolEach {
+    fn forward_t(&self, inputs: &[Tensor], train: bool) -> candle_core::Result<Tensor> {
+        let pooled = inputs
+            .iter()
+            .map(|x| self.0.forward_t(std::slice::from_ref(x), train))
+            .collect::<candle_core::Result<Vec<_>>>()?;
+        Tensor::cat(&pooled, 1)
+    }
+}
+
+/// Where a `relu` module is the only reader of a layer that has a fused
+/// form ([`Layer::fuse_relu`]), that layer takes the fused form and the
+/// `relu` passes its input through. Outputs and gradients are unchanged.
+fn fuse_relus(nodes: &mut [Node], op_names: &[&str], output: Source) {
+    let readers = readers(nodes, output);
     for j in 0..nodes.len() {
         let [Source::Module { module: i, .. }] = nodes[j].inputs[..] else { continue };
         if op_names[j] != "relu" || readers[i] != 1 {
@@ -128,19 +186,14 @@ impl Network {
             let ctx =
                 OpContext::new(module, &shapes, module_seed(config.seed, &module.path)).with_kernels(config.kernels);
             let layer = registry.lookup(&ctx)?.build(&ctx, &mut store)?;
-            let index = nodes.len();
-            for s in &sources {
-                if let Source::Module { module, .. } = *s {
-                    nodes[module].last_use = index;
-                }
-            }
-            nodes.push(Node { layer, inputs: sources, last_use: index });
-        }
-        if let Source::Module { module, .. } = plan.output {
-            nodes[module].last_use = usize::MAX;
+            nodes.push(Node { layer, inputs: sources, last_use: 0, runs: true });
         }
         let names: Vec<&str> = plan.modules.iter().map(|m| m.op.as_ref()).collect();
         fuse_relus(&mut nodes, &names, plan.output);
+        if config.kernels == Kernels::Native {
+            pool_before_concat(&mut nodes, &names, plan.output);
+        }
+        set_last_uses(&mut nodes, plan.output);
         Ok(Network { nodes, output: plan.output, store, report: plan.report })
     }
 
@@ -157,6 +210,9 @@ impl Network {
             }
         };
         for (i, node) in self.nodes.iter().enumerate() {
+            if !node.runs {
+                continue;
+            }
             let inputs = node.inputs.iter().map(|s| fetch(&values, s)).collect::<candle_core::Result<Vec<_>>>()?;
             values[i] = Some(node.layer.forward_t(&inputs, train)?);
             for s in &node.inputs {
@@ -189,5 +245,55 @@ impl Network {
 impl ModuleT for Network {
     fn forward_t(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
         Network::forward_t(self, x, train)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops;
+
+    /// `stem → [a | b] → cat → pool`, with a second pool reading the concat too when asked.
+    fn net(kernels: Kernels, second_reader: bool) -> Network {
+        let mut space = archspace_core::Space::build(|s| {
+            let stem = s.named("stem").basic(ops::conv2d(4, 3))?;
+            let a = s.named("a").basic(ops::conv2d(3, 3))?;
+            let b = s.named("b").basic(ops::conv2d(5, 3))?;
+            let cat = s.named("cat").basic(ops::concat(2))?;
+            let pool = s.named("pool").basic(ops::global_avg_pool())?;
+            s.chain(&stem, &a)?;
+            s.chain(&stem, &b)?;
+            s.connect(a.output("out")?, cat.input("in0")?)?;
+            s.connect(b.output("out")?, cat.input("in1")?)?;
+            s.chain(&cat, &pool)?;
+            let end = if second_reader {
+                let flat = s.named("flat").basic(ops::global_avg_pool())?;
+                s.chain(&cat, &flat)?;
+                let sum = s.named("sum").basic(ops::add(2))?;
+                s.connect(pool.output("out")?, sum.input("in0")?)?;
+                s.connect(flat.output("out")?, sum.input("in1")?)?;
+                sum
+            } else {
+                pool
+            };
+            Ok(s.border_of(&stem, &end))
+        })
+        .expect("space");
+        let arch = space.freeze().expect("freezes");
+        let config = NetworkConfig { kernels, ..NetworkConfig::default() };
+        Network::build(&arch, &[1, 6, 6], &crate::ops::Registry::standard(), &config).expect("builds")
+    }
+
+    fn idle(net: &Network) -> usize {
+        net.nodes.iter().filter(|n| !n.runs).count()
+    }
+
+    #[test]
+    fn a_concat_read_only_by_a_global_pool_does_not_run() {
+        assert_eq!(idle(&net(Kernels::Native, false)), 1);
+        assert_eq!(idle(&net(Kernels::Native, true)), 0, "a second reader needs the joined images");
+        assert_eq!(idle(&net(Kernels::Candle, false)), 0, "candle's ops run as written");
+        let x = Tensor::ones((2, 1, 6, 6), candle_core::DType::F32, &Device::Cpu).expect("x");
+        assert_eq!(net(Kernels::Native, false).forward_t(&x, false).expect("forward").dims(), &[2, 8]);
     }
 }

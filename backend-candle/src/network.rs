@@ -76,8 +76,8 @@ fn set_last_uses(nodes: &mut [Node], output: Source) {
         node.last_use = index;
     }
     for index in 0..nodes.len() {
-        for s in nodes[index].inputs.clone() {
-            if let Source::Module { module, .. } = s {
+        for k in 0..nodes[index].inputs.len() {
+            if let Source::Module { module, .. } = nodes[index].inputs[k] {
                 nodes[module].last_use = index;
             }
         }

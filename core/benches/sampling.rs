@@ -53,6 +53,27 @@ fn bench_sampling(c: &mut Criterion) {
     group.finish();
 }
 
+/// The floor under a sample: copying, hashing and dropping an architecture
+/// that is already made, the work any sampler producing this
+/// [`Architecture`](archspace_core::Architecture) does at least once. Shown
+/// beside `sample/*` so that the engine's own share can be read off one run.
+fn bench_output_floor(c: &mut Criterion) {
+    let mut group = c.benchmark_group("output_floor");
+    group.throughput(Throughput::Elements(1));
+    let mut rng = archspace_core::rng(3);
+    for (name, def) in [("seed_space", archspace_core::spaces::seed()), ("repeated_cells/1024", repeated_cells(1024))] {
+        let made: Vec<_> = (0..16).map(|_| def.sample_random(&mut rng).expect("the bench space samples")).collect();
+        let mut next = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                next = (next + 1) % made.len();
+                made[next].clone().canonical_hash().0
+            })
+        });
+    }
+    group.finish();
+}
+
 /// `cells` cells in sequence, each an `or` over three ops followed by an
 /// optional conv: two structural decisions per cell.
 fn cell_chain(cells: usize) -> SpaceDef {
@@ -83,5 +104,5 @@ fn bench_count(c: &mut Criterion) {
     c.bench_function("sample_uniform/seed_space", |b| b.iter(|| seed.sample_uniform(&mut rng).expect("samples")));
 }
 
-criterion_group!(benches, bench_sampling, bench_count);
+criterion_group!(benches, bench_sampling, bench_output_floor, bench_count);
 criterion_main!(benches);

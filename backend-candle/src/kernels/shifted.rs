@@ -2,22 +2,32 @@
 //! zero-padded planes, and each kernel tap `(u, v)` is then one product over
 //! the padded planes read in place at the tap's offset.
 //!
-//! With padded rows of `row = w + max(left, right)` floats (the left padding
-//! of one row doubles as the right padding of the row above), the input
-//! pixel under tap `(u, v)` of output `(i, j)` lies at `(i + u·d)·row + j +
-//! v·d` of the padded plane, so for a tap the whole output is
-//! `W_uv [out × in] · P[:, offset .. offset + oh·row]`: a plain strided view
-//! that the `gemm` crate reads without packing. The output is computed on
-//! the wide `oh × row` grid and its `ow` valid columns are copied out
-//! (`row − ow` extra columns per row: 1 of 29 for a 3×3 "same" convolution
-//! of a 28-wide image). Against `im2col` this saves writing and re-reading
-//! (and, in gemm, packing) a column matrix `kh·kw` times the input.
+//! The padded rows are `row = w + e` floats, `e = max(0, left + right −
+//! (kw − 1)·d)`: no padding columns for a convolution that keeps the width
+//! (a 3×3 "same" one), so a plane is the input plane copied whole between
+//! zero rows. The input pixel under tap `(u, v)` of output `(i, j)` lies at
+//! `(i + u·d)·row + j + v·d` of the padded plane (the input shifted by
+//! `left` floats), so for a tap the whole output is `W_uv [out × in] ·
+//! P[:, offset .. offset + oh·row]`: a plain strided view that the `gemm`
+//! crate reads without packing, on the `oh × row` grid, whose `ow` valid
+//! columns are copied out (all of them when the width is kept). A tap
+//! whose column offset `dx = v·d − left` points left of the input reads,
+//! for the first `−dx` output columns, the end of the row above instead of
+//! padding; one pointing right reads the start of the row below. Those
+//! input columns are read by no other output of the taps of that kernel
+//! column (`ow ≤ row`), so they are zeroed in the padded planes while those
+//! taps run and restored after ([`Shifted::wrapped_columns`]). Against
+//! `im2col` this saves writing and re-reading (and, in gemm, packing) a
+//! column matrix `kh·kw` times the input; against padded rows (`row = w +
+//! max(left, right)`, the layout before) it saves the extra grid columns
+//! (1 of 29 for a 3×3 "same" convolution of a 28-wide image) and the row by
+//! row padding copy.
 //!
 //! The input gradient of a stride-1 convolution is itself a stride-1
 //! convolution (of the output gradient, with the kernel flipped and its
 //! in/out channels swapped, and paddings `(k − 1)·d − p`), so it runs on the
 //! same path. The weight gradient per tap is `P[:, offset..] · dyᵀ`, with
-//! `dyᵀ` laid out on the wide grid (zeros in the extra columns).
+//! `dyᵀ` laid out on the grid (zeros in the extra columns).
 //!
 //! [`Shifted::new`] declines (and the caller uses `im2col`) for strides
 //! above 1, pointwise convolutions, and paddings wider than the kernel's reach.
@@ -61,7 +71,8 @@ impl Shifted {
             return None;
         }
         let (oh, ow) = window.output();
-        let row = window.w + left.max(right);
+        // ow ≤ row: the grid holds every output column.
+        let row = window.w + (left + right).saturating_sub((kw - 1) * d);
         let positions = (oh * row).next_multiple_of(8);
         let plane = (kh - 1) * d * row + (kw - 1) * d + positions;
         Some(Shifted { window: *window, oh, ow, row, positions, plane })
@@ -96,12 +107,80 @@ impl Shifted {
         (u * self.row + v) * self.window.dilation
     }
 
+    /// The input columns that the taps of kernel column `v` read in place of
+    /// padding (wrapping into the row above or below), to be zeroed while
+    /// those taps run; `None` where those taps read no input at all.
+    fn wrapped_columns(&self, v: usize) -> Option<Range<usize>> {
+        let (row, w, ow) = (self.row as isize, self.window.w as isize, self.ow as isize);
+        let dx = (v * self.window.dilation) as isize - self.window.pads[2] as isize;
+        // Output column j reads input column j + dx (j < ow ≤ row), wrapped by one row at most.
+        let (start, end) = match dx {
+            _ if dx <= -row || dx >= row => return None,
+            _ if dx < 0 => (row + dx, w),
+            _ => (0, (ow + dx - row).min(w)),
+        };
+        let (start, end) = (start.max(0) as usize, end.max(0) as usize);
+        Some(if start < end { start..end } else { 0..0 })
+    }
+
+    /// Writes `columns` of the input into the padded planes of `channels`
+    /// channels: `source`'s (`channels × h × w`), or zeros without one.
+    fn set_columns(&self, padded: &mut [f32], channels: usize, columns: Range<usize>, source: Option<&[f32]>) {
+        let Window { h, w, pads: [top, _, left, _], .. } = self.window;
+        if columns.is_empty() {
+            return;
+        }
+        for (c, plane) in padded[..channels * self.plane].chunks_exact_mut(self.plane).enumerate() {
+            for r in 0..h {
+                let line = &mut plane[(top + r) * self.row + left..][columns.clone()];
+                match source {
+                    Some(x) => line.copy_from_slice(&x[(c * h + r) * w..][columns.clone()]),
+                    None => line.fill(0.0),
+                }
+            }
+        }
+    }
+
+    /// Runs `product(tap, first)` for every tap whose kernel column reads the
+    /// input, kernel column by kernel column, with the columns each one would
+    /// read in place of padding zeroed in `padded` meanwhile (and restored
+    /// from `source`, the `channels × h × w` input that `padded` was made
+    /// from); `first` for the first product. Returns whether any ran.
+    fn for_each_tap(
+        &self,
+        padded: &mut [f32],
+        source: &[f32],
+        channels: usize,
+        mut product: impl FnMut(&[f32], usize, bool),
+    ) -> bool {
+        let (kh, kw) = self.window.kernel;
+        let mut first = true;
+        for v in 0..kw {
+            let Some(columns) = self.wrapped_columns(v) else { continue };
+            self.set_columns(padded, channels, columns.clone(), None);
+            for u in 0..kh {
+                product(padded, u * kw + v, first);
+                first = false;
+            }
+            self.set_columns(padded, channels, columns, Some(source));
+        }
+        !first
+    }
+
     /// Copies `x` (`channels × h × w`) into zero-padded planes (`channels ×
     /// plane`), writing each float of them once.
     pub(super) fn pad(&self, x: &[f32], channels: usize, out: &mut [f32]) {
         let Window { h, w, pads: [top, _, left, _], .. } = self.window;
         let planes = out[..channels * self.plane].chunks_exact_mut(self.plane);
         for (planar, padded) in x[..channels * h * w].chunks_exact(h * w).zip(planes) {
+            if self.row == w {
+                // Rows without padding columns: the plane is copied whole.
+                let start = top * self.row + left;
+                padded[..start].fill(0.0);
+                padded[start..start + h * w].copy_from_slice(planar);
+                padded[start + h * w..].fill(0.0);
+                continue;
+            }
             let mut end = 0;
             for (i, line) in planar.chunks_exact(w).enumerate() {
                 let start = (top + i) * self.row + left;
@@ -113,34 +192,43 @@ impl Shifted {
         }
     }
 
-    /// `wide (outs × positions) = Σ_taps taps[t] (outs × ins) · padded (ins × plane) at the tap's offset`.
+    /// `wide (outs × positions) = Σ_taps taps[t] (outs × ins) · padded (ins × plane) at the tap's offset`;
+    /// `padded` was made by [`Shifted::pad`] from `source` (`ins × h × w`).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn correlate(
         &self,
         taps: &[f32],
-        padded: &[f32],
+        padded: &mut [f32],
+        source: &[f32],
         ins: usize,
         outs: usize,
         wide: &mut [f32],
         parallel: bool,
     ) {
         let p = self.positions;
-        for t in 0..self.taps() {
+        let ran = self.for_each_tap(padded, source, ins, |padded, t, first| {
             let input = MatRef::new(&padded[self.offset(t)..], ins, p, self.plane, 1);
             for start in (0..outs).step_by(COLUMN_BLOCK) {
                 let n = COLUMN_BLOCK.min(outs - start);
                 let weights = MatRef::rows(&taps[(t * outs + start) * ins..], n, ins);
-                matmul(MatMut::rows(&mut wide[start * p..(start + n) * p], n, p), t > 0, weights, input, parallel);
+                matmul(MatMut::rows(&mut wide[start * p..(start + n) * p], n, p), !first, weights, input, parallel);
             }
+        });
+        if !ran {
+            wide[..outs * p].fill(0.0);
         }
     }
 
     /// Appends the valid columns of `wide` (`outs × positions`) to `out`
     /// (`outs × oh × ow`), adding `bias` and clamping at 0 with `relu`.
     pub(super) fn extract(&self, wide: &[f32], outs: usize, out: &mut Sink<'_>, bias: Option<&[f32]>, relu: bool) {
+        // All columns valid (the width kept): one run per output plane.
+        let (rows, width, row) =
+            if self.ow == self.row { (1, self.oh * self.ow, 0) } else { (self.oh, self.ow, self.row) };
         for (o, plane) in wide.chunks_exact(self.positions).take(outs).enumerate() {
             let add = bias.map_or(0.0, |b| b[o]);
-            for i in 0..self.oh {
-                let src = &plane[i * self.row..i * self.row + self.ow];
+            for i in 0..rows {
+                let src = &plane[i * row..i * row + width];
                 if relu {
                     out.map_from(src, |s| (s + add).max(0.0));
                 } else {
@@ -168,10 +256,13 @@ impl Shifted {
         tail.fill(0.0);
     }
 
-    /// `dw[t] (ins × outs) += padded (ins × plane) at tap t's offset · dy_wide (positions × outs)`.
+    /// `dw[t] (ins × outs) += padded (ins × plane) at tap t's offset · dy_wide (positions × outs)`;
+    /// `padded` was made by [`Shifted::pad`] from `source` (`ins × h × w`).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn weight_taps(
         &self,
-        padded: &[f32],
+        padded: &mut [f32],
+        source: &[f32],
         dy_wide: &[f32],
         ins: usize,
         outs: usize,
@@ -180,14 +271,14 @@ impl Shifted {
     ) {
         let p = self.positions;
         let dy = MatRef::rows(dy_wide, p, outs);
-        for t in 0..self.taps() {
+        self.for_each_tap(padded, source, ins, |padded, t, _| {
             let tap = &mut dw[t * ins * outs..(t + 1) * ins * outs];
             for start in (0..ins).step_by(COLUMN_BLOCK) {
                 let n = COLUMN_BLOCK.min(ins - start);
                 let input = MatRef::new(&padded[start * self.plane + self.offset(t)..], n, p, self.plane, 1);
                 matmul(MatMut::rows(&mut tap[start * outs..(start + n) * outs], n, outs), true, input, dy, parallel);
             }
-        }
+        });
     }
 }
 
@@ -231,8 +322,9 @@ pub(super) fn forward(
         let (padded, wide) = buffer.split_at_mut(cg * s.plane);
         let image = &x[b * d.image()..(b + 1) * d.image()];
         for group in 0..g {
-            s.pad(&image[group * cg * input_plane..], cg, padded);
-            s.correlate(&tap_weights[group * per_group..], padded, cg, fg, wide, parallel);
+            let source = &image[group * cg * input_plane..(group + 1) * cg * input_plane];
+            s.pad(source, cg, padded);
+            s.correlate(&tap_weights[group * per_group..], padded, source, cg, fg, wide, parallel);
             let bias = bias.map(|b| &b[group * fg..(group + 1) * fg]);
             s.extract(wide, fg, y, bias, relu);
         }
@@ -254,8 +346,9 @@ pub(super) fn input_grad(conv: &Conv2dOp, s: &Shifted, d: &Dims, dy: &[f32], wei
         let (padded, wide) = buffer.split_at_mut(fg * t.plane);
         let dyb = &dy[b * d.out_image()..(b + 1) * d.out_image()];
         for group in 0..g {
-            t.pad(&dyb[group * fg * p..], fg, padded);
-            t.correlate(&tap_weights[group * per_group..], padded, fg, cg, wide, parallel);
+            let source = &dyb[group * fg * p..(group + 1) * fg * p];
+            t.pad(source, fg, padded);
+            t.correlate(&tap_weights[group * per_group..], padded, source, fg, cg, wide, parallel);
             t.extract(wide, cg, dxb, None, false);
         }
     }))
@@ -280,9 +373,10 @@ pub(super) fn weight_grad_sum(
         let (padded, dy_wide) = buffer.split_at_mut(cg * s.plane);
         for b in images {
             for group in 0..g {
-                s.pad(&x[b * d.image() + group * cg * input_plane..], cg, padded);
+                let source = &x[b * d.image() + group * cg * input_plane..][..cg * input_plane];
+                s.pad(source, cg, padded);
                 s.transpose_wide(&dy[b * d.out_image() + group * fg * p..], fg, dy_wide);
-                s.weight_taps(padded, dy_wide, cg, fg, &mut sums[group * per_group..], parallel);
+                s.weight_taps(padded, source, dy_wide, cg, fg, &mut sums[group * per_group..], parallel);
             }
         }
     };
@@ -354,8 +448,13 @@ mod tests {
         let dev = Device::Cpu;
         // kernel, dilation, pads, groups, [batch, channels, h, w], filters
         type Case = ((usize, usize), usize, [usize; 4], usize, [usize; 4], usize);
-        let cases: [Case; 9] = [
+        let cases: [Case; 12] = [
             ((3, 3), 1, [1; 4], 1, [2, 3, 7, 9], 5),
+            // Paddings wider than the kernel's reach in all (rows of 5 for a width of 4).
+            ((3, 3), 1, [1, 1, 2, 1], 1, [2, 3, 5, 4], 4),
+            // Kernel columns wrapping a whole row or more: those taps read padding only.
+            ((3, 3), 2, [2; 4], 1, [2, 3, 4, 2], 3),
+            ((1, 2), 2, [0, 0, 1, 1], 1, [2, 2, 3, 1], 3),
             ((3, 3), 1, [1; 4], 1, [1, 50, 6, 5], 60),
             ((3, 3), 2, [2, 1, 0, 2], 2, [3, 4, 8, 6], 6),
             ((1, 3), 1, [0, 0, 1, 1], 1, [2, 2, 4, 5], 3),
@@ -395,7 +494,25 @@ mod tests {
                 }
             }
         }
-        assert_eq!(transposed, 7, "seven cases run the input gradient on this path too");
+        assert_eq!(transposed, 10, "ten cases run the input gradient on this path too");
+    }
+
+    /// A 3×3 "same" convolution of a 28-wide image: rows of 28 (no padding
+    /// columns), a grid of exactly 28 × 28; the left taps read the last
+    /// input column of the row above at output column 0, the right taps the
+    /// first of the row below at column 27. Taps two rows of a narrow image
+    /// away read no input at all.
+    #[test]
+    fn rows_keep_the_width_and_wrapped_columns_are_masked() {
+        let window = Window { h: 28, w: 28, kernel: (3, 3), stride: 1, dilation: 1, pads: [1; 4] };
+        let s = Shifted::new(&window).unwrap();
+        assert_eq!((s.row, s.positions), (28, 784));
+        assert_eq!([0, 1, 2].map(|v| s.wrapped_columns(v)), [Some(27..28), Some(0..0), Some(0..1)]);
+        let wide = Shifted::new(&Window { h: 4, w: 4, pads: [1, 1, 2, 1], ..window }).unwrap();
+        assert_eq!((wide.row, wide.output()), (5, (4, 5)));
+        assert_eq!([0, 1, 2].map(|v| wide.wrapped_columns(v)), [Some(3..4), Some(0..0), Some(0..0)]);
+        let narrow = Shifted::new(&Window { h: 4, w: 2, dilation: 2, pads: [2; 4], ..window }).unwrap();
+        assert_eq!([0, 1, 2].map(|v| narrow.wrapped_columns(v)), [None, Some(0..0), None]);
     }
 
     #[test]

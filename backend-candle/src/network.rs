@@ -21,7 +21,7 @@ use candle_core::{Device, ModuleT, Tensor};
 
 use crate::error::BackendError;
 use crate::infer::{ShapeReport, module_seed, plan};
-use crate::kernels::Kernels;
+use crate::kernels::{ConvChainOp, Kernels};
 use crate::ops::{Layer, OpContext, Registry};
 use crate::params::ParamStore;
 
@@ -52,6 +52,8 @@ struct Node {
     last_use: usize,
     /// False once the node's work moved into its only reader.
     runs: bool,
+    /// A `relu` whose work moved into the layer before it.
+    passes_through: bool,
 }
 
 /// How many nodes (and the network's output) read each node.
@@ -133,7 +135,83 @@ fn fuse_relus(nodes: &mut [Node], op_names: &[&str], output: Source) {
         if let Some(fused) = nodes[i].layer.fuse_relu() {
             nodes[i].layer = fused;
             nodes[j].layer = Box::new(PassThrough);
+            nodes[j].passes_through = true;
         }
+    }
+}
+
+/// Where convolutions follow one another, each the only reader of the one
+/// before (a fused ReLU between them passing its input through), the last
+/// of them runs them all ([`ConvChain`]) and the others do not run.
+fn chain_convs(nodes: &mut [Node], output: Source) {
+    let readers = readers(nodes, output);
+    let mut reader = vec![None; nodes.len()];
+    for (j, node) in nodes.iter().enumerate() {
+        for source in &node.inputs {
+            if let Source::Module { module, .. } = *source {
+                reader[module] = Some(j);
+            }
+        }
+    }
+    let only_reader = |i: usize| reader[i].filter(|_| readers[i] == 1);
+    for first in 0..nodes.len() {
+        if !nodes[first].runs || nodes[first].layer.conv_link().is_none() {
+            continue;
+        }
+        // The chain from `first`, and the fused ReLUs between its convolutions.
+        let (mut members, mut between) = (vec![first], Vec::new());
+        while let Some(mut next) = only_reader(members[members.len() - 1]) {
+            let relu = nodes[next].passes_through.then_some(next);
+            if let Some(relu) = relu {
+                let Some(after) = only_reader(relu) else { break };
+                next = after;
+            }
+            if nodes[next].inputs.len() != 1 || nodes[next].layer.conv_link().is_none() {
+                break;
+            }
+            members.push(next);
+            between.extend(relu);
+        }
+        let Some((&last, others)) = members.split_last().filter(|(_, others)| !others.is_empty()) else { continue };
+        let layers = members.iter().map(|&m| std::mem::replace(&mut nodes[m].layer, Box::new(PassThrough))).collect();
+        nodes[last].layer = Box::new(ConvChain::new(layers));
+        nodes[last].inputs = std::mem::take(&mut nodes[first].inputs);
+        for &m in others.iter().chain(&between) {
+            nodes[m].runs = false;
+            nodes[m].inputs.clear();
+        }
+    }
+}
+
+/// Convolutions each read only by the next: one after the other in
+/// training, each image through all of them in eval mode ([`ConvChainOp`]).
+struct ConvChain {
+    layers: Vec<Box<dyn Layer>>,
+    op: ConvChainOp,
+}
+
+impl ConvChain {
+    fn new(layers: Vec<Box<dyn Layer>>) -> Self {
+        let op = ConvChainOp::new(layers.iter().filter_map(|l| l.conv_link()).collect());
+        ConvChain { layers, op }
+    }
+}
+
+impl Layer for ConvChain {
+    fn forward_t(&self, inputs: &[Tensor], train: bool) -> candle_core::Result<Tensor> {
+        if let (false, [x]) = (train, inputs)
+            && let Some(y) = self.op.apply(x)?
+        {
+            return Ok(y);
+        }
+        let Some((first, rest)) = self.layers.split_first() else {
+            candle_core::bail!("internal: an empty conv chain")
+        };
+        let mut y = first.forward_t(inputs, train)?;
+        for layer in rest {
+            y = layer.forward_t(std::slice::from_ref(&y), train)?;
+        }
+        Ok(y)
     }
 }
 
@@ -186,12 +264,13 @@ impl Network {
             let ctx =
                 OpContext::new(module, &shapes, module_seed(config.seed, &module.path)).with_kernels(config.kernels);
             let layer = registry.lookup(&ctx)?.build(&ctx, &mut store)?;
-            nodes.push(Node { layer, inputs: sources, last_use: 0, runs: true });
+            nodes.push(Node { layer, inputs: sources, last_use: 0, runs: true, passes_through: false });
         }
         let names: Vec<&str> = plan.modules.iter().map(|m| m.op.as_ref()).collect();
         fuse_relus(&mut nodes, &names, plan.output);
         if config.kernels == Kernels::Native {
             pool_before_concat(&mut nodes, &names, plan.output);
+            chain_convs(&mut nodes, plan.output);
         }
         set_last_uses(&mut nodes, plan.output);
         Ok(Network { nodes, output: plan.output, store, report: plan.report })
@@ -282,6 +361,56 @@ mod tests {
         let arch = space.freeze().expect("freezes");
         let config = NetworkConfig { kernels, ..NetworkConfig::default() };
         Network::build(&arch, &[1, 6, 6], &crate::ops::Registry::standard(), &config).expect("builds")
+    }
+
+    /// `c1 → relu → c2 → relu → c3 → pool`; with `second_reader`, a second
+    /// pool reads the first ReLU too.
+    fn chain_net(kernels: Kernels, second_reader: bool) -> Network {
+        let mut space = archspace_core::Space::build(|s| {
+            let c1 = s.named("c1").basic(ops::conv2d(4, 3))?;
+            let r1 = s.named("r1").basic(ops::relu())?;
+            let c2 = s.named("c2").basic(ops::conv2d(5, 3))?;
+            let r2 = s.named("r2").basic(ops::relu())?;
+            let c3 = s.named("c3").basic(ops::conv2d(3, 3))?;
+            let pool = s.named("pool").basic(ops::global_avg_pool())?;
+            for (a, b) in [(&c1, &r1), (&r1, &c2), (&c2, &r2), (&r2, &c3), (&c3, &pool)] {
+                s.chain(a, b)?;
+            }
+            let end = if second_reader {
+                let other = s.named("other").basic(ops::global_avg_pool())?;
+                s.chain(&r1, &other)?;
+                let cat = s.named("cat").basic(ops::concat(2))?;
+                s.connect(pool.output("out")?, cat.input("in0")?)?;
+                s.connect(other.output("out")?, cat.input("in1")?)?;
+                cat
+            } else {
+                pool
+            };
+            Ok(s.border_of(&c1, &end))
+        })
+        .expect("space");
+        let arch = space.freeze().expect("freezes");
+        let config = NetworkConfig { kernels, ..NetworkConfig::default() };
+        Network::build(&arch, &[1, 6, 6], &crate::ops::Registry::standard(), &config).expect("builds")
+    }
+
+    #[test]
+    fn convolutions_each_read_only_by_the_next_run_as_one_chain() {
+        assert_eq!(idle(&chain_net(Kernels::Native, false)), 4, "c1, r1, c2 and r2 run inside c3");
+        assert_eq!(idle(&chain_net(Kernels::Native, true)), 2, "r1 has two readers: c2 and r2 run inside c3");
+        assert_eq!(idle(&chain_net(Kernels::Candle, false)), 0, "candle's ops run as written");
+        let x = Tensor::from_vec((0..72).map(|i| (i as f32 * 0.3).sin()).collect(), (2, 1, 6, 6), &Device::Cpu);
+        let x = x.expect("x");
+        for second_reader in [false, true] {
+            let [ours, stock] = [Kernels::Native, Kernels::Candle].map(|k| {
+                let y = chain_net(k, second_reader).forward_t(&x, false).expect("forward");
+                y.flatten_all().and_then(|y| y.to_vec1::<f32>()).expect("values")
+            });
+            assert_eq!(ours.len(), stock.len());
+            for (a, b) in ours.iter().zip(&stock) {
+                assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+            }
+        }
     }
 
     fn idle(net: &Network) -> usize {

@@ -1,6 +1,7 @@
 //! The network's graph passes (ReLU fused into the layer before it, global
-//! average pooling moved before a concat) change no output and no gradient:
-//! checked against the same architecture built with candle's ops only.
+//! average pooling moved before a concat, convolutions each read only by
+//! the next run image by image in eval mode) change no output and no
+//! gradient: checked against the same architecture built with candle's ops only.
 
 use archspace_candle::{Kernels, Network, NetworkConfig, ops, ops::Registry};
 use candle_core::{Device, Tensor};
@@ -59,6 +60,53 @@ fn pooling_before_a_concat_changes_no_output_or_gradient() {
     let x = Tensor::from_vec(values, (3, 2, 7, 7), &Device::Cpu).expect("x");
     let ours = outputs_and_gradients(Kernels::Native, &x);
     let stock = outputs_and_gradients(Kernels::Candle, &x);
+    assert_eq!(ours.len(), stock.len());
+    assert!(stock.iter().any(|v| v.abs() > 1e-3), "non-trivial outputs and gradients");
+    for (i, (a, b)) in ours.iter().zip(&stock).enumerate() {
+        assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "element {i}: {a} vs {b}");
+    }
+}
+
+/// `conv → relu → conv → relu → conv → pool → dense` on 8 channels: in eval
+/// mode the three convolutions run as one chain, image by image.
+fn conv_chain() -> archspace_core::Architecture {
+    let mut space = archspace_core::Space::build(|s| {
+        let c1 = s.named("c1").basic(ops::conv2d(8, 3))?;
+        let r1 = s.named("r1").basic(ops::relu())?;
+        let c2 = s.named("c2").basic(ops::conv2d(9, 3))?;
+        let r2 = s.named("r2").basic(ops::relu())?;
+        let c3 = s.named("c3").basic(ops::conv2d(8, 3))?;
+        let pool = s.named("pool").basic(ops::global_avg_pool())?;
+        let dense = s.named("dense").basic(ops::dense(3))?;
+        for (a, b) in [(&c1, &r1), (&r1, &c2), (&c2, &r2), (&r2, &c3), (&c3, &pool), (&pool, &dense)] {
+            s.chain(a, b)?;
+        }
+        Ok(s.border_of(&c1, &dense))
+    })
+    .expect("space");
+    space.freeze().expect("freezes")
+}
+
+#[test]
+fn a_chain_of_convolutions_changes_no_output_or_gradient() {
+    let mut rng = ChaCha8Rng::seed_from_u64(22);
+    let values: Vec<f32> = (0..3 * 8 * 7 * 7).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let x = Tensor::from_vec(values, (3, 8, 7, 7), &Device::Cpu).expect("x");
+    let run = |kernels: Kernels| {
+        let config = NetworkConfig { kernels, seed: 4, ..NetworkConfig::default() };
+        let net = Network::build(&conv_chain(), &[8, 7, 7], &Registry::standard(), &config).expect("builds");
+        let eval = net.forward_t(&x, false).and_then(|y| y.flatten_all()?.to_vec1::<f32>()).expect("eval");
+        let y = net.forward_t(&x, true).expect("train");
+        let grads = y.sqr().and_then(|t| t.sum_all()?.backward()).expect("backward");
+        let mut all = eval;
+        all.extend(y.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("y"));
+        for (name, var) in net.store().trainable_vars() {
+            let g = grads.get(var.as_tensor()).unwrap_or_else(|| panic!("no gradient for {name}"));
+            all.extend(g.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("gradient"));
+        }
+        all
+    };
+    let (ours, stock) = (run(Kernels::Native), run(Kernels::Candle));
     assert_eq!(ours.len(), stock.len());
     assert!(stock.iter().any(|v| v.abs() > 1e-3), "non-trivial outputs and gradients");
     for (i, (a, b)) in ours.iter().zip(&stock).enumerate() {

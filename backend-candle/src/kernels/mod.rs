@@ -7,6 +7,7 @@
 //! network is built with [`Kernels::Candle`](crate::Kernels::Candle).
 
 mod batch_norm;
+mod chain;
 mod channels;
 mod conv;
 mod conv_grad;
@@ -19,6 +20,7 @@ mod shifted;
 mod written;
 
 pub use batch_norm::{BatchNormOp, channel_stats};
+pub use chain::{ConvChainOp, ConvLink};
 pub use channels::{ConcatOp, GlobalAvgPoolOp};
 pub use conv::Conv2dOp;
 pub use conv_relu::Conv2dReluOp;

@@ -255,6 +255,22 @@ impl Shifted {
         }
     }
 
+    /// As [`Shifted::extract`], into `out` (`outs × oh × ow`).
+    pub(super) fn extract_into(&self, wide: &[f32], outs: usize, out: &mut [f32], bias: Option<&[f32]>, relu: bool) {
+        let mut lines = out[..outs * self.oh * self.ow].chunks_exact_mut(self.ow);
+        for (o, plane) in wide.chunks_exact(self.positions).take(outs).enumerate() {
+            let add = bias.map_or(0.0, |b| b[o]);
+            for (i, line) in (0..self.oh).zip(&mut lines) {
+                let src = &plane[i * self.row..i * self.row + self.ow];
+                if relu {
+                    line.iter_mut().zip(src).for_each(|(d, s)| *d = (s + add).max(0.0));
+                } else {
+                    line.iter_mut().zip(src).for_each(|(d, s)| *d = s + add);
+                }
+            }
+        }
+    }
+
     /// Lays `dy` (`outs × oh × ow`) out transposed on the wide grid
     /// (`positions × outs`), zeros in the extra columns: written in order,
     /// each row of it gathered from the `outs` planes.

@@ -14,7 +14,7 @@ use super::context::{OpContext, OpInfo};
 use super::depthwise_kernel::DepthwiseOp;
 use super::registry::{Layer, OpDef};
 use crate::error::BackendError;
-use crate::kernels::{Conv2dOp, Conv2dReluOp, Kernels};
+use crate::kernels::{Conv2dOp, Conv2dReluOp, ConvLink, Kernels};
 use crate::params::{Init, ParamStore};
 
 /// A `conv2d` op: `filters` output channels, `kernel` (an int or `[kh, kw]`).
@@ -254,6 +254,17 @@ impl Layer for Conv2dLayer {
 
     fn fuse_relu(&self) -> Option<Box<dyn Layer>> {
         self.0.fused_with_relu().map(|conv| Box::new(Conv2dLayer(conv)) as Box<dyn Layer>)
+    }
+
+    fn conv_link(&self) -> Option<ConvLink> {
+        let c = &self.0;
+        let g = c.geometry;
+        (c.kernels == Kernels::Native && c.groups == 1).then(|| ConvLink {
+            op: Conv2dOp { kernel: g.kernel, stride: g.stride, dilation: g.dilation, pads: g.pads, groups: 1 },
+            weight: c.weight.clone(),
+            bias: c.bias.clone(),
+            relu: c.relu,
+        })
     }
 }
 

@@ -8,6 +8,7 @@ use candle_nn::ModuleT;
 
 use super::context::{OpContext, OpInfo};
 use crate::error::BackendError;
+use crate::kernels::ConvLink;
 use crate::params::ParamStore;
 
 /// A built layer with any number of inputs, run in train or eval mode.
@@ -19,6 +20,14 @@ pub trait Layer: Send + Sync {
     /// form. [`Network`](crate::Network) uses it when a `relu` module is the
     /// only reader of this layer's output. The default has none.
     fn fuse_relu(&self) -> Option<Box<dyn Layer>> {
+        None
+    }
+
+    /// This layer as a link of a chain of convolutions, if it is a plain
+    /// convolution on this crate's kernels. [`Network`](crate::Network)
+    /// runs convolutions each read only by the next image by image in eval
+    /// mode ([`ConvChainOp`](crate::kernels::ConvChainOp)). The default is none.
+    fn conv_link(&self) -> Option<ConvLink> {
         None
     }
 }

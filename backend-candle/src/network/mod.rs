@@ -21,9 +21,11 @@ use candle_core::{Device, ModuleT, Tensor};
 
 use crate::error::BackendError;
 use crate::infer::{ShapeReport, module_seed, plan};
-use crate::kernels::{ConvChainOp, Kernels};
+use crate::kernels::Kernels;
 use crate::ops::{Layer, OpContext, Registry};
 use crate::params::ParamStore;
+
+mod passes;
 
 /// How a network is built.
 #[derive(Clone, Debug)]
@@ -54,177 +56,6 @@ struct Node {
     runs: bool,
     /// A `relu` whose work moved into the layer before it.
     passes_through: bool,
-}
-
-/// How many nodes (and the network's output) read each node.
-fn readers(nodes: &[Node], output: Source) -> Vec<usize> {
-    let mut readers = vec![0usize; nodes.len()];
-    for node in nodes {
-        for source in &node.inputs {
-            if let Source::Module { module, .. } = *source {
-                readers[module] += 1;
-            }
-        }
-    }
-    if let Source::Module { module, .. } = output {
-        readers[module] += 1;
-    }
-    readers
-}
-
-/// Sets each node's `last_use` from the nodes that read it.
-fn set_last_uses(nodes: &mut [Node], output: Source) {
-    for (index, node) in nodes.iter_mut().enumerate() {
-        node.last_use = index;
-    }
-    for index in 0..nodes.len() {
-        for k in 0..nodes[index].inputs.len() {
-            if let Source::Module { module, .. } = nodes[index].inputs[k] {
-                nodes[module].last_use = index;
-            }
-        }
-    }
-    if let Source::Module { module, .. } = output {
-        nodes[module].last_use = usize::MAX;
-    }
-}
-
-/// Where a `global_avg_pool` module is the only reader of a `concat`, it
-/// pools each of the concat's inputs and concatenates the channel means
-/// instead (a channel's mean does not depend on the other inputs), and the
-/// concat does not run: the joined images, as large as all branches
-/// together, are never written, nor their gradient. Outputs and gradients
-/// are unchanged.
-fn pool_before_concat(nodes: &mut [Node], op_names: &[&str], output: Source) {
-    let readers = readers(nodes, output);
-    for j in 0..nodes.len() {
-        let [Source::Module { module: i, .. }] = nodes[j].inputs[..] else { continue };
-        if op_names[j] != "global_avg_pool" || op_names[i] != "concat" || readers[i] != 1 || !nodes[i].runs {
-            continue;
-        }
-        let pool = std::mem::replace(&mut nodes[j].layer, Box::new(PassThrough));
-        nodes[j].layer = Box::new(PoolEach(pool));
-        nodes[j].inputs = std::mem::take(&mut nodes[i].inputs);
-        nodes[i].runs = false;
-    }
-}
-
-/// A pooling layer applied to each input, the results joined along channels.
-struct PoolEach(Box<dyn Layer>);
-
-impl Layer for PoolEach {
-    fn forward_t(&self, inputs: &[Tensor], train: bool) -> candle_core::Result<Tensor> {
-        let pooled = inputs
-            .iter()
-            .map(|x| self.0.forward_t(std::slice::from_ref(x), train))
-            .collect::<candle_core::Result<Vec<_>>>()?;
-        Tensor::cat(&pooled, 1)
-    }
-}
-
-/// Where a `relu` module is the only reader of a layer that has a fused
-/// form ([`Layer::fuse_relu`]), that layer takes the fused form and the
-/// `relu` passes its input through. Outputs and gradients are unchanged.
-fn fuse_relus(nodes: &mut [Node], op_names: &[&str], output: Source) {
-    let readers = readers(nodes, output);
-    for j in 0..nodes.len() {
-        let [Source::Module { module: i, .. }] = nodes[j].inputs[..] else { continue };
-        if op_names[j] != "relu" || readers[i] != 1 {
-            continue;
-        }
-        if let Some(fused) = nodes[i].layer.fuse_relu() {
-            nodes[i].layer = fused;
-            nodes[j].layer = Box::new(PassThrough);
-            nodes[j].passes_through = true;
-        }
-    }
-}
-
-/// Where convolutions follow one another, each the only reader of the one
-/// before (a fused ReLU between them passing its input through), the last
-/// of them runs them all ([`ConvChain`]) and the others do not run.
-fn chain_convs(nodes: &mut [Node], output: Source) {
-    let readers = readers(nodes, output);
-    let mut reader = vec![None; nodes.len()];
-    for (j, node) in nodes.iter().enumerate() {
-        for source in &node.inputs {
-            if let Source::Module { module, .. } = *source {
-                reader[module] = Some(j);
-            }
-        }
-    }
-    let only_reader = |i: usize| reader[i].filter(|_| readers[i] == 1);
-    for first in 0..nodes.len() {
-        if !nodes[first].runs || nodes[first].layer.conv_link().is_none() {
-            continue;
-        }
-        // The chain from `first`, and the fused ReLUs between its convolutions.
-        let (mut members, mut between) = (vec![first], Vec::new());
-        while let Some(mut next) = only_reader(members[members.len() - 1]) {
-            let relu = nodes[next].passes_through.then_some(next);
-            if let Some(relu) = relu {
-                let Some(after) = only_reader(relu) else { break };
-                next = after;
-            }
-            if nodes[next].inputs.len() != 1 || nodes[next].layer.conv_link().is_none() {
-                break;
-            }
-            members.push(next);
-            between.extend(relu);
-        }
-        let Some((&last, others)) = members.split_last().filter(|(_, others)| !others.is_empty()) else { continue };
-        let layers = members.iter().map(|&m| std::mem::replace(&mut nodes[m].layer, Box::new(PassThrough))).collect();
-        nodes[last].layer = Box::new(ConvChain::new(layers));
-        nodes[last].inputs = std::mem::take(&mut nodes[first].inputs);
-        for &m in others.iter().chain(&between) {
-            nodes[m].runs = false;
-            nodes[m].inputs.clear();
-        }
-    }
-}
-
-/// Convolutions each read only by the next: one after the other in
-/// training, each image through all of them in eval mode ([`ConvChainOp`]).
-struct ConvChain {
-    layers: Vec<Box<dyn Layer>>,
-    op: ConvChainOp,
-}
-
-impl ConvChain {
-    fn new(layers: Vec<Box<dyn Layer>>) -> Self {
-        let op = ConvChainOp::new(layers.iter().filter_map(|l| l.conv_link()).collect());
-        ConvChain { layers, op }
-    }
-}
-
-impl Layer for ConvChain {
-    fn forward_t(&self, inputs: &[Tensor], train: bool) -> candle_core::Result<Tensor> {
-        if let (false, [x]) = (train, inputs)
-            && let Some(y) = self.op.apply(x)?
-        {
-            return Ok(y);
-        }
-        let Some((first, rest)) = self.layers.split_first() else {
-            candle_core::bail!("internal: an empty conv chain")
-        };
-        let mut y = first.forward_t(inputs, train)?;
-        for layer in rest {
-            y = layer.forward_t(std::slice::from_ref(&y), train)?;
-        }
-        Ok(y)
-    }
-}
-
-/// A `relu` whose work moved into the layer before it.
-struct PassThrough;
-
-impl Layer for PassThrough {
-    fn forward_t(&self, inputs: &[Tensor], _train: bool) -> candle_core::Result<Tensor> {
-        match inputs {
-            [x] => Ok(x.clone()),
-            other => candle_core::bail!("a fused relu got {} inputs", other.len()),
-        }
-    }
 }
 
 /// A built network: layers in topological order and their parameters.
@@ -267,12 +98,7 @@ impl Network {
             nodes.push(Node { layer, inputs: sources, last_use: 0, runs: true, passes_through: false });
         }
         let names: Vec<&str> = plan.modules.iter().map(|m| m.op.as_ref()).collect();
-        fuse_relus(&mut nodes, &names, plan.output);
-        if config.kernels == Kernels::Native {
-            pool_before_concat(&mut nodes, &names, plan.output);
-            chain_convs(&mut nodes, plan.output);
-        }
-        set_last_uses(&mut nodes, plan.output);
+        passes::apply(&mut nodes, &names, plan.output, config.kernels);
         Ok(Network { nodes, output: plan.output, store, report: plan.report })
     }
 

@@ -67,8 +67,8 @@ fn pooling_before_a_concat_changes_no_output_or_gradient() {
     }
 }
 
-/// `conv → relu → conv → relu → conv → pool → dense` on 8 channels: in eval
-/// mode the three convolutions run as one chain, image by image.
+/// `conv → relu → conv → relu → conv → pool → dense` on 8 channels: in
+/// `predict` the three convolutions run as one chain, image by image.
 fn conv_chain() -> archspace_core::Architecture {
     let mut space = archspace_core::Space::build(|s| {
         let c1 = s.named("c1").basic(ops::conv2d(8, 3))?;
@@ -95,14 +95,21 @@ fn a_chain_of_convolutions_changes_no_output_or_gradient() {
     let run = |kernels: Kernels| {
         let config = NetworkConfig { kernels, seed: 4, ..NetworkConfig::default() };
         let net = Network::build(&conv_chain(), &[8, 7, 7], &Registry::standard(), &config).expect("builds");
-        let eval = net.forward_t(&x, false).and_then(|y| y.flatten_all()?.to_vec1::<f32>()).expect("eval");
-        let y = net.forward_t(&x, true).expect("train");
-        let grads = y.sqr().and_then(|t| t.sum_all()?.backward()).expect("backward");
-        let mut all = eval;
-        all.extend(y.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("y"));
-        for (name, var) in net.store().trainable_vars() {
-            let g = grads.get(var.as_tensor()).unwrap_or_else(|| panic!("no gradient for {name}"));
-            all.extend(g.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("gradient"));
+        let predicted = net.predict(&x).and_then(|y| y.flatten_all()?.to_vec1::<f32>()).expect("predict");
+        let mut all = predicted.clone();
+        // Gradients flow through `forward_t` in both modes, chained or not.
+        for train in [true, false] {
+            let y = net.forward_t(&x, train).expect("forward");
+            let grads = y.sqr().and_then(|t| t.sum_all()?.backward()).expect("backward");
+            let values = y.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("y");
+            if !train {
+                assert_eq!(values, predicted, "predict gives forward_t's eval values, to the bit");
+            }
+            all.extend(values);
+            for (name, var) in net.store().trainable_vars() {
+                let g = grads.get(var.as_tensor()).unwrap_or_else(|| panic!("no gradient for {name}"));
+                all.extend(g.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("gradient"));
+            }
         }
         all
     };

@@ -9,8 +9,8 @@
 //! product per tap, copy out with bias and ReLU), in the same order per
 //! image, so the output is the one the convolutions give one after the
 //! other, to the bit. There is no backward pass: `Network` runs chains
-//! this way in eval mode only, and a gradient asked through one is an
-//! error.
+//! this way only in [`predict`](crate::Network::predict), whose result is
+//! detached, and a gradient asked through the op itself is an error.
 //!
 //! ```
 //! use archspace_candle::kernels::{Conv2dOp, ConvChainOp, ConvLink};

@@ -103,8 +103,45 @@ impl Network {
     }
 
     /// Runs the network on a batch `[N, ...input]`; `train` selects batch
-    /// statistics and active dropout.
+    /// statistics and active dropout. Gradients flow in both modes (for
+    /// attributions in eval mode, say); to evaluate without them, use the
+    /// faster [`predict`](Self::predict).
     pub fn forward_t(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        self.run(x, |layer, inputs| layer.forward_t(inputs, train))
+    }
+
+    /// The network's output on a batch in eval mode, for inference: no
+    /// gradient flows through it (the result is detached), which lets
+    /// layers take paths without a backward pass. Convolutions each read only
+    /// by the next run image by image, their intermediate feature maps kept
+    /// in cache ([`ConvChainOp`](crate::kernels::ConvChainOp)); the values
+    /// are those of `forward_t(x, false)`.
+    ///
+    /// ```
+    /// use archspace_candle::{Network, NetworkConfig, ops::{self, Registry}};
+    /// use archspace_core::Space;
+    /// use candle_core::{Device, Tensor};
+    /// let mut space = Space::build(|s| {
+    ///     let (a, b) = (s.basic(ops::conv2d(4, 3))?, s.basic(ops::conv2d(4, 3))?);
+    ///     s.chain(&a, &b)?;
+    ///     Ok(s.border_of(&a, &b))
+    /// })?;
+    /// let net = Network::build(&space.freeze()?, &[1, 8, 8], &Registry::standard(), &NetworkConfig::default())?;
+    /// let x = Tensor::randn(0f32, 1.0, (2, 1, 8, 8), &Device::Cpu)?;
+    /// let fast = net.predict(&x)?.flatten_all()?.to_vec1::<f32>()?;
+    /// assert_eq!(fast, net.forward_t(&x, false)?.flatten_all()?.to_vec1::<f32>()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn predict(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        Ok(self.run(x, |layer, inputs| layer.infer(inputs))?.detach())
+    }
+
+    /// Runs every node with `step`, releasing each value after its last reader.
+    fn run(
+        &self,
+        x: &Tensor,
+        step: impl Fn(&dyn Layer, &[Tensor]) -> candle_core::Result<Tensor>,
+    ) -> candle_core::Result<Tensor> {
         let mut values: Vec<Option<Tensor>> = vec![None; self.nodes.len()];
         let fetch = |values: &[Option<Tensor>], src: &Source| -> candle_core::Result<Tensor> {
             match *src {
@@ -119,7 +156,7 @@ impl Network {
                 continue;
             }
             let inputs = node.inputs.iter().map(|s| fetch(&values, s)).collect::<candle_core::Result<Vec<_>>>()?;
-            values[i] = Some(node.layer.forward_t(&inputs, train)?);
+            values[i] = Some(step(node.layer.as_ref(), &inputs)?);
             for s in &node.inputs {
                 if let Source::Module { module, .. } = *s
                     && self.nodes[module].last_use == i
@@ -229,7 +266,7 @@ mod tests {
         let x = x.expect("x");
         for second_reader in [false, true] {
             let [ours, stock] = [Kernels::Native, Kernels::Candle].map(|k| {
-                let y = chain_net(k, second_reader).forward_t(&x, false).expect("forward");
+                let y = chain_net(k, second_reader).predict(&x).expect("predict");
                 y.flatten_all().and_then(|y| y.to_vec1::<f32>()).expect("values")
             });
             assert_eq!(ours.len(), stock.len());

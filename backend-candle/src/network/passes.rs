@@ -85,6 +85,12 @@ impl Layer for PoolEach {
             .collect::<candle_core::Result<Vec<_>>>()?;
         Tensor::cat(&pooled, 1)
     }
+
+    fn infer(&self, inputs: &[Tensor]) -> candle_core::Result<Tensor> {
+        let pooled =
+            inputs.iter().map(|x| self.0.infer(std::slice::from_ref(x))).collect::<candle_core::Result<Vec<_>>>()?;
+        Tensor::cat(&pooled, 1)
+    }
 }
 
 /// Where a `relu` module is the only reader of a layer that has a fused
@@ -149,7 +155,8 @@ fn chain_convs(nodes: &mut [Node], output: Source) {
 }
 
 /// Convolutions each read only by the next: one after the other in
-/// training, each image through all of them in eval mode ([`ConvChainOp`]).
+/// [`forward_t`](Layer::forward_t) (train or eval mode, gradients flow), each
+/// image through all of them in [`infer`](Layer::infer) ([`ConvChainOp`]).
 struct ConvChain {
     layers: Vec<Box<dyn Layer>>,
     op: ConvChainOp,
@@ -160,23 +167,36 @@ impl ConvChain {
         let op = ConvChainOp::new(layers.iter().filter_map(|l| l.conv_link()).collect());
         ConvChain { layers, op }
     }
+
+    /// The layers one after the other, each run by `run`.
+    fn one_by_one(
+        &self,
+        inputs: &[Tensor],
+        run: impl Fn(&dyn Layer, &[Tensor]) -> candle_core::Result<Tensor>,
+    ) -> candle_core::Result<Tensor> {
+        let Some((first, rest)) = self.layers.split_first() else {
+            candle_core::bail!("internal: an empty conv chain")
+        };
+        let mut y = run(first.as_ref(), inputs)?;
+        for layer in rest {
+            y = run(layer.as_ref(), std::slice::from_ref(&y))?;
+        }
+        Ok(y)
+    }
 }
 
 impl Layer for ConvChain {
     fn forward_t(&self, inputs: &[Tensor], train: bool) -> candle_core::Result<Tensor> {
-        if let (false, [x]) = (train, inputs)
+        self.one_by_one(inputs, |layer, x| layer.forward_t(x, train))
+    }
+
+    fn infer(&self, inputs: &[Tensor]) -> candle_core::Result<Tensor> {
+        if let [x] = inputs
             && let Some(y) = self.op.apply(x)?
         {
             return Ok(y);
         }
-        let Some((first, rest)) = self.layers.split_first() else {
-            candle_core::bail!("internal: an empty conv chain")
-        };
-        let mut y = first.forward_t(inputs, train)?;
-        for layer in rest {
-            y = layer.forward_t(std::slice::from_ref(&y), train)?;
-        }
-        Ok(y)
+        self.one_by_one(inputs, |layer, x| layer.infer(x))
     }
 }
 

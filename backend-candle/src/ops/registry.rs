@@ -16,6 +16,14 @@ pub trait Layer: Send + Sync {
     /// Runs the layer on a batch; `inputs` are in port order.
     fn forward_t(&self, inputs: &[Tensor], train: bool) -> candle_core::Result<Tensor>;
 
+    /// Runs the layer for inference: eval mode, and no gradient will be
+    /// asked through the result, so a layer may take a faster path that has
+    /// no backward pass. [`Network::predict`](crate::Network::predict) calls
+    /// it. The default is `forward_t(inputs, false)`.
+    fn infer(&self, inputs: &[Tensor]) -> candle_core::Result<Tensor> {
+        self.forward_t(inputs, false)
+    }
+
     /// This layer followed by a ReLU, as one layer, if it has such a fused
     /// form. [`Network`](crate::Network) uses it when a `relu` module is the
     /// only reader of this layer's output. The default has none.
@@ -24,9 +32,9 @@ pub trait Layer: Send + Sync {
     }
 
     /// This layer as a link of a chain of convolutions, if it is a plain
-    /// convolution on this crate's kernels. [`Network`](crate::Network)
-    /// runs convolutions each read only by the next image by image in eval
-    /// mode ([`ConvChainOp`](crate::kernels::ConvChainOp)). The default is none.
+    /// convolution on this crate's kernels. [`Network::predict`](crate::Network::predict)
+    /// runs convolutions each read only by the next image by image
+    /// ([`ConvChainOp`](crate::kernels::ConvChainOp)). The default is none.
     fn conv_link(&self) -> Option<ConvLink> {
         None
     }

@@ -93,12 +93,14 @@ impl Bench {
         Ok((steps * self.batch) as f64 / start.elapsed().as_secs_f64())
     }
 
-    /// Eval images per second over `steps` forward passes.
+    /// Eval images per second over `steps` inference passes
+    /// ([`Network::predict`](crate::Network::predict): eval mode, no gradient,
+    /// as PyTorch's under `torch.no_grad()`).
     pub fn eval_window(&mut self, steps: usize) -> Result<f64, BackendError> {
         let start = Instant::now();
         for i in 0..steps {
             let x = &self.batches[i % self.batches.len()].0;
-            self.net.forward_t(x, false)?.argmax(D::Minus1)?;
+            self.net.predict(x)?.argmax(D::Minus1)?;
         }
         Ok((steps * self.batch) as f64 / start.elapsed().as_secs_f64())
     }

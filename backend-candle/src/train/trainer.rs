@@ -250,7 +250,7 @@ pub fn evaluate(
     let indices: Vec<usize> = (0..data.len()).collect();
     for chunk in indices.chunks(batch_size.max(1)) {
         let (x, y) = data.batch(chunk, norm, &device)?;
-        let logits = net.forward_t(&x, false)?.detach();
+        let logits = net.predict(&x)?;
         let loss = f64::from(candle_nn::loss::cross_entropy(&logits, &y)?.to_scalar::<f32>()?);
         loss_sum += loss * chunk.len() as f64;
         hits += correct(&logits, &y)?;

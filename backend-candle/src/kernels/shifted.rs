@@ -243,34 +243,39 @@ impl Shifted {
     /// Appends the valid columns of `wide` (`outs × positions`) to `out`
     /// (`outs × oh × ow`), adding `bias` and clamping at 0 with `relu`.
     pub(super) fn extract(&self, wide: &[f32], outs: usize, out: &mut Sink<'_>, bias: Option<&[f32]>, relu: bool) {
-        // All columns valid (the width kept): one run per output plane.
+        self.valid_runs(wide, outs, bias, |src, add| {
+            if relu {
+                out.map_from(src, |s| (s + add).max(0.0));
+            } else {
+                out.map_from(src, |s| s + add);
+            }
+        });
+    }
+
+    /// As [`Shifted::extract`], into `out` (`outs × oh × ow`).
+    pub(super) fn extract_into(&self, wide: &[f32], outs: usize, out: &mut [f32], bias: Option<&[f32]>, relu: bool) {
+        let mut rest = &mut out[..outs * self.oh * self.ow];
+        self.valid_runs(wide, outs, bias, |src, add| {
+            let (line, tail) = std::mem::take(&mut rest).split_at_mut(src.len());
+            rest = tail;
+            if relu {
+                line.iter_mut().zip(src).for_each(|(d, s)| *d = (s + add).max(0.0));
+            } else {
+                line.iter_mut().zip(src).for_each(|(d, s)| *d = s + add);
+            }
+        });
+    }
+
+    /// Calls `emit(run, bias)` for each run of valid columns of `wide`
+    /// (`outs × positions`), in output order: a row at a time, or a whole
+    /// plane where the width is kept (all columns valid).
+    fn valid_runs(&self, wide: &[f32], outs: usize, bias: Option<&[f32]>, mut emit: impl FnMut(&[f32], f32)) {
         let (rows, width, row) =
             if self.ow == self.row { (1, self.oh * self.ow, 0) } else { (self.oh, self.ow, self.row) };
         for (o, plane) in wide.chunks_exact(self.positions).take(outs).enumerate() {
             let add = bias.map_or(0.0, |b| b[o]);
             for i in 0..rows {
-                let src = &plane[i * row..i * row + width];
-                if relu {
-                    out.map_from(src, |s| (s + add).max(0.0));
-                } else {
-                    out.map_from(src, |s| s + add);
-                }
-            }
-        }
-    }
-
-    /// As [`Shifted::extract`], into `out` (`outs × oh × ow`).
-    pub(super) fn extract_into(&self, wide: &[f32], outs: usize, out: &mut [f32], bias: Option<&[f32]>, relu: bool) {
-        let mut lines = out[..outs * self.oh * self.ow].chunks_exact_mut(self.ow);
-        for (o, plane) in wide.chunks_exact(self.positions).take(outs).enumerate() {
-            let add = bias.map_or(0.0, |b| b[o]);
-            for (i, line) in (0..self.oh).zip(&mut lines) {
-                let src = &plane[i * self.row..i * self.row + self.ow];
-                if relu {
-                    line.iter_mut().zip(src).for_each(|(d, s)| *d = (s + add).max(0.0));
-                } else {
-                    line.iter_mut().zip(src).for_each(|(d, s)| *d = s + add);
-                }
+                emit(&plane[i * row..i * row + width], add);
             }
         }
     }

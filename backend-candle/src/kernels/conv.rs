@@ -259,18 +259,20 @@ impl Conv2dOp {
         Ok((CpuStorage::F32(out), shape))
     }
 
-    /// Input (where `x` tracks gradients) and weight gradients.
+    /// Input (where `input_grad`) and weight gradients. candle's autograd
+    /// asks for the input gradient where `x` tracks gradients: none for an
+    /// input that nothing upstream needs it for (a batch of images into the
+    /// first layer).
     pub(crate) fn gradients(
         &self,
         x: &Tensor,
         weight: &Tensor,
         grad: &Tensor,
+        input_grad: bool,
     ) -> candle_core::Result<(Option<Tensor>, Tensor)> {
         let (_, _, h, w) = x.dims4()?;
-        // No input gradient for an input that nothing upstream needs it for
-        // (a batch of images into the first layer).
         let dx =
-            x.track_op().then(|| grad.apply_op2_no_bwd(weight, &Conv2dInputGrad { conv: *self, h, w })).transpose()?;
+            input_grad.then(|| grad.apply_op2_no_bwd(weight, &Conv2dInputGrad { conv: *self, h, w })).transpose()?;
         let dw = x.apply_op2_no_bwd(grad, &Conv2dWeightGrad { conv: *self })?;
         Ok((dx, dw))
     }
@@ -299,7 +301,7 @@ impl CustomOp2 for Conv2dOp {
         _res: &Tensor,
         grad: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
-        let (dx, dw) = self.gradients(x, weight, &grad.contiguous()?)?;
+        let (dx, dw) = self.gradients(x, weight, &grad.contiguous()?, x.track_op())?;
         Ok((dx, Some(dw)))
     }
 }
@@ -332,7 +334,7 @@ impl CustomOp3 for Conv2dOp {
         grad: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let grad = grad.contiguous()?;
-        let (dx, dw) = self.gradients(x, weight, &grad)?;
+        let (dx, dw) = self.gradients(x, weight, &grad, x.track_op())?;
         let db = grad.apply_op1_no_bwd(&ChannelSum)?;
         Ok((dx, Some(dw), Some(db)))
     }

@@ -26,7 +26,7 @@ pub struct Conv2dReluOp(pub Conv2dOp);
 
 impl Conv2dReluOp {
     /// The gradient reaching the convolution: `grad · [y > 0]`.
-    fn masked(y: &Tensor, grad: &Tensor) -> candle_core::Result<Tensor> {
+    pub(crate) fn masked(y: &Tensor, grad: &Tensor) -> candle_core::Result<Tensor> {
         y.apply_op2_no_bwd(&grad.contiguous()?, &ReluGrad)
     }
 }
@@ -53,7 +53,7 @@ impl CustomOp2 for Conv2dReluOp {
         res: &Tensor,
         grad: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
-        let (dx, dw) = self.0.gradients(x, weight, &Self::masked(res, grad)?)?;
+        let (dx, dw) = self.0.gradients(x, weight, &Self::masked(res, grad)?, x.track_op())?;
         Ok((dx, Some(dw)))
     }
 }
@@ -84,7 +84,7 @@ impl CustomOp3 for Conv2dReluOp {
         grad: &Tensor,
     ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let masked = Self::masked(res, grad)?;
-        let (dx, dw) = self.0.gradients(x, weight, &masked)?;
+        let (dx, dw) = self.0.gradients(x, weight, &masked, x.track_op())?;
         let db = masked.apply_op1_no_bwd(&ChannelSum)?;
         Ok((dx, Some(dw), Some(db)))
     }

@@ -11,22 +11,26 @@ mod chain;
 mod channels;
 mod conv;
 mod conv_grad;
+mod conv_recorded;
 mod conv_relu;
 mod im2col;
 mod matmul;
 pub mod reduce;
 mod relu;
 mod shifted;
+mod sum;
 mod written;
 
 pub use batch_norm::{BatchNormOp, channel_stats};
 pub use chain::{ConvChainOp, ConvLink};
 pub use channels::{ConcatOp, GlobalAvgPoolOp};
 pub use conv::Conv2dOp;
+pub(crate) use conv_recorded::conv_recorded;
 pub use conv_relu::Conv2dReluOp;
 pub use im2col::{Window, col2im, col2im_rows_add, im2col, im2col_rows};
 pub use matmul::{MatMut, MatRef, matmul};
 pub use relu::ReluOp;
+pub use sum::sum_of;
 pub use written::{Sink, par_written, written};
 
 /// Which implementation the layers use where this crate has kernels of its own.

@@ -26,6 +26,7 @@ use crate::ops::{Layer, OpContext, Registry};
 use crate::params::ParamStore;
 
 mod passes;
+mod training;
 
 /// How a network is built.
 #[derive(Clone, Debug)]

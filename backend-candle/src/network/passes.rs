@@ -6,7 +6,7 @@ use candle_core::Tensor;
 
 use super::Node;
 use crate::kernels::{ConvChainOp, Kernels};
-use crate::ops::Layer;
+use crate::ops::{Backward, Layer, ParamGrads, Recorded};
 
 /// Runs the passes over `nodes` (modules in topological order, `op_names`
 /// their ops): ReLUs fused into the layer before them; with this crate's
@@ -90,6 +90,49 @@ impl Layer for PoolEach {
         let pooled =
             inputs.iter().map(|x| self.0.infer(std::slice::from_ref(x))).collect::<candle_core::Result<Vec<_>>>()?;
         Tensor::cat(&pooled, 1)
+    }
+
+    fn forward_recorded(&self, inputs: &[Tensor]) -> Option<candle_core::Result<Recorded>> {
+        let mut steps = Vec::with_capacity(inputs.len());
+        for x in inputs {
+            match self.0.forward_recorded(std::slice::from_ref(x))? {
+                Ok(step) => steps.push(step),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        let pooled: Vec<Tensor> = steps.iter().map(|s| s.output.clone()).collect();
+        let widths = pooled.iter().map(|p| p.dim(1)).collect::<candle_core::Result<Vec<_>>>();
+        let output = Tensor::cat(&pooled, 1);
+        Some(widths.and_then(|widths| {
+            let steps = steps.into_iter().map(|s| s.backward).collect();
+            Ok(Recorded { output: output?, backward: Box::new(PooledEach { steps, widths }) })
+        }))
+    }
+}
+
+/// The backward pass of [`PoolEach`]: each input's slice of the gradient
+/// through its pool's backward pass.
+struct PooledEach {
+    steps: Vec<Box<dyn Backward>>,
+    widths: Vec<usize>,
+}
+
+impl Backward for PooledEach {
+    fn backward(
+        &self,
+        grad: &Tensor,
+        wanted: &[bool],
+        params: &mut ParamGrads,
+    ) -> candle_core::Result<Vec<Option<Tensor>>> {
+        let mut start = 0;
+        let mut grads = Vec::with_capacity(self.steps.len());
+        for (i, (step, &width)) in self.steps.iter().zip(&self.widths).enumerate() {
+            let slice = grad.narrow(1, start, width)?.contiguous()?;
+            start += width;
+            let wanted = wanted.get(i).copied().unwrap_or(false);
+            grads.push(step.backward(&slice, &[wanted], params)?.into_iter().next().flatten());
+        }
+        Ok(grads)
     }
 }
 
@@ -198,6 +241,42 @@ impl Layer for ConvChain {
         }
         self.one_by_one(inputs, |layer, x| layer.infer(x))
     }
+
+    fn forward_recorded(&self, inputs: &[Tensor]) -> Option<candle_core::Result<Recorded>> {
+        let mut steps: Vec<Box<dyn Backward>> = Vec::with_capacity(self.layers.len());
+        let mut y = inputs.to_vec();
+        for layer in &self.layers {
+            match layer.forward_recorded(&y)? {
+                Ok(step) => {
+                    y = vec![step.output];
+                    steps.push(step.backward);
+                }
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        let output = y.pop()?;
+        Some(Ok(Recorded { output, backward: Box::new(Chained(steps)) }))
+    }
+}
+
+/// The backward pass of a [`ConvChain`]: its layers' in reverse order.
+struct Chained(Vec<Box<dyn Backward>>);
+
+impl Backward for Chained {
+    fn backward(
+        &self,
+        grad: &Tensor,
+        wanted: &[bool],
+        params: &mut ParamGrads,
+    ) -> candle_core::Result<Vec<Option<Tensor>>> {
+        let mut grad = Some(grad.clone());
+        for (i, step) in self.0.iter().enumerate().rev() {
+            let Some(g) = grad.take() else { break };
+            let want = if i == 0 { wanted.first().copied().unwrap_or(false) } else { true };
+            grad = step.backward(&g, &[want], params)?.into_iter().next().flatten();
+        }
+        Ok(vec![grad])
+    }
 }
 
 /// A `relu` whose work moved into the layer before it.
@@ -209,5 +288,21 @@ impl Layer for PassThrough {
             [x] => Ok(x.clone()),
             other => candle_core::bail!("a fused relu got {} inputs", other.len()),
         }
+    }
+
+    fn forward_recorded(&self, inputs: &[Tensor]) -> Option<candle_core::Result<Recorded>> {
+        let [x] = inputs else { return None };
+        Some(Ok(Recorded { output: x.clone(), backward: Box::new(PassThrough) }))
+    }
+}
+
+impl Backward for PassThrough {
+    fn backward(
+        &self,
+        grad: &Tensor,
+        wanted: &[bool],
+        _params: &mut ParamGrads,
+    ) -> candle_core::Result<Vec<Option<Tensor>>> {
+        Ok(vec![wanted.first().copied().unwrap_or(false).then(|| grad.clone())])
     }
 }

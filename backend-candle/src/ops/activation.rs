@@ -10,6 +10,7 @@ use archspace_core::Op;
 use candle_core::{DType, Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
+use super::recorded::{self, Recorded};
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
 use crate::kernels::{Kernels, ReluOp};
@@ -117,7 +118,7 @@ impl OpDef for ActivationDef {
             a => a,
         };
         if activation == Activation::Relu && ctx.kernels == Kernels::Native {
-            return Ok(Box::new(Single(NativeRelu)));
+            return Ok(Box::new(NativeRelu));
         }
         Ok(Box::new(Single(activation)))
     }
@@ -130,5 +131,20 @@ struct NativeRelu;
 impl Module for NativeRelu {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         if x.device().is_cpu() && x.dtype() == DType::F32 { x.contiguous()?.apply_op1(ReluOp) } else { x.relu() }
+    }
+}
+
+impl Layer for NativeRelu {
+    fn forward_t(&self, inputs: &[Tensor], train: bool) -> candle_core::Result<Tensor> {
+        Single(*self).forward_t(inputs, train)
+    }
+
+    fn forward_recorded(&self, inputs: &[Tensor]) -> Option<candle_core::Result<Recorded>> {
+        match inputs {
+            [x] if x.device().is_cpu() && x.dtype() == DType::F32 => {
+                Some(x.contiguous().and_then(|x| recorded::apply1(&x, ReluOp)))
+            }
+            _ => None,
+        }
     }
 }

@@ -13,6 +13,7 @@ use candle_core::{DType, ModuleT, Tensor, Var};
 use candle_nn::BatchNorm;
 
 use super::context::{OpContext, OpInfo};
+use super::recorded::{self, Arg, Recorded};
 use super::registry::{Layer, OpDef};
 use crate::error::BackendError;
 use crate::kernels::{BatchNormOp, Kernels, channel_stats};
@@ -71,15 +72,36 @@ impl BatchNorm2d {
     /// Training mode with this crate's kernel: batch statistics, running statistics updated.
     fn forward_train(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let x = x.contiguous()?;
-        let stats = channel_stats(&x)?;
+        self.update_running_stats(&x)?;
+        x.apply_op3(&self.weight, &self.bias, BatchNormOp { eps: self.eps, relu: self.relu })
+    }
+
+    /// [`forward_train`](Self::forward_train) recorded with its backward
+    /// pass, where it runs on this crate's kernel (`None` otherwise).
+    fn forward_recorded(&self, x: &Tensor) -> Option<candle_core::Result<Recorded>> {
+        let native = self.kernels == Kernels::Native
+            && x.device().is_cpu()
+            && x.dtype() == DType::F32
+            && x.rank() >= 2
+            && self.weight.dtype() == DType::F32;
+        native.then(|| {
+            let x = x.contiguous()?;
+            self.update_running_stats(&x)?;
+            let roles = [Arg::Input, Arg::Param(self.weight.clone()), Arg::Param(self.bias.clone())];
+            recorded::apply3((&x, &self.weight, &self.bias), roles, BatchNormOp { eps: self.eps, relu: self.relu })
+        })
+    }
+
+    /// Moves the running statistics towards the batch's (contiguous `x`).
+    fn update_running_stats(&self, x: &Tensor) -> candle_core::Result<()> {
+        let stats = channel_stats(x)?;
         let per_channel = x.elem_count() / x.dim(1)?.max(1);
         let unbiased = per_channel as f64 / (per_channel as f64 - 1.0).max(1.0);
         let m = self.momentum;
         let mean = ((self.running_mean.as_tensor() * (1.0 - m))? + (stats.get(0)? * m)?)?;
         let var = ((self.running_var.as_tensor() * (1.0 - m))? + (stats.get(1)? * (m * unbiased))?)?;
         self.running_mean.set(&mean)?;
-        self.running_var.set(&var)?;
-        x.apply_op3(&self.weight, &self.bias, BatchNormOp { eps: self.eps, relu: self.relu })
+        self.running_var.set(&var)
     }
 
     /// Eval mode: one per-channel scale and shift from the running statistics.
@@ -125,6 +147,13 @@ impl Layer for BatchNormLayer {
 
     fn fuse_relu(&self) -> Option<Box<dyn Layer>> {
         self.0.fused_with_relu().map(|norm| Box::new(BatchNormLayer(norm)) as Box<dyn Layer>)
+    }
+
+    fn forward_recorded(&self, inputs: &[Tensor]) -> Option<candle_core::Result<Recorded>> {
+        match inputs {
+            [x] => self.0.forward_recorded(x),
+            _ => None,
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use archspace_core::Op;
 use candle_core::{DType, Tensor};
 
 use super::context::{OpContext, OpInfo};
+use super::recorded::{self, Arg, Recorded};
 use super::registry::{Layer, OpDef};
 use crate::error::BackendError;
 use crate::kernels::{ConcatOp, Kernels};
@@ -37,6 +38,23 @@ impl Layer for Concat {
             [a, b, c] if native => a.contiguous()?.apply_op3(&b.contiguous()?, &c.contiguous()?, ConcatOp),
             _ => Tensor::cat(inputs, 1),
         }
+    }
+
+    fn forward_recorded(&self, inputs: &[Tensor]) -> Option<candle_core::Result<Recorded>> {
+        let native = self.kernels == Kernels::Native
+            && inputs.iter().all(|x| x.device().is_cpu() && x.dtype() == DType::F32 && x.rank() >= 2);
+        let run = || -> candle_core::Result<Option<Recorded>> {
+            let c = inputs.iter().map(Tensor::contiguous).collect::<candle_core::Result<Vec<_>>>()?;
+            Ok(match &c[..] {
+                [a, b] => Some(recorded::apply2((a, b), [Arg::Input, Arg::Input], ConcatOp)?),
+                [a, b, c] => Some(recorded::apply3((a, b, c), [Arg::Input, Arg::Input, Arg::Input], ConcatOp)?),
+                _ => None,
+            })
+        };
+        if !native || !(2..=3).contains(&inputs.len()) {
+            return None;
+        }
+        run().transpose()
     }
 }
 

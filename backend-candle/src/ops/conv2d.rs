@@ -12,9 +12,10 @@ use candle_core::{DType, Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
 use super::depthwise_kernel::DepthwiseOp;
+use super::recorded::Recorded;
 use super::registry::{Layer, OpDef};
 use crate::error::BackendError;
-use crate::kernels::{Conv2dOp, Conv2dReluOp, ConvLink, Kernels};
+use crate::kernels::{Conv2dOp, Conv2dReluOp, ConvLink, Kernels, conv_recorded};
 use crate::params::{Init, ParamStore};
 
 /// A `conv2d` op: `filters` output channels, `kernel` (an int or `[kh, kw]`).
@@ -208,6 +209,23 @@ impl Padded2d {
         self.add_bias(y)
     }
 
+    /// The training forward pass recorded with its backward pass
+    /// ([`Layer::forward_recorded`]), where it runs on this crate's
+    /// convolution kernel (`None` otherwise).
+    fn forward_recorded(&self, x: &Tensor) -> Option<candle_core::Result<Recorded>> {
+        let f32_cpu = |t: &Tensor| t.device().is_cpu() && t.dtype() == DType::F32 && t.is_contiguous();
+        let native = self.kernels == Kernels::Native
+            && x.device().is_cpu()
+            && x.dtype() == DType::F32
+            && f32_cpu(&self.weight)
+            && self.bias.as_ref().is_none_or(f32_cpu)
+            && !self.is_depthwise();
+        let g = self.geometry;
+        let op =
+            Conv2dOp { kernel: g.kernel, stride: g.stride, dilation: g.dilation, pads: g.pads, groups: self.groups };
+        native.then(|| conv_recorded(op, self.relu, &x.contiguous()?, &self.weight, self.bias.as_ref()))
+    }
+
     fn add_bias(&self, y: Tensor) -> candle_core::Result<Tensor> {
         match &self.bias {
             Some(b) => y.broadcast_add(&b.reshape((1, (), 1, 1))?),
@@ -254,6 +272,13 @@ impl Layer for Conv2dLayer {
 
     fn fuse_relu(&self) -> Option<Box<dyn Layer>> {
         self.0.fused_with_relu().map(|conv| Box::new(Conv2dLayer(conv)) as Box<dyn Layer>)
+    }
+
+    fn forward_recorded(&self, inputs: &[Tensor]) -> Option<candle_core::Result<Recorded>> {
+        match inputs {
+            [x] => self.0.forward_recorded(x),
+            _ => None,
+        }
     }
 
     fn conv_link(&self) -> Option<ConvLink> {

@@ -13,6 +13,7 @@ use archspace_core::Op;
 use candle_core::{Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
+use super::recorded::{Backward, ParamGrads, Recorded};
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
 use crate::params::ParamStore;
@@ -32,6 +33,35 @@ impl Module for Flatten {
     }
 }
 
+impl Layer for Flatten {
+    fn forward_t(&self, inputs: &[Tensor], train: bool) -> candle_core::Result<Tensor> {
+        Single(*self).forward_t(inputs, train)
+    }
+
+    fn forward_recorded(&self, inputs: &[Tensor]) -> Option<candle_core::Result<Recorded>> {
+        let [x] = inputs else { return None };
+        let backward = Box::new(Unflatten { shape: x.dims().to_vec() });
+        Some(x.flatten_from(1).map(|output| Recorded { output: output.detach(), backward }))
+    }
+}
+
+/// The gradient of a flattened value: the output's gradient in the input's shape.
+struct Unflatten {
+    shape: Vec<usize>,
+}
+
+impl Backward for Unflatten {
+    fn backward(
+        &self,
+        grad: &Tensor,
+        wanted: &[bool],
+        _params: &mut ParamGrads,
+    ) -> candle_core::Result<Vec<Option<Tensor>>> {
+        let wanted = wanted.first().copied().unwrap_or(false);
+        Ok(vec![wanted.then(|| grad.reshape(self.shape.as_slice())).transpose()?])
+    }
+}
+
 /// The definition of `flatten`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FlattenDef;
@@ -43,6 +73,6 @@ impl OpDef for FlattenDef {
 
     fn build(&self, ctx: &OpContext<'_>, _store: &mut ParamStore) -> Result<Box<dyn Layer>, BackendError> {
         self.infer(ctx)?;
-        Ok(Box::new(Single(Flatten)))
+        Ok(Box::new(Flatten))
     }
 }

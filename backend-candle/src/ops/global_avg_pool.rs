@@ -13,6 +13,7 @@ use archspace_core::Op;
 use candle_core::{DType, Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
+use super::recorded::{self, Recorded};
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
 use crate::kernels::{GlobalAvgPoolOp, Kernels};
@@ -48,6 +49,21 @@ impl Module for NativeGlobalAvgPool {
     }
 }
 
+impl Layer for NativeGlobalAvgPool {
+    fn forward_t(&self, inputs: &[Tensor], train: bool) -> candle_core::Result<Tensor> {
+        Single(*self).forward_t(inputs, train)
+    }
+
+    fn forward_recorded(&self, inputs: &[Tensor]) -> Option<candle_core::Result<Recorded>> {
+        match inputs {
+            [x] if x.device().is_cpu() && x.dtype() == DType::F32 && x.rank() == 4 => {
+                Some(x.contiguous().and_then(|x| recorded::apply1(&x, GlobalAvgPoolOp)))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// The definition of `global_avg_pool`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GlobalAvgPoolDef;
@@ -61,7 +77,7 @@ impl OpDef for GlobalAvgPoolDef {
     fn build(&self, ctx: &OpContext<'_>, _store: &mut ParamStore) -> Result<Box<dyn Layer>, BackendError> {
         self.infer(ctx)?;
         if ctx.kernels == Kernels::Native {
-            return Ok(Box::new(Single(NativeGlobalAvgPool)));
+            return Ok(Box::new(NativeGlobalAvgPool));
         }
         Ok(Box::new(Single(GlobalAvgPool)))
     }

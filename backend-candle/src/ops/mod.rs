@@ -40,6 +40,7 @@ mod global_avg_pool;
 mod identity;
 mod pool;
 mod pool_kernel;
+pub mod recorded;
 mod registry;
 mod separable_conv2d;
 
@@ -61,5 +62,6 @@ pub use global_avg_pool::{GlobalAvgPool, GlobalAvgPoolDef, global_avg_pool};
 pub use identity::{Identity, IdentityDef, identity};
 pub use pool::{Pool2d, Pool2dDef, avg_pool2d, max_pool2d};
 pub use pool_kernel::PoolKind;
+pub use recorded::{Arg, Backward, ParamGrads, Recorded};
 pub use registry::{Layer, OpDef, Registry, Single};
 pub use separable_conv2d::{SeparableConv2d, SeparableConv2dDef, separable_conv2d};

@@ -17,6 +17,7 @@ use candle_core::{DType, Module, Tensor};
 use super::context::{OpContext, OpInfo};
 use super::conv2d::ConvGeometry;
 use super::pool_kernel::{PoolKind, PoolOp, pool_composed};
+use super::recorded::{self, Recorded};
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
 use crate::params::ParamStore;
@@ -61,6 +62,22 @@ impl Module for Pool2d {
     }
 }
 
+impl Layer for Pool2d {
+    fn forward_t(&self, inputs: &[Tensor], train: bool) -> candle_core::Result<Tensor> {
+        Single(*self).forward_t(inputs, train)
+    }
+
+    fn forward_recorded(&self, inputs: &[Tensor]) -> Option<candle_core::Result<Recorded>> {
+        let op = PoolOp { kind: self.kind, geometry: self.geometry };
+        match inputs {
+            [x] if x.device().is_cpu() && x.dtype() == DType::F32 => {
+                Some(x.contiguous().and_then(|x| recorded::apply1(&x, op)))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// The definition of `max_pool2d` and `avg_pool2d`.
 #[derive(Clone, Copy, Debug)]
 pub struct Pool2dDef(pub PoolKind);
@@ -89,6 +106,6 @@ impl OpDef for Pool2dDef {
 
     fn build(&self, ctx: &OpContext<'_>, _store: &mut ParamStore) -> Result<Box<dyn Layer>, BackendError> {
         let (geometry, _) = read(ctx)?;
-        Ok(Box::new(Single(Pool2d::new(self.0, geometry))))
+        Ok(Box::new(Pool2d::new(self.0, geometry)))
     }
 }

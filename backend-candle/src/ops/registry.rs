@@ -7,6 +7,7 @@ use candle_core::Tensor;
 use candle_nn::ModuleT;
 
 use super::context::{OpContext, OpInfo};
+use super::recorded::Recorded;
 use crate::error::BackendError;
 use crate::kernels::ConvLink;
 use crate::params::ParamStore;
@@ -36,6 +37,15 @@ pub trait Layer: Send + Sync {
     /// runs convolutions each read only by the next image by image
     /// ([`ConvChainOp`](crate::kernels::ConvChainOp)). The default is none.
     fn conv_link(&self) -> Option<ConvLink> {
+        None
+    }
+
+    /// A training forward pass (train mode) that records its own backward
+    /// pass, for [`Network`](crate::Network)'s training path
+    /// ([`recorded`](super::recorded)). The default, `None`, has none: the
+    /// network then runs this layer under candle's autograd, its inputs
+    /// copied into variables.
+    fn forward_recorded(&self, _inputs: &[Tensor]) -> Option<candle_core::Result<Recorded>> {
         None
     }
 }

@@ -77,8 +77,7 @@ impl Bench {
     pub fn train_step(&mut self) -> Result<f32, BackendError> {
         let (x, y) = &self.batches[self.step % self.batches.len()];
         self.step += 1;
-        let loss = candle_nn::loss::cross_entropy(&self.net.forward_t(x, true)?, y)?;
-        let grads = loss.backward()?;
+        let (loss, grads) = self.net.loss_and_gradients(x, |logits| candle_nn::loss::cross_entropy(logits, y))?;
         let g: Vec<_> = self.optimizer.vars().iter().map(|v| grads.get(v.as_tensor()).cloned()).collect();
         self.optimizer.step(&g, 1e-3)?;
         Ok(loss.to_scalar::<f32>()?)

@@ -204,13 +204,16 @@ pub fn train(
             } else {
                 data.batch(chunk, norm, &device)?
             };
-            let logits = net.forward_t(&x, true)?;
-            let loss = candle_nn::loss::cross_entropy(&logits, &y)?;
+            let mut logits = None;
+            let (loss, grad_store) = net.loss_and_gradients(&x, |output| {
+                logits = Some(output.detach());
+                candle_nn::loss::cross_entropy(output, &y)
+            })?;
+            let logits = logits.ok_or_else(|| BackendError::Config("internal: the loss was not computed".into()))?;
             let loss_value = f64::from(loss.to_scalar::<f32>()?);
             if !loss_value.is_finite() {
                 return Err(BackendError::Diverged { epoch, step: i, loss: loss_value });
             }
-            let grad_store = loss.backward()?;
             let mut grads: Vec<Option<Tensor>> =
                 opt.vars().iter().map(|v| grad_store.get(v.as_tensor()).cloned()).collect();
             if let Some(max) = config.clip_grad_norm {

@@ -1,0 +1,237 @@
+//! The network's own training path: a forward pass whose layers record
+//! their backward passes ([`Layer::forward_recorded`]), and a backward pass
+//! over the network's graph of modules.
+//!
+//! candle's autograd (`loss.backward()`) makes each value's gradient from a
+//! zeroed tensor plus one fresh sum per reader, and runs those sums on its
+//! own thread pool, which then spins beside the kernels' rayon pool. Here
+//! the first gradient reaching a value is moved in and a second is summed
+//! once by this crate's kernel ([`sum_of`]); a value read once (most are)
+//! costs no extra pass. Layers without a recorded pass (custom ops, candle
+//! fallbacks) run under candle's autograd on their own, their inputs copied
+//! into variables. Only the loss runs through candle's autograd as a
+//! whole, from a copy of the network's output.
+
+use archspace_core::Source;
+use candle_core::backprop::GradStore;
+use candle_core::{Tensor, Var};
+
+use super::Network;
+use crate::kernels::sum_of;
+use crate::ops::{Backward, Layer, ParamGrads, Recorded};
+
+/// Each node's recorded backward pass (`None` for nodes that do not run).
+type Steps = Vec<Option<Box<dyn Backward>>>;
+
+impl Network {
+    /// A training step's loss and gradients: the network in train mode on
+    /// `x`, `loss` applied to its output, and the gradient of the loss for
+    /// every trainable parameter (look them up with
+    /// `grads.get(var.as_tensor())`), by the network's own backward pass
+    /// ([module docs](self)). Gradients equal `loss.backward()`'s on
+    /// [`forward_t`](Self::forward_t)`(x, true)` up to the order of sums.
+    ///
+    /// ```
+    /// use archspace_candle::{Network, NetworkConfig, ops::{self, Registry}};
+    /// use archspace_core::Space;
+    /// use candle_core::{Device, Tensor};
+    /// let arch = Space::build(|s| s.basic(ops::conv2d(4, 3)))?.freeze()?;
+    /// let config = NetworkConfig { classes: Some(3), ..NetworkConfig::default() };
+    /// let net = Network::build(&arch, &[1, 8, 8], &Registry::standard(), &config)?;
+    /// let x = Tensor::randn(0f32, 1.0, (2, 1, 8, 8), &Device::Cpu)?;
+    /// let y = Tensor::new(&[0u32, 2], &Device::Cpu)?;
+    /// let (loss, grads) = net.loss_and_gradients(&x, |logits| candle_nn::loss::cross_entropy(logits, &y))?;
+    /// assert!(loss.to_scalar::<f32>()? > 0.0);
+    /// for (name, var) in net.store().trainable_vars() {
+    ///     assert!(grads.get(var.as_tensor()).is_some(), "{name} has a gradient");
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn loss_and_gradients(
+        &self,
+        x: &Tensor,
+        loss: impl FnOnce(&Tensor) -> candle_core::Result<Tensor>,
+    ) -> candle_core::Result<(Tensor, GradStore)> {
+        let (output, steps) = self.record(x)?;
+        let output = Var::from_tensor(&output)?;
+        let value = loss(output.as_tensor())?;
+        let mut loss_grads = value.backward()?;
+        let mut params = ParamGrads::default();
+        if let Some(grad) = loss_grads.remove(output.as_tensor()) {
+            params = self.backward(steps, grad)?;
+        }
+        let mut grads = params.into_store();
+        // Parameters the loss itself reads (a penalty on the weights, say).
+        grads.extend(loss_grads)?;
+        Ok((value.detach(), grads))
+    }
+
+    /// The training forward pass: the output and each node's backward pass.
+    fn record(&self, x: &Tensor) -> candle_core::Result<(Tensor, Steps)> {
+        let mut values: Vec<Option<Tensor>> = vec![None; self.nodes.len()];
+        let mut steps: Steps = (0..self.nodes.len()).map(|_| None).collect();
+        for (i, node) in self.nodes.iter().enumerate() {
+            if !node.runs {
+                continue;
+            }
+            let inputs =
+                node.inputs.iter().map(|s| self.fetch(x, &values, s)).collect::<candle_core::Result<Vec<_>>>()?;
+            let step = match node.layer.forward_recorded(&inputs) {
+                Some(step) => step?,
+                None => under_autograd(node.layer.as_ref(), &inputs, &wanted(&node.inputs))?,
+            };
+            values[i] = Some(step.output);
+            steps[i] = Some(step.backward);
+            for s in &node.inputs {
+                if let Source::Module { module, .. } = *s
+                    && self.nodes[module].last_use == i
+                {
+                    values[module] = None;
+                }
+            }
+        }
+        Ok((self.fetch(x, &values, &self.output)?, steps))
+    }
+
+    /// The value of `source` (the batch, or a node's output not yet released).
+    fn fetch(&self, x: &Tensor, values: &[Option<Tensor>], source: &Source) -> candle_core::Result<Tensor> {
+        match *source {
+            Source::Input { .. } => Ok(x.clone()),
+            Source::Module { module, .. } => values[module]
+                .clone()
+                .ok_or_else(|| candle_core::Error::Msg(format!("internal: module {module} read after release"))),
+        }
+    }
+
+    /// The backward pass from the gradient of the output, nodes in reverse
+    /// order; each node's steps are dropped once run.
+    fn backward(&self, mut steps: Steps, grad: Tensor) -> candle_core::Result<ParamGrads> {
+        let mut params = ParamGrads::default();
+        let mut grads: Vec<Option<Tensor>> = vec![None; self.nodes.len()];
+        match self.output {
+            Source::Module { module, .. } => grads[module] = Some(grad),
+            Source::Input { .. } => return Ok(params),
+        }
+        for i in (0..self.nodes.len()).rev() {
+            let (Some(step), Some(grad)) = (steps[i].take(), grads[i].take()) else { continue };
+            let inputs = &self.nodes[i].inputs;
+            let input_grads = step.backward(&grad, &wanted(inputs), &mut params)?;
+            drop((step, grad));
+            for (source, input_grad) in inputs.iter().zip(input_grads) {
+                if let (Source::Module { module, .. }, Some(g)) = (*source, input_grad) {
+                    grads[module] = Some(match grads[module].take() {
+                        None => g,
+                        Some(previous) => sum_of(&previous, &g)?,
+                    });
+                }
+            }
+        }
+        Ok(params)
+    }
+}
+
+/// Which inputs need a gradient: every module's output, not the batch.
+fn wanted(inputs: &[Source]) -> Vec<bool> {
+    inputs.iter().map(|s| matches!(s, Source::Module { .. })).collect()
+}
+
+/// A layer without a recorded pass, run in train mode under candle's
+/// autograd: the inputs that need a gradient copied into variables.
+fn under_autograd(layer: &dyn Layer, inputs: &[Tensor], wanted: &[bool]) -> candle_core::Result<Recorded> {
+    let vars = inputs
+        .iter()
+        .zip(wanted)
+        .map(|(x, &w)| w.then(|| Var::from_tensor(x)).transpose())
+        .collect::<candle_core::Result<Vec<_>>>()?;
+    let args: Vec<Tensor> = inputs
+        .iter()
+        .zip(&vars)
+        .map(|(x, v)| v.as_ref().map_or_else(|| x.clone(), |v| v.as_tensor().clone()))
+        .collect();
+    let output = layer.forward_t(&args, true)?;
+    Ok(Recorded { output: output.detach(), backward: Box::new(Autograd { vars, output }) })
+}
+
+/// The backward pass of a layer run under candle's autograd.
+struct Autograd {
+    vars: Vec<Option<Var>>,
+    output: Tensor,
+}
+
+impl Backward for Autograd {
+    fn backward(
+        &self,
+        grad: &Tensor,
+        _wanted: &[bool],
+        params: &mut ParamGrads,
+    ) -> candle_core::Result<Vec<Option<Tensor>>> {
+        // d/dinput of Σ output · grad is the input's gradient (the product's
+        // gradient is `grad` itself: ones times it).
+        let mut grads = self.output.mul(&grad.detach())?.sum_all()?.backward()?;
+        let inputs = self.vars.iter().map(|v| v.as_ref().and_then(|v| grads.remove(v.as_tensor()))).collect();
+        let ids: Vec<_> = grads.get_ids().copied().collect();
+        for id in ids {
+            if let Some(g) = grads.get_id(id) {
+                params.add_id(id, g.clone())?;
+            }
+        }
+        Ok(inputs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use candle_core::{Device, Tensor};
+
+    use crate::kernels::Kernels;
+    use crate::network::{Network, NetworkConfig};
+    use crate::ops::Registry;
+    use crate::throughput::ReferenceNet;
+
+    fn build(net: ReferenceNet, kernels: Kernels) -> Network {
+        let arch = net.architecture().expect("reference net");
+        let config = NetworkConfig { classes: Some(10), kernels, seed: 3, ..NetworkConfig::default() };
+        Network::build(&arch, &[1, 28, 28], &Registry::standard(), &config).expect("builds")
+    }
+
+    /// Our backward pass against candle's autograd on the same network
+    /// (built twice from one seed, so dropout draws the same masks), over
+    /// two steps (the second with the running statistics moved).
+    fn assert_same_gradients(net: ReferenceNet, kernels: Kernels) {
+        let (ours, stock) = (build(net, kernels), build(net, kernels));
+        let x = Tensor::randn(0f32, 1.0, (3, 1, 28, 28), &Device::Cpu).expect("x");
+        let y = Tensor::new(&[1u32, 7, 4], &Device::Cpu).expect("y");
+        for _ in 0..2 {
+            let (loss, grads) =
+                ours.loss_and_gradients(&x, |out| candle_nn::loss::cross_entropy(out, &y)).expect("ours");
+            let stock_loss = candle_nn::loss::cross_entropy(&stock.forward_t(&x, true).expect("forward"), &y);
+            let stock_loss = stock_loss.expect("loss");
+            let stock_grads = stock_loss.backward().expect("backward");
+            let [a, b] = [&loss, &stock_loss].map(|l| l.to_scalar::<f32>().expect("scalar"));
+            assert_eq!(a, b, "{} loss", net.name());
+            let vars = ours.store().trainable_vars().iter().zip(stock.store().trainable_vars());
+            for ((name, var), (_, stock_var)) in vars {
+                let values = |g: Option<&Tensor>| {
+                    g.unwrap_or_else(|| panic!("{name}: no gradient")).flatten_all()?.to_vec1::<f32>()
+                };
+                let ours = values(grads.get(var.as_tensor())).expect("ours");
+                let theirs = values(stock_grads.get(stock_var.as_tensor())).expect("stock");
+                let scale = theirs.iter().fold(0f32, |m, v| m.max(v.abs()));
+                for (o, t) in ours.iter().zip(&theirs) {
+                    assert!((o - t).abs() <= 1e-5 * scale.max(1e-3), "{} {name}: {o} vs {t}", net.name());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gradients_match_candles_autograd_on_our_kernels() {
+        assert_same_gradients(ReferenceNet::Net1, Kernels::Native);
+        assert_same_gradients(ReferenceNet::Seed, Kernels::Native);
+    }
+
+    #[test]
+    fn layers_without_a_recorded_pass_run_under_autograd() {
+        assert_same_gradients(ReferenceNet::Net1, Kernels::Candle);
+    }
+}

@@ -37,7 +37,7 @@ pub struct BatchNormOp {
 }
 
 /// `(batch, channels, values per channel and image)` of a `[batch, channels, …]` shape.
-fn split(shape: &Shape) -> candle_core::Result<(usize, usize, usize)> {
+pub(super) fn split(shape: &Shape) -> candle_core::Result<(usize, usize, usize)> {
     match shape.dims() {
         [batch, channels, rest @ ..] => Ok((*batch, *channels, rest.iter().product())),
         _ => candle_core::bail!("batch norm needs [batch, channels, …], got {shape:?}"),

@@ -7,6 +7,7 @@
 //! network is built with [`Kernels::Candle`](crate::Kernels::Candle).
 
 mod batch_norm;
+mod batch_norm_recorded;
 mod chain;
 mod channels;
 mod conv;
@@ -22,6 +23,7 @@ mod sum;
 mod written;
 
 pub use batch_norm::{BatchNormOp, channel_stats};
+pub(crate) use batch_norm_recorded::batch_norm_recorded;
 pub use chain::{ConvChainOp, ConvLink};
 pub use channels::{ConcatOp, GlobalAvgPoolOp};
 pub use conv::Conv2dOp;

@@ -13,10 +13,10 @@ use candle_core::{DType, ModuleT, Tensor, Var};
 use candle_nn::BatchNorm;
 
 use super::context::{OpContext, OpInfo};
-use super::recorded::{self, Arg, Recorded};
+use super::recorded::Recorded;
 use super::registry::{Layer, OpDef};
 use crate::error::BackendError;
-use crate::kernels::{BatchNormOp, Kernels, channel_stats};
+use crate::kernels::{BatchNormOp, Kernels, batch_norm_recorded, channel_stats};
 use crate::params::{Init, ParamStore};
 
 /// A `batch_norm` op. Optional parameters: `momentum` (0.1), `eps` (1e-5).
@@ -72,7 +72,7 @@ impl BatchNorm2d {
     /// Training mode with this crate's kernel: batch statistics, running statistics updated.
     fn forward_train(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let x = x.contiguous()?;
-        self.update_running_stats(&x)?;
+        self.update_running_stats(&x, &channel_stats(&x)?)?;
         x.apply_op3(&self.weight, &self.bias, BatchNormOp { eps: self.eps, relu: self.relu })
     }
 
@@ -85,16 +85,15 @@ impl BatchNorm2d {
             && x.rank() >= 2
             && self.weight.dtype() == DType::F32;
         native.then(|| {
-            let x = x.contiguous()?;
-            self.update_running_stats(&x)?;
-            let roles = [Arg::Input, Arg::Param(self.weight.clone()), Arg::Param(self.bias.clone())];
-            recorded::apply3((&x, &self.weight, &self.bias), roles, BatchNormOp { eps: self.eps, relu: self.relu })
+            let (step, stats) = batch_norm_recorded(&x.contiguous()?, &self.weight, &self.bias, self.eps, self.relu)?;
+            self.update_running_stats(x, &stats)?;
+            Ok(step)
         })
     }
 
-    /// Moves the running statistics towards the batch's (contiguous `x`).
-    fn update_running_stats(&self, x: &Tensor) -> candle_core::Result<()> {
-        let stats = channel_stats(x)?;
+    /// Moves the running statistics towards the batch's `stats` (means and
+    /// biased variances of `x`, [`channel_stats`]).
+    fn update_running_stats(&self, x: &Tensor, stats: &Tensor) -> candle_core::Result<()> {
         let per_channel = x.elem_count() / x.dim(1)?.max(1);
         let unbiased = per_channel as f64 / (per_channel as f64 - 1.0).max(1.0);
         let m = self.momentum;

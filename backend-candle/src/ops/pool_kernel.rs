@@ -5,11 +5,14 @@
 //! both passes; on other devices [`pool_composed`] builds the same result
 //! from differentiable slicing ops.
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, DType, Layout, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::conv2d::ConvGeometry;
-use crate::kernels::{Sink, par_written};
+use crate::kernels::par_written;
+use tiled::TiledMaxGrad;
+
+mod tiled;
 
 /// Maximum or average.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,49 +94,6 @@ impl PoolOp {
         }
     }
 
-    /// Whether this is a max pool whose windows tile the input (no padding,
-    /// kernel = stride, at most 32 values a window): each input value is in
-    /// at most one window.
-    fn tiled_max(&self) -> bool {
-        let g = &self.geometry;
-        self.kind == PoolKind::Max && g.pads == [0; 4] && g.kernel == (g.stride, g.stride) && g.stride * g.stride <= 32
-    }
-
-    /// [`backward_plane`](Self::backward_plane) for a [tiled max](Self::tiled_max)
-    /// pool, from the pool's output: a window's gradient goes to its first
-    /// value equal to the window's maximum (or to its first value if that is
-    /// NaN), the one the search of `backward_plane` picks, found without
-    /// branches on the data; each input gradient is written once, in order.
-    fn backward_plane_tiled_max(
-        &self,
-        d: &Dims,
-        (input, output, grad_out): (&[f32], &[f32], &[f32]),
-        sink: &mut Sink<'_>,
-    ) {
-        let s = self.geometry.stride;
-        // Each window value's offset from the window's top-left corner.
-        let offsets: Vec<usize> = (0..s * s).map(|k| k / s * d.w + k % s).collect();
-        // The `s` input rows of one row of windows (the columns past the last window stay 0).
-        let mut rows_out = vec![0f32; s * d.w];
-        for i in 0..d.oh {
-            rows_out.fill(0.0);
-            let rows = &input[i * s * d.w..][..s * d.w];
-            let (maxima, grads) = (&output[i * d.ow..][..d.ow], &grad_out[i * d.ow..][..d.ow]);
-            for (j, (&m, &g)) in maxima.iter().zip(grads).enumerate() {
-                let corner = j * s;
-                let mut hits = u32::from(rows[corner].is_nan());
-                for (k, &offset) in offsets.iter().enumerate() {
-                    hits |= u32::from(rows[corner + offset] == m) << k;
-                }
-                if let Some(&offset) = offsets.get(hits.trailing_zeros() as usize) {
-                    rows_out[corner + offset] = g;
-                }
-            }
-            sink.map_from(&rows_out, |v| v);
-        }
-        sink.fill((d.h - d.oh * s) * d.w, 0.0);
-    }
-
     fn backward_plane(&self, d: &Dims, input: &[f32], grad_out: &[f32], grad_in: &mut [f32]) {
         for i in 0..d.oh {
             for j in 0..d.ow {
@@ -184,9 +144,13 @@ impl CustomOp1 for PoolOp {
         let input = contiguous_f32(storage, layout)?;
         let (d, shape) = self.dims(layout.shape())?;
         let mut out = vec![0f32; d.planes * d.oh * d.ow];
-        out.par_chunks_mut(d.oh * d.ow)
-            .zip(input.par_chunks(d.h * d.w))
-            .for_each(|(o, x)| self.forward_plane(&d, x, o));
+        out.par_chunks_mut(d.oh * d.ow).zip(input.par_chunks(d.h * d.w)).for_each(|(o, x)| {
+            if self.geometry.stride == 2 && self.tiles() {
+                self.forward_plane_2x2(&d, x, o)
+            } else {
+                self.forward_plane(&d, x, o)
+            }
+        });
         Ok((CpuStorage::F32(out), shape))
     }
 
@@ -223,44 +187,18 @@ impl CustomOp2 for PoolGrad {
             candle_core::bail!("pooling gradient {:?} does not fit the output {out_shape:?}", l2.shape());
         }
         let (input, grad_out) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?);
+        if self.0.kind == PoolKind::Average && self.0.tiles() {
+            let (plane, out_plane) = (d.h * d.w, d.oh * d.ow);
+            let grad_in = par_written(input.len(), plane.max(1), |k, sink| {
+                self.0.backward_plane_tiled_average(&d, &grad_out[k * out_plane..][..out_plane], sink);
+            });
+            return Ok((CpuStorage::F32(grad_in), l1.shape().clone()));
+        }
         let mut grad_in = vec![0f32; input.len()];
         grad_in
             .par_chunks_mut(d.h * d.w)
             .zip(input.par_chunks(d.h * d.w).zip(grad_out.par_chunks(d.oh * d.ow)))
             .for_each(|(gi, (x, go))| self.0.backward_plane(&d, x, go, gi));
-        Ok((CpuStorage::F32(grad_in), l1.shape().clone()))
-    }
-}
-
-/// The input gradient of a [tiled max](PoolOp::tiled_max) pool, applied to
-/// `(input, output, output gradient)`.
-struct TiledMaxGrad(PoolOp);
-
-impl CustomOp3 for TiledMaxGrad {
-    fn name(&self) -> &'static str {
-        "archspace-max-pool2d-tiled-grad"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (d, out_shape) = self.0.dims(l1.shape())?;
-        if l2.shape() != &out_shape || l3.shape() != &out_shape {
-            candle_core::bail!("max pool output or gradient does not fit the output {out_shape:?}");
-        }
-        let (input, output, grad_out) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?, contiguous_f32(s3, l3)?);
-        let (plane, out_plane) = (d.h * d.w, d.oh * d.ow);
-        let grad_in = par_written(input.len(), plane.max(1), |k, sink| {
-            let outs = k * out_plane..(k + 1) * out_plane;
-            let planes = (&input[k * plane..][..plane], &output[outs.clone()], &grad_out[outs]);
-            self.0.backward_plane_tiled_max(&d, planes, sink);
-        });
         Ok((CpuStorage::F32(grad_in), l1.shape().clone()))
     }
 }
@@ -331,41 +269,5 @@ pub(crate) fn pool_composed(x: &Tensor, kind: PoolKind, g: &ConvGeometry) -> can
             let counts = rows.broadcast_mul(&cols)?.to_dtype(x.dtype())?;
             stacked.sum(0)?.broadcast_div(&counts)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The tiled max pool's gradient against the search of the general
-    /// pass, value for value: uncovered rows and columns, ties (the first
-    /// maximum wins), infinities and NaN included.
-    #[test]
-    fn tiled_max_gradients_equal_the_general_ones() {
-        for (stride, (h, w)) in [(2, (7, 7)), (2, (6, 5)), (3, (7, 8)), (1, (3, 4))] {
-            let geometry = ConvGeometry { kernel: (stride, stride), stride, dilation: 1, pads: [0; 4] };
-            let op = PoolOp { kind: PoolKind::Max, geometry };
-            assert!(op.tiled_max());
-            let (d, _) = op.dims(&Shape::from((1, 1, h, w))).expect("dims");
-            // Few distinct values, so windows hold ties; infinities, -0 and NaN
-            // (first in the first window, later in others).
-            let special = [f32::NAN, f32::NEG_INFINITY, f32::INFINITY, -0.0];
-            let input: Vec<f32> =
-                (0..h * w).map(|i| if i % 11 == 3 || i == 0 { special[i % 4] } else { ((i * 7) % 5) as f32 }).collect();
-            let mut output = vec![0f32; d.oh * d.ow];
-            op.forward_plane(&d, &input, &mut output);
-            let grad_out: Vec<f32> = (0..d.oh * d.ow).map(|i| 1.0 + i as f32 * 0.37).collect();
-            let mut general = vec![0f32; h * w];
-            op.backward_plane(&d, &input, &grad_out, &mut general);
-            let tiled = crate::kernels::written(h * w, |sink| {
-                op.backward_plane_tiled_max(&d, (&input, &output, &grad_out), sink)
-            });
-            assert_eq!(tiled, general, "stride {stride} on {h}x{w}");
-        }
-        let padded = ConvGeometry { kernel: (2, 2), stride: 2, dilation: 1, pads: [1, 0, 1, 0] };
-        assert!(!PoolOp { kind: PoolKind::Max, geometry: padded }.tiled_max());
-        let average = ConvGeometry { kernel: (2, 2), stride: 2, dilation: 1, pads: [0; 4] };
-        assert!(!PoolOp { kind: PoolKind::Average, geometry: average }.tiled_max());
     }
 }

@@ -28,7 +28,7 @@ impl Network {
     /// `x`, `loss` applied to its output, and the gradient of the loss for
     /// every trainable parameter (look them up with
     /// `grads.get(var.as_tensor())`), by the network's own backward pass
-    /// ([module docs](self)). Gradients equal `loss.backward()`'s on
+    /// ([`ops::recorded`](crate::ops::recorded)). Gradients equal `loss.backward()`'s on
     /// [`forward_t`](Self::forward_t)`(x, true)` up to the order of sums.
     ///
     /// ```

@@ -65,6 +65,7 @@ pub struct Network {
     output: Source,
     store: ParamStore,
     report: ShapeReport,
+    kernels: Kernels,
 }
 
 impl std::fmt::Debug for Network {
@@ -100,7 +101,7 @@ impl Network {
         }
         let names: Vec<&str> = plan.modules.iter().map(|m| m.op.as_ref()).collect();
         passes::apply(&mut nodes, &names, plan.output, config.kernels);
-        Ok(Network { nodes, output: plan.output, store, report: plan.report })
+        Ok(Network { nodes, output: plan.output, store, report: plan.report, kernels: config.kernels })
     }
 
     /// Runs the network on a batch `[N, ...input]`; `train` selects batch

@@ -10,14 +10,16 @@
 //! costs no extra pass. Layers without a recorded pass (custom ops, candle
 //! fallbacks) run under candle's autograd on their own, their inputs copied
 //! into variables. Only the loss runs through candle's autograd as a
-//! whole, from a copy of the network's output.
+//! whole, from a copy of the network's output. A network built with
+//! [`Kernels::Candle`] (candle's ops only, the reference to compare with)
+//! trains through candle's autograd as a whole instead.
 
 use archspace_core::Source;
 use candle_core::backprop::GradStore;
 use candle_core::{Tensor, Var};
 
 use super::Network;
-use crate::kernels::sum_of;
+use crate::kernels::{Kernels, sum_of};
 use crate::ops::{Backward, Layer, ParamGrads, Recorded};
 
 /// Each node's recorded backward pass (`None` for nodes that do not run).
@@ -52,6 +54,11 @@ impl Network {
         x: &Tensor,
         loss: impl FnOnce(&Tensor) -> candle_core::Result<Tensor>,
     ) -> candle_core::Result<(Tensor, GradStore)> {
+        if self.kernels == Kernels::Candle {
+            let value = loss(&self.forward_t(x, true)?)?;
+            let grads = value.backward()?;
+            return Ok((value.detach(), grads));
+        }
         let (output, steps) = self.record(x)?;
         let output = Var::from_tensor(&output)?;
         let value = loss(output.as_tensor())?;
@@ -181,14 +188,15 @@ impl Backward for Autograd {
 
 #[cfg(test)]
 mod tests {
-    use candle_core::{Device, Tensor};
+    use candle_core::{Device, Module, Tensor};
 
     use crate::kernels::Kernels;
     use crate::network::{Network, NetworkConfig};
-    use crate::ops::Registry;
+    use crate::ops::{self, FnOp, OpInfo, Registry, Single};
+    use crate::params::Init;
     use crate::throughput::ReferenceNet;
 
-    fn build(net: ReferenceNet, kernels: Kernels) -> Network {
+    fn reference(net: ReferenceNet, kernels: Kernels) -> Network {
         let arch = net.architecture().expect("reference net");
         let config = NetworkConfig { classes: Some(10), kernels, seed: 3, ..NetworkConfig::default() };
         Network::build(&arch, &[1, 28, 28], &Registry::standard(), &config).expect("builds")
@@ -197,9 +205,9 @@ mod tests {
     /// Our backward pass against candle's autograd on the same network
     /// (built twice from one seed, so dropout draws the same masks), over
     /// two steps (the second with the running statistics moved).
-    fn assert_same_gradients(net: ReferenceNet, kernels: Kernels) {
-        let (ours, stock) = (build(net, kernels), build(net, kernels));
-        let x = Tensor::randn(0f32, 1.0, (3, 1, 28, 28), &Device::Cpu).expect("x");
+    fn assert_same_gradients(build: impl Fn() -> Network, image: [usize; 3], label: &str) {
+        let (ours, stock) = (build(), build());
+        let x = Tensor::randn(0f32, 1.0, (3, image[0], image[1], image[2]), &Device::Cpu).expect("x");
         let y = Tensor::new(&[1u32, 7, 4], &Device::Cpu).expect("y");
         for _ in 0..2 {
             let (loss, grads) =
@@ -208,7 +216,7 @@ mod tests {
             let stock_loss = stock_loss.expect("loss");
             let stock_grads = stock_loss.backward().expect("backward");
             let [a, b] = [&loss, &stock_loss].map(|l| l.to_scalar::<f32>().expect("scalar"));
-            assert_eq!(a, b, "{} loss", net.name());
+            assert_eq!(a, b, "{label} loss");
             let vars = ours.store().trainable_vars().iter().zip(stock.store().trainable_vars());
             for ((name, var), (_, stock_var)) in vars {
                 let values = |g: Option<&Tensor>| {
@@ -218,7 +226,7 @@ mod tests {
                 let theirs = values(stock_grads.get(stock_var.as_tensor())).expect("stock");
                 let scale = theirs.iter().fold(0f32, |m, v| m.max(v.abs()));
                 for (o, t) in ours.iter().zip(&theirs) {
-                    assert!((o - t).abs() <= 1e-5 * scale.max(1e-3), "{} {name}: {o} vs {t}", net.name());
+                    assert!((o - t).abs() <= 1e-5 * scale.max(1e-3), "{label} {name}: {o} vs {t}");
                 }
             }
         }
@@ -226,12 +234,55 @@ mod tests {
 
     #[test]
     fn gradients_match_candles_autograd_on_our_kernels() {
-        assert_same_gradients(ReferenceNet::Net1, Kernels::Native);
-        assert_same_gradients(ReferenceNet::Seed, Kernels::Native);
+        for net in [ReferenceNet::Net1, ReferenceNet::Seed] {
+            assert_same_gradients(|| reference(net, Kernels::Native), [1, 28, 28], net.name());
+        }
+        assert_same_gradients(|| reference(ReferenceNet::Net1, Kernels::Candle), [1, 28, 28], "net1 on candle's ops");
     }
 
+    /// `y = x · w_c`, a learned scale per channel, as a user's op would be:
+    /// candle ops only, no recorded pass.
+    struct ChannelScale(Tensor);
+
+    impl Module for ChannelScale {
+        fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+            x.broadcast_mul(&self.0.reshape((1, (), 1, 1))?)
+        }
+    }
+
+    /// A user's op between two of our layers runs under candle's autograd
+    /// on its own; the gradients reach its parameter and the layers before it.
     #[test]
     fn layers_without_a_recorded_pass_run_under_autograd() {
-        assert_same_gradients(ReferenceNet::Net1, Kernels::Candle);
+        let mut registry = Registry::standard();
+        registry.register(
+            "channel_scale",
+            FnOp::new(
+                |ctx| Ok(OpInfo { output: ctx.single_input()?.to_vec(), params: ctx.image_input()?.0, flops: 0 }),
+                |ctx, store| {
+                    let channels = ctx.image_input()?.0;
+                    let w = store.trainable(&ctx.param_name("weight"), &[channels], Init::Uniform { fan_in: 1 })?;
+                    Ok(Box::new(Single(ChannelScale(w))))
+                },
+            ),
+        );
+        let build = || {
+            let mut space = archspace_core::Space::build(|s| {
+                let parts = vec![
+                    s.basic(ops::conv2d(4, 3))?,
+                    s.basic(ops::batch_norm())?,
+                    s.basic(archspace_core::Op::new("channel_scale"))?,
+                    s.basic(ops::relu())?,
+                    s.basic(ops::max_pool2d(2))?,
+                    s.basic(ops::conv2d(5, 3))?,
+                ];
+                s.sequential(parts)
+            })
+            .expect("space");
+            let arch = space.freeze().expect("freezes");
+            let config = NetworkConfig { classes: Some(10), seed: 5, ..NetworkConfig::default() };
+            Network::build(&arch, &[2, 8, 8], &registry, &config).expect("builds")
+        };
+        assert_same_gradients(build, [2, 8, 8], "custom op");
     }
 }

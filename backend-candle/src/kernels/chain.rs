@@ -71,9 +71,9 @@ impl ConvChainOp {
     }
 
     /// The chain's output for `x` (`[batch, channels, h, w]`, f32 on the
-    /// CPU), or `None` where one of its convolutions is not a stride-1 one
-    /// of a single group on [`shifted`](super::shifted)'s path (or the
-    /// input is not an f32 CPU tensor): the caller runs the layers then.
+    /// CPU), or `None` where one of its convolutions does not take the
+    /// stride-1, single-group path of `kernels/shifted.rs` (or the input is
+    /// not an f32 CPU tensor): the caller runs the layers then.
     ///
     /// # Errors
     /// If the shapes do not fit, or a gradient is asked through the result.

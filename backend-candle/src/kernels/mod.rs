@@ -4,7 +4,7 @@
 //! parallel, each a candle custom op with its backward pass.
 //!
 //! The layers pick these kernels for f32 tensors on the CPU unless the
-//! network is built with [`Kernels::Candle`](crate::Kernels::Candle).
+//! network is built with [`Kernels::Candle`].
 
 mod batch_norm;
 mod batch_norm_recorded;

@@ -109,7 +109,7 @@ impl Network {
     /// attributions in eval mode, say); to evaluate without them, use the
     /// faster [`predict`](Self::predict).
     pub fn forward_t(&self, x: &Tensor, train: bool) -> candle_core::Result<Tensor> {
-        self.run(x, |layer, inputs| layer.forward_t(inputs, train))
+        self.run(x, |_, layer, inputs| layer.forward_t(inputs, train))
     }
 
     /// The network's output on a batch in eval mode, for inference: no
@@ -135,14 +135,15 @@ impl Network {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn predict(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        Ok(self.run(x, |layer, inputs| layer.infer(inputs))?.detach())
+        Ok(self.run(x, |_, layer, inputs| layer.infer(inputs))?.detach())
     }
 
-    /// Runs every node with `step`, releasing each value after its last reader.
+    /// Runs every node with `step` (given the node's index, its layer and
+    /// its inputs), releasing each value after its last reader.
     fn run(
         &self,
         x: &Tensor,
-        step: impl Fn(&dyn Layer, &[Tensor]) -> candle_core::Result<Tensor>,
+        mut step: impl FnMut(usize, &dyn Layer, &[Tensor]) -> candle_core::Result<Tensor>,
     ) -> candle_core::Result<Tensor> {
         let mut values: Vec<Option<Tensor>> = vec![None; self.nodes.len()];
         let fetch = |values: &[Option<Tensor>], src: &Source| -> candle_core::Result<Tensor> {
@@ -158,7 +159,7 @@ impl Network {
                 continue;
             }
             let inputs = node.inputs.iter().map(|s| fetch(&values, s)).collect::<candle_core::Result<Vec<_>>>()?;
-            values[i] = Some(step(node.layer.as_ref(), &inputs)?);
+            values[i] = Some(step(i, node.layer.as_ref(), &inputs)?);
             for s in &node.inputs {
                 if let Source::Module { module, .. } = *s
                     && self.nodes[module].last_use == i

@@ -75,39 +75,16 @@ impl Network {
 
     /// The training forward pass: the output and each node's backward pass.
     fn record(&self, x: &Tensor) -> candle_core::Result<(Tensor, Steps)> {
-        let mut values: Vec<Option<Tensor>> = vec![None; self.nodes.len()];
         let mut steps: Steps = (0..self.nodes.len()).map(|_| None).collect();
-        for (i, node) in self.nodes.iter().enumerate() {
-            if !node.runs {
-                continue;
-            }
-            let inputs =
-                node.inputs.iter().map(|s| self.fetch(x, &values, s)).collect::<candle_core::Result<Vec<_>>>()?;
-            let step = match node.layer.forward_recorded(&inputs) {
+        let output = self.run(x, |i, layer, inputs| {
+            let step = match layer.forward_recorded(inputs) {
                 Some(step) => step?,
-                None => under_autograd(node.layer.as_ref(), &inputs, &wanted(&node.inputs))?,
+                None => under_autograd(layer, inputs, &wanted(&self.nodes[i].inputs))?,
             };
-            values[i] = Some(step.output);
             steps[i] = Some(step.backward);
-            for s in &node.inputs {
-                if let Source::Module { module, .. } = *s
-                    && self.nodes[module].last_use == i
-                {
-                    values[module] = None;
-                }
-            }
-        }
-        Ok((self.fetch(x, &values, &self.output)?, steps))
-    }
-
-    /// The value of `source` (the batch, or a node's output not yet released).
-    fn fetch(&self, x: &Tensor, values: &[Option<Tensor>], source: &Source) -> candle_core::Result<Tensor> {
-        match *source {
-            Source::Input { .. } => Ok(x.clone()),
-            Source::Module { module, .. } => values[module]
-                .clone()
-                .ok_or_else(|| candle_core::Error::Msg(format!("internal: module {module} read after release"))),
-        }
+            Ok(step.output)
+        })?;
+        Ok((output, steps))
     }
 
     /// The backward pass from the gradient of the output, nodes in reverse

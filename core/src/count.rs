@@ -58,11 +58,11 @@ struct Group {
 impl Group {
     /// Whether the group's count is responsible for `h`.
     fn owns(&self, space: &Space, h: HyperId) -> bool {
-        let rec = &space.hypers[h.index()];
-        if rec.value.is_some() || self.decisions.contains(&h) || self.origin_in(space, rec.origin) {
+        let def = space.hyper_defs.at(h.index());
+        if space.has_value(h) || self.decisions.contains(&h) || self.origin_in(space, def.origin) {
             return true;
         }
-        match &rec.kind {
+        match &def.kind {
             HyperKind::Dependent { deps, .. } => deps.iter().all(|d| self.owns(space, *d)),
             HyperKind::Independent { .. } => false,
         }
@@ -73,7 +73,7 @@ impl Group {
             if self.waiters.contains(&m) {
                 return true;
             }
-            origin = space.modules[m.index()].origin;
+            origin = space.module_def(m).origin;
         }
         false
     }
@@ -83,8 +83,10 @@ impl Group {
 fn structural_set(space: &Space) -> Vec<bool> {
     let mut marked = vec![false; space.hypers.len()];
     let mut stack: Vec<HyperId> = Vec::new();
-    for m in &space.modules {
-        if let ModuleKind::Substitution { function: Some(_), hypers, .. } = &m.kind {
+    for (m, def) in space.modules.iter().zip(space.module_defs.iter()) {
+        if let ModuleKind::Substitution { hypers, .. } = &def.kind
+            && !m.fired
+        {
             stack.extend(hypers.iter().map(|(_, h)| *h));
         }
     }
@@ -97,7 +99,7 @@ fn structural_set(space: &Space) -> Vec<bool> {
         if std::mem::replace(&mut marked[h.index()], true) {
             continue;
         }
-        if let HyperKind::Dependent { deps, .. } = &space.hypers[h.index()].kind {
+        if let HyperKind::Dependent { deps, .. } = space.hyper_kind(h) {
             stack.extend(deps.iter().copied());
         }
     }
@@ -128,14 +130,16 @@ fn find_groups(space: &Space, decisions: &[HyperId]) -> Vec<Group> {
             if let Some(i) = index_of(h) {
                 out.push(i);
             }
-            if let HyperKind::Dependent { deps, .. } = &space.hypers[h.index()].kind {
+            if let HyperKind::Dependent { deps, .. } = space.hyper_kind(h) {
                 stack.extend(deps.iter().copied());
             }
         }
         out
     };
-    for (i, m) in space.modules.iter().enumerate() {
-        if let ModuleKind::Substitution { function: Some(_), hypers, .. } = &m.kind {
+    for (i, (m, def)) in space.modules.iter().zip(space.module_defs.iter()).enumerate() {
+        if let ModuleKind::Substitution { hypers, .. } = &def.kind
+            && !m.fired
+        {
             let hs: Vec<HyperId> = hypers.iter().map(|(_, h)| *h).collect();
             readers.push((Some(ModuleId::from_index(i)), closure(&hs)));
         }

@@ -71,7 +71,10 @@ fn keep_template(build: &Arc<BuildFn>, space: &Space) {
     TEMPLATES.with(|templates| {
         let Ok(mut templates) = templates.try_borrow_mut() else { return };
         if let Some(seen) = templates.iter_mut().find(|t| Arc::ptr_eq(&t.build, build)) {
-            seen.space = Some(space.clone());
+            let mut template = space.clone();
+            // Copies of the template share its fixed parts.
+            template.seal();
+            seen.space = Some(template);
             return;
         }
         if templates.len() == TEMPLATE_SLOTS {

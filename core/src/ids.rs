@@ -5,6 +5,12 @@
 
 use std::fmt;
 
+/// An identifier that is a plain `u32` index (for code generic over ID kinds).
+pub(crate) trait ArenaId: Copy + PartialEq {
+    fn from_raw(raw: u32) -> Self;
+    fn raw(self) -> u32;
+}
+
 macro_rules! typed_id {
     ($(#[$doc:meta])* $name:ident, $label:literal) => {
         $(#[$doc])*
@@ -19,6 +25,18 @@ macro_rules! typed_id {
 
             pub(crate) fn from_index(index: usize) -> Self {
                 Self(u32::try_from(index).expect("internal invariant: fewer than 2^32 elements per space"))
+            }
+        }
+
+        impl ArenaId for $name {
+            #[inline]
+            fn from_raw(raw: u32) -> Self {
+                Self(raw)
+            }
+
+            #[inline]
+            fn raw(self) -> u32 {
+                self.0
             }
         }
 

@@ -203,7 +203,7 @@ struct SpaceFeatures {
 impl ModuleSink for SpaceFeatures {
     fn module(&mut self, space: &Space, m: ModuleId, sources: &[Source]) -> Result<(), SpecError> {
         let rec = &space.modules[m.index()];
-        let ModuleKind::Basic { op, params } = &rec.kind else {
+        let ModuleKind::Basic { op, params } = &space.module_def(m).kind else {
             return Err(space.not_basic(m));
         };
         self.path.clear();
@@ -218,10 +218,10 @@ impl ModuleSink for SpaceFeatures {
                     .ids
                     .get(module)
                     .and_then(|from| space.modules[from.index()].outputs.get(output))
-                    .map_or("", |o| space.outputs[o.index()].name.as_ref()),
+                    .map_or("", |o| space.output_name(o).as_ref()),
                 Source::Input { .. } => "",
             };
-            self.hasher.input(path, &space.inputs[input.index()].name, *source, output);
+            self.hasher.input(path, space.input_name(input), *source, output);
         }
         self.ids.push(m);
         Ok(())
@@ -276,7 +276,7 @@ fn hash_space(space: &mut Space, buckets: u32, mut hashes: Vec<u32>) -> Result<V
     for d in &space.made {
         sink.path.clear();
         space.push_hyper_path(d.hyper, &mut sink.path);
-        if let Some(value) = &space.hypers[d.hyper.index()].value {
+        if let Some(value) = space.value_of(d.hyper) {
             sink.hasher.decision(&sink.path, value);
         }
     }

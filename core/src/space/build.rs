@@ -1,15 +1,14 @@
 //! The builder: hyperparameters, modules, ports and connections.
 
 use std::borrow::Cow;
-use std::cmp::Reverse;
 use std::sync::Arc;
 
 use smallvec::SmallVec;
 
 use super::Space;
 use super::records::{
-    ConstraintRecord, Forward, HyperKind, HyperName, HyperRecord, InputRecord, ModuleKind, ModuleRecord, OutputRecord,
-    ParamSlot, SubstitutionFn, Waiter,
+    ConstraintRecord, Forward, HyperDef, HyperKind, HyperName, HyperRecord, InputRecord, ModuleDef, ModuleKind,
+    ModuleRecord, NONE, OutputRecord, ParamSlot, Ports, SubstitutionFn, Waiter, WaiterList,
 };
 use crate::error::SpecError;
 use crate::ids::{ConstraintId, HyperId, InputId, ModuleId, OutputId};
@@ -61,24 +60,24 @@ impl Space {
     fn push_hyper(&mut self, kind: HyperKind, name: HyperName) -> HyperId {
         let id = HyperId::from_index(self.hypers.len());
         self.hypers.push(HyperRecord {
-            kind,
-            value: None,
+            value: NONE,
             name,
+            waiters: WaiterList::EMPTY,
+            missing: 0,
             live: false,
             queued: false,
-            waiters: SmallVec::new(),
-            origin: self.origin_stack.last().copied(),
             read_structurally: false,
         });
+        self.hyper_defs.push(HyperDef { kind, origin: self.origin_stack.last().copied() });
         id
     }
 
     fn new_independent(&mut self, domain: Domain, name: HyperName) -> HyperId {
-        let single = (domain.len() == 1).then(|| domain.values()[0].clone());
+        let single = domain.len() == 1;
         let id = self.push_hyper(HyperKind::Independent { domain }, name);
-        if let Some(v) = single {
+        if single {
             // A constant: assigned at once, never a decision.
-            self.hypers[id.index()].value = Some(v);
+            self.hypers[id.index()].value = 0;
         }
         id
     }
@@ -106,6 +105,7 @@ impl Space {
         let name = self.claim_name(scope, name.into())?;
         let path_of = |s: &Space| super::records::scope_child(s.path_of_scope(scope), &name);
         let domain = Domain::new(values).map_err(|e| e.with_path(&path_of(self)))?;
+        let name = self.labels.push(name) as u32;
         Ok(self.new_independent(domain, HyperName::Scoped { scope, name }))
     }
 
@@ -128,9 +128,12 @@ impl Space {
         }
         let root = crate::ids::ScopeId(0);
         let name = self.claim_name(root, name)?;
-        let h = self.new_independent(domain, HyperName::Scoped { scope: root, name: name.clone() });
+        let label = self.labels.push(name.clone()) as u32;
+        let h = self.new_independent(domain, HyperName::Scoped { scope: root, name: label });
         // Shared hyperparameters belong to no substitution.
-        self.hypers[h.index()].origin = None;
+        if let Some(def) = self.hyper_defs.local_mut(h.index()) {
+            def.origin = None;
+        }
         self.shared.insert(name, h);
         Ok(h)
     }
@@ -156,6 +159,7 @@ impl Space {
     ) -> Result<HyperId, SpecError> {
         let scope = self.current_scope();
         let name = self.claim_name(scope, name.into())?;
+        let name = self.labels.push(name) as u32;
         self.make_dependent(deps, Arc::new(function), HyperName::Scoped { scope, name })
     }
 
@@ -170,18 +174,15 @@ impl Space {
             self.check_hyper(d)?;
             self.note_use(d);
         }
-        let missing = deps.iter().filter(|d| self.hypers[d.index()].value.is_none()).count() as u32;
-        let id =
-            self.push_hyper(HyperKind::Dependent { deps: deps.iter().copied().collect(), function, missing: 0 }, name);
+        let missing = deps.iter().filter(|d| !self.has_value(**d)).count() as u32;
+        let id = self.push_hyper(HyperKind::Dependent { deps: deps.iter().copied().collect(), function }, name);
         for (i, &d) in deps.iter().enumerate() {
             self.name_if_unnamed(d, HyperName::Arg { dependent: id, index: i as u32 });
-            if self.hypers[d.index()].value.is_none() {
-                self.hypers[d.index()].waiters.push(Waiter::Dependent(id));
+            if !self.has_value(d) {
+                self.add_waiter(d, Waiter::Dependent(id));
             }
         }
-        if let HyperKind::Dependent { missing: m, .. } = &mut self.hypers[id.index()].kind {
-            *m = missing;
-        }
+        self.hypers[id.index()].missing = missing;
         if missing == 0 {
             self.run_cascade_from_dependent(id)?;
         }
@@ -205,11 +206,11 @@ impl Space {
                 continue;
             }
             rec.live = true;
-            match &rec.kind {
+            match &self.hyper_defs.at(h.index()).kind {
                 HyperKind::Independent { domain } => {
-                    if rec.value.is_none() && domain.len() > 1 && !rec.queued {
+                    if !rec.has_value() && domain.len() > 1 && !rec.queued {
                         rec.queued = true;
-                        self.frontier.push(Reverse(h.0));
+                        self.frontier.push(h.0);
                     }
                 }
                 HyperKind::Dependent { deps, .. } => stack.extend(deps.iter().copied()),
@@ -217,14 +218,16 @@ impl Space {
         }
     }
 
-    /// Turns a [`Param`] of module `m` into a slot, creating and naming hyperparameters.
-    fn resolve_param(&mut self, m: ModuleId, param: &Name, value: Param) -> Result<ParamSlot, SpecError> {
+    /// Turns parameter number `index` (named `param`) of module `m` into a
+    /// slot, creating and naming hyperparameters.
+    fn resolve_param(&mut self, m: ModuleId, index: usize, param: &Name, value: Param) -> Result<ParamSlot, SpecError> {
+        let name = HyperName::Param { module: m, param: index as u32 };
         match value {
             Param::Value(v) => Ok(ParamSlot::Const(v)),
             Param::Hyper(h) => {
                 self.check_hyper(h)?;
                 self.note_use(h);
-                self.name_if_unnamed(h, HyperName::Param { module: m, param: param.clone() });
+                self.name_if_unnamed(h, name);
                 self.make_live(h);
                 Ok(ParamSlot::Hyper(h))
             }
@@ -233,7 +236,7 @@ impl Space {
                 if domain.len() == 1 {
                     return Ok(ParamSlot::Const(domain.values()[0].clone()));
                 }
-                let h = self.new_independent(domain, HyperName::Param { module: m, param: param.clone() });
+                let h = self.new_independent(domain, name);
                 self.make_live(h);
                 Ok(ParamSlot::Hyper(h))
             }
@@ -243,36 +246,44 @@ impl Space {
     fn push_module(&mut self, scope: crate::ids::ScopeId, name: Name, kind: ModuleKind) -> ModuleId {
         let id = ModuleId::from_index(self.modules.len());
         self.modules.push(ModuleRecord {
-            scope,
-            name,
-            kind,
-            inputs: SmallVec::new(),
-            outputs: SmallVec::new(),
+            inputs: Ports::NONE,
+            outputs: Ports::NONE,
+            missing: 0,
+            kind: kind.tag(),
             alive: true,
-            origin: self.origin_stack.last().copied(),
+            fired: false,
         });
+        self.module_defs.push(ModuleDef { scope, name, kind, origin: self.origin_stack.last().copied() });
         id
+    }
+
+    /// Completes the kind of module `m`, created just now.
+    fn set_kind(&mut self, m: ModuleId, kind: ModuleKind) {
+        self.modules[m.index()].kind = kind.tag();
+        if let Some(def) = self.module_defs.local_mut(m.index()) {
+            def.kind = kind;
+        }
     }
 
     fn add_ports(&mut self, m: ModuleId, inputs: &[Name], outputs: &[Name]) -> Io {
         let mut io = Io::default();
+        let first_input = self.inputs.len();
         for name in inputs {
             let id = InputId::from_index(self.inputs.len());
-            self.inputs.push(InputRecord { module: m, name: name.clone(), source: None, forward: Forward::Here });
-            self.modules[m.index()].inputs.push(id);
+            self.inputs.push(InputRecord { module: m, source: None, forward: Forward::Here });
+            self.input_names.push(name.clone());
             io.inputs.push((name.clone(), id));
         }
+        let first_output = self.outputs.len();
         for name in outputs {
             let id = OutputId::from_index(self.outputs.len());
-            self.outputs.push(OutputRecord {
-                module: m,
-                name: name.clone(),
-                consumers: SmallVec::new(),
-                forward: Forward::Here,
-            });
-            self.modules[m.index()].outputs.push(id);
+            self.outputs.push(OutputRecord { module: m, forward: Forward::Here });
+            self.output_names.push(name.clone());
             io.outputs.push((name.clone(), id));
         }
+        let rec = &mut self.modules[m.index()];
+        rec.inputs = Ports::new(first_input, inputs.len());
+        rec.outputs = Ports::new(first_output, outputs.len());
         io
     }
 
@@ -287,10 +298,10 @@ impl Space {
             if slots.iter().any(|(n, _)| *n == pname) {
                 return Err(SpecError::DuplicateName { path: format!("{}/{pname}", self.module_path(m)) });
             }
-            let slot = self.resolve_param(m, &pname, value)?;
+            let slot = self.resolve_param(m, slots.len(), &pname, value)?;
             slots.push((pname, slot));
         }
-        self.modules[m.index()].kind = ModuleKind::Basic { op: op_name, params: slots };
+        self.set_kind(m, ModuleKind::Basic { op: op_name, params: slots });
         Ok(self.add_ports(m, &inputs, &outputs))
     }
 
@@ -320,18 +331,19 @@ impl Space {
         let m = self.push_module(scope, name, ModuleKind::Carrier { hypers: Vec::new() });
         let mut hypers = Vec::with_capacity(params.len());
         for (pname, value) in params {
-            let h = match self.resolve_param(m, &pname, value)? {
+            let index = hypers.len();
+            let h = match self.resolve_param(m, index, &pname, value)? {
                 ParamSlot::Hyper(h) => h,
                 ParamSlot::Const(v) => {
-                    let h =
-                        self.new_independent(Domain::new([v])?, HyperName::Param { module: m, param: pname.clone() });
+                    let name = HyperName::Param { module: m, param: index as u32 };
+                    let h = self.new_independent(Domain::new([v])?, name);
                     self.make_live(h);
                     h
                 }
             };
             hypers.push((pname, h));
         }
-        self.modules[m.index()].kind = ModuleKind::Carrier { hypers };
+        self.set_kind(m, ModuleKind::Carrier { hypers });
         Ok(m)
     }
 
@@ -352,7 +364,7 @@ impl Space {
         let name = self.claim_name(scope, name.into())?;
         let path = super::records::scope_child(self.path_of_scope(scope), &name);
         let id = ConstraintId::from_index(self.constraints.len());
-        let missing = hypers.iter().filter(|h| self.hypers[h.index()].value.is_none()).count() as u32;
+        let missing = hypers.iter().filter(|h| !self.has_value(**h)).count() as u32;
         self.constraints.push(ConstraintRecord {
             path,
             hypers: hypers.iter().copied().collect(),
@@ -360,8 +372,8 @@ impl Space {
             missing,
         });
         for &h in hypers {
-            if self.hypers[h.index()].value.is_none() {
-                self.hypers[h.index()].waiters.push(Waiter::Constraint(id));
+            if !self.has_value(h) {
+                self.add_waiter(h, Waiter::Constraint(id));
             }
             self.make_live(h);
         }
@@ -380,25 +392,29 @@ impl Space {
         let mut hypers: SmallVec<[(Name, HyperId); 2]> = SmallVec::new();
         let mut missing = 0;
         for (pname, value) in decl.hypers {
-            let h = match self.resolve_param(m, &pname, value)? {
+            let index = hypers.len();
+            let h = match self.resolve_param(m, index, &pname, value)? {
                 ParamSlot::Hyper(h) => h,
                 ParamSlot::Const(v) => {
-                    self.new_independent(Domain::new([v])?, HyperName::Param { module: m, param: pname.clone() })
+                    self.new_independent(Domain::new([v])?, HyperName::Param { module: m, param: index as u32 })
                 }
             };
-            if self.hypers[h.index()].value.is_none() {
+            if !self.has_value(h) {
                 missing += 1;
-                self.hypers[h.index()].waiters.push(Waiter::Module(m));
+                self.add_waiter(h, Waiter::Module(m));
             }
             hypers.push((pname, h));
         }
-        self.modules[m.index()].kind = ModuleKind::Substitution {
-            function: Some(decl.function),
-            hypers,
-            missing,
-            allow_input_subset: decl.allow_input_subset,
-            allow_output_subset: decl.allow_output_subset,
-        };
+        self.set_kind(
+            m,
+            ModuleKind::Substitution {
+                function: decl.function,
+                hypers,
+                allow_input_subset: decl.allow_input_subset,
+                allow_output_subset: decl.allow_output_subset,
+            },
+        );
+        self.modules[m.index()].missing = missing;
         let io = self.add_ports(m, &decl.inputs, &decl.outputs);
         if missing == 0 {
             self.fire_guarded(m)?;
@@ -413,14 +429,13 @@ impl Space {
         self.check_input(to)?;
         let from = self.resolve_output(from)?;
         let to = self.resolve_input(to)?;
-        if let Some(existing) = self.inputs[to.index()].source {
+        if let Some(existing) = self.source_of(to) {
             return Err(SpecError::InputAlreadyConnected {
                 input: self.input_path(to),
                 existing: self.output_path(existing),
             });
         }
         self.inputs[to.index()].source = Some(from);
-        self.outputs[from.index()].consumers.push(to);
         Ok(())
     }
 
@@ -437,10 +452,9 @@ impl Space {
                 Forward::Here => return Ok(i),
                 Forward::To(next) => i = next,
                 Forward::Removed => {
-                    let rec = &self.inputs[i.index()];
                     return Err(SpecError::PortRemoved {
-                        port: rec.name.to_string(),
-                        module: self.module_path(rec.module),
+                        port: self.input_name(i).to_string(),
+                        module: self.module_path(self.inputs[i.index()].module),
                     });
                 }
             }
@@ -455,10 +469,9 @@ impl Space {
                 Forward::Here => return Ok(o),
                 Forward::To(next) => o = next,
                 Forward::Removed => {
-                    let rec = &self.outputs[o.index()];
                     return Err(SpecError::PortRemoved {
-                        port: rec.name.to_string(),
-                        module: self.module_path(rec.module),
+                        port: self.output_name(o).to_string(),
+                        module: self.module_path(self.outputs[o.index()].module),
                     });
                 }
             }

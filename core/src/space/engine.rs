@@ -4,7 +4,7 @@
 use smallvec::SmallVec;
 
 use super::Space;
-use super::records::{HyperKind, MadeDecision, ModuleKind, Values, Waiter};
+use super::records::{HyperKind, MadeDecision, ModuleKind, NONE, Values, Waiter, WaiterList};
 use crate::error::{Invalid, SpecError};
 use crate::ids::{ConstraintId, HyperId, ModuleId};
 use crate::value::Value;
@@ -17,7 +17,7 @@ impl Space {
     /// rejected; the space cannot be used further either way after an error.
     pub fn assign(&mut self, h: HyperId, value: &Value) -> Result<(), SpecError> {
         self.check_hyper(h)?;
-        let index = match &self.hypers[h.index()].kind {
+        let index = match self.hyper_kind(h) {
             HyperKind::Independent { domain } => {
                 domain.index_of(value).ok_or_else(|| SpecError::ValueOutsideDomain {
                     path: self.hyper_path(h),
@@ -37,44 +37,44 @@ impl Space {
         if self.firing > 0 {
             return Err(SpecError::Unusable { reason: "assignment while a substitution is building".to_owned() });
         }
-        let rec = &self.hypers[h.index()];
-        if rec.value.is_some() {
+        if self.has_value(h) {
             return Err(SpecError::AlreadyAssigned { path: self.hyper_path(h) });
         }
-        let value = match &rec.kind {
-            HyperKind::Independent { domain } => match domain.get(index) {
-                Some(v) => v.clone(),
-                None => {
+        match self.hyper_kind(h) {
+            HyperKind::Independent { domain } => {
+                if index >= domain.len() {
                     return Err(SpecError::ValueOutsideDomain {
                         path: self.hyper_path(h),
                         value: Value::from(index),
                         domain: format!("indices 0..{}", domain.len()),
                     });
                 }
-            },
+            }
             HyperKind::Dependent { .. } => return Err(SpecError::NotADecision { path: self.hyper_path(h) }),
-        };
+        }
         self.made.push(MadeDecision { hyper: h, index: index as u32 });
-        let result = self.set_and_cascade(h, value);
+        self.hypers[h.index()].value = index as u32;
+        let result = self.cascade(h);
         if let Err(err) = &result {
             self.broken = Some(err.clone());
         }
         result
     }
 
-    /// Sets `h` and processes everything that was waiting for it.
-    fn set_and_cascade(&mut self, h: HyperId, value: Value) -> Result<(), SpecError> {
+    /// Processes everything that was waiting for `h`, which just got its value.
+    fn cascade(&mut self, h: HyperId) -> Result<(), SpecError> {
         let mut work: SmallVec<[HyperId; 8]> = SmallVec::new();
-        self.hypers[h.index()].value = Some(value);
         work.push(h);
         while let Some(h) = work.pop() {
-            let waiters = std::mem::take(&mut self.hypers[h.index()].waiters);
-            for waiter in waiters {
-                match waiter {
+            let mut next = std::mem::replace(&mut self.hypers[h.index()].waiters, WaiterList::EMPTY).head;
+            while next != NONE {
+                let node = self.waiters[next as usize];
+                next = node.next;
+                match node.waiter {
                     Waiter::Dependent(d) => {
                         if self.decrement_dependent(d) {
                             let v = self.compute_dependent(d)?;
-                            self.hypers[d.index()].value = Some(v);
+                            self.set_computed(d, v);
                             work.push(d);
                         }
                     }
@@ -99,35 +99,28 @@ impl Space {
     /// Called when a dependent is created with all its dependencies known.
     pub(crate) fn run_cascade_from_dependent(&mut self, d: HyperId) -> Result<(), SpecError> {
         let v = self.compute_dependent(d)?;
-        self.set_and_cascade(d, v)
+        self.set_computed(d, v);
+        self.cascade(d)
     }
 
     fn decrement_dependent(&mut self, d: HyperId) -> bool {
-        match &mut self.hypers[d.index()].kind {
-            HyperKind::Dependent { missing, .. } => {
-                *missing -= 1;
-                *missing == 0
-            }
-            HyperKind::Independent { .. } => false,
-        }
+        let rec = &mut self.hypers[d.index()];
+        rec.missing = rec.missing.saturating_sub(1);
+        rec.missing == 0
     }
 
     fn decrement_module(&mut self, m: ModuleId) -> bool {
-        match &mut self.modules[m.index()].kind {
-            ModuleKind::Substitution { missing, .. } => {
-                *missing -= 1;
-                *missing == 0
-            }
-            _ => false,
-        }
+        let rec = &mut self.modules[m.index()];
+        rec.missing = rec.missing.saturating_sub(1);
+        rec.missing == 0
     }
 
     fn compute_dependent(&mut self, d: HyperId) -> Result<Value, SpecError> {
-        let HyperKind::Dependent { deps, function, .. } = &self.hypers[d.index()].kind else {
+        let HyperKind::Dependent { deps, function, .. } = self.hyper_kind(d) else {
             return Err(SpecError::NotADecision { path: self.hyper_path(d) });
         };
         let args: SmallVec<[Value; 4]> =
-            deps.iter().map(|x| self.hypers[x.index()].value.clone().unwrap_or(Value::Bool(false))).collect();
+            deps.iter().map(|x| self.value_of(*x).cloned().unwrap_or(Value::Bool(false))).collect();
         function(&args).map_err(|message| SpecError::DependentFailed { path: self.hyper_path(d), message })
     }
 
@@ -141,7 +134,7 @@ impl Space {
                 continue;
             }
             rec.read_structurally = true;
-            if let HyperKind::Dependent { deps, .. } = &rec.kind {
+            if let HyperKind::Dependent { deps, .. } = &self.hyper_defs.at(h.index()).kind {
                 stack.extend(deps.iter().copied());
             }
         }
@@ -153,7 +146,7 @@ impl Space {
             self.mark_structural(h);
         }
         let args: SmallVec<[Value; 4]> =
-            hypers.iter().map(|x| self.hypers[x.index()].value.clone().unwrap_or(Value::Bool(false))).collect();
+            hypers.iter().map(|x| self.value_of(*x).cloned().unwrap_or(Value::Bool(false))).collect();
         let rec = &self.constraints[c.index()];
         if (rec.predicate)(&args) {
             Ok(())
@@ -175,22 +168,24 @@ impl Space {
     }
 
     fn fire(&mut self, m: ModuleId) -> Result<(), SpecError> {
-        let ModuleKind::Substitution { function, hypers, .. } = &mut self.modules[m.index()].kind else {
+        if self.modules[m.index()].fired {
+            return Ok(());
+        }
+        let def = self.module_def(m);
+        let ModuleKind::Substitution { function, hypers, .. } = &def.kind else {
             return Ok(());
         };
-        let Some(function) = function.take() else {
-            return Ok(());
-        };
-        // Only an unfired substitution's hyperparameters are read (counting).
-        let hypers = std::mem::take(hypers);
+        let function = function.clone();
         let mut values = Values::default();
-        for (name, h) in &hypers {
-            values.entries.push((name.clone(), self.hypers[h.index()].value.clone().unwrap_or(Value::Bool(false))));
+        for (name, h) in hypers {
+            values.entries.push((name.clone(), self.value_of(*h).cloned().unwrap_or(Value::Bool(false))));
         }
-        for (_, h) in &hypers {
-            self.mark_structural(*h);
+        let read: SmallVec<[HyperId; 2]> = hypers.iter().map(|(_, h)| *h).collect();
+        let (parent, name) = (def.scope, def.name.clone());
+        self.modules[m.index()].fired = true;
+        for h in read {
+            self.mark_structural(h);
         }
-        let (parent, name) = (self.modules[m.index()].scope, self.modules[m.index()].name.clone());
         let scope = self.child_scope(parent, name);
         self.scope_stack.push(scope);
         self.origin_stack.push(m);

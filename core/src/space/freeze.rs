@@ -3,7 +3,7 @@
 use smallvec::SmallVec;
 
 use super::Space;
-use super::records::{ModuleKind, ParamSlot};
+use super::records::{KindTag, ModuleKind, ParamSlot};
 use crate::architecture::{ArchModule, Architecture, Decision, Source};
 use crate::error::SpecError;
 use crate::ids::{InputId, ModuleId, OutputId};
@@ -85,7 +85,7 @@ impl Space {
                 self.push_hyper_path(d.hyper, &mut path);
                 Decision {
                     path: path.as_str().to_owned(),
-                    value: self.hypers[d.hyper.index()].value.clone().unwrap_or(crate::Value::Bool(false)),
+                    value: self.value_of(d.hyper).cloned().unwrap_or(crate::Value::Bool(false)),
                 }
             })
             .collect();
@@ -117,7 +117,7 @@ impl Space {
         let border = self.border.as_ref().ok_or(SpecError::NoBorder)?;
         for (_, i) in &border.inputs {
             let i = self.resolve_input(*i)?;
-            if let Some(src) = self.inputs[i.index()].source {
+            if let Some(src) = self.source_of(i) {
                 return Err(SpecError::BorderInputConnected {
                     input: self.input_path(i),
                     source_port: self.output_path(src),
@@ -138,10 +138,13 @@ impl Space {
     fn globals(&self) -> Vec<(String, crate::Value)> {
         let mut out = Vec::new();
         for (i, m) in self.modules.iter().enumerate() {
-            if let ModuleKind::Carrier { hypers } = &m.kind {
+            if m.kind != KindTag::Carrier {
+                continue;
+            }
+            if let ModuleKind::Carrier { hypers } = &self.module_defs.at(i).kind {
                 let base = self.module_path(ModuleId::from_index(i));
                 for (name, h) in hypers {
-                    if let Some(v) = &self.hypers[h.index()].value {
+                    if let Some(v) = self.value_of(*h) {
                         out.push((format!("{base}/{name}"), v.clone()));
                     }
                 }
@@ -154,7 +157,7 @@ impl Space {
     /// Every live basic or identity module must have been reached from the outputs.
     fn check_all_reached<S>(&self, walk: &Walk<S>) -> Result<(), SpecError> {
         for (i, m) in self.modules.iter().enumerate() {
-            let relevant = m.alive && matches!(m.kind, ModuleKind::Basic { .. } | ModuleKind::Identity);
+            let relevant = m.alive && matches!(m.kind, KindTag::Basic | KindTag::Identity);
             if relevant && walk.buffers.state[i] == UNSEEN {
                 return Err(SpecError::UnreachableModule { module: self.module_path(ModuleId::from_index(i)) });
             }
@@ -169,13 +172,13 @@ impl Space {
             if let Some(k) = walk.buffers.border_inputs.iter().position(|b| *b == i) {
                 return Ok(Step::Ready(Source::Input { index: k }));
             }
-            let Some(o) = self.inputs[i.index()].source else {
+            let Some(o) = self.source_of(i) else {
                 return Err(SpecError::DanglingInput { input: self.input_path(i) });
             };
             let m = self.outputs[o.index()].module;
-            if matches!(self.modules[m.index()].kind, ModuleKind::Identity) {
+            if self.modules[m.index()].kind == KindTag::Identity {
                 walk.buffers.state[m.index()] = 0;
-                i = self.modules[m.index()].inputs[0];
+                i = self.identity_input(m)?;
                 continue;
             }
             return Ok(match walk.buffers.state[m.index()] {
@@ -187,15 +190,22 @@ impl Space {
     }
 
     fn output_position(&self, m: ModuleId, o: OutputId) -> usize {
-        self.modules[m.index()].outputs.iter().position(|x| *x == o).unwrap_or(0)
+        self.modules[m.index()].outputs.position(o).unwrap_or(0)
+    }
+
+    /// The input of identity module `m`.
+    fn identity_input(&self, m: ModuleId) -> Result<InputId, SpecError> {
+        self.modules[m.index()].inputs.get(0).ok_or_else(|| SpecError::Unusable {
+            reason: format!("internal invariant: identity `{}` has no input", self.module_path(m)),
+        })
     }
 
     /// The source behind output `o`, visiting everything it depends on.
     fn source_of_output<S: ModuleSink>(&self, o: OutputId, walk: &mut Walk<S>) -> Result<Source, SpecError> {
         let m = self.outputs[o.index()].module;
-        if matches!(self.modules[m.index()].kind, ModuleKind::Identity) {
+        if self.modules[m.index()].kind == KindTag::Identity {
             walk.buffers.state[m.index()] = 0;
-            let i = self.modules[m.index()].inputs[0];
+            let i = self.identity_input(m)?;
             loop {
                 match self.resolve_source(i, walk)? {
                     Step::Ready(src) => return Ok(src),
@@ -223,7 +233,7 @@ impl Space {
         let base = walk.buffers.frames.len();
         walk.buffers.frames.push((root, walk.buffers.sources.len()));
         while let Some(&(m, start)) = walk.buffers.frames.last() {
-            let inputs = &self.modules[m.index()].inputs;
+            let inputs = self.modules[m.index()].inputs;
             let resolved = walk.buffers.sources.len() - start;
             if resolved == inputs.len() {
                 walk.buffers.frames.pop();
@@ -237,7 +247,10 @@ impl Space {
                 }
                 continue;
             }
-            match self.resolve_source(inputs[resolved], walk)? {
+            let Some(input) = inputs.get(resolved) else {
+                return Err(SpecError::Unusable { reason: "internal invariant: freeze walk lost an input".to_owned() });
+            };
+            match self.resolve_source(input, walk)? {
                 Step::Ready(src) => walk.buffers.sources.push(src),
                 Step::Visit(next) => {
                     if walk.buffers.state[next.index()] == ON_STACK {
@@ -257,7 +270,7 @@ impl Space {
     /// The frozen form of basic module `m` reading from `sources`.
     fn arch_module(&self, m: ModuleId, sources: &[Source]) -> Result<ArchModule, SpecError> {
         let rec = &self.modules[m.index()];
-        let ModuleKind::Basic { op, params } = &rec.kind else {
+        let ModuleKind::Basic { op, params } = &self.module_def(m).kind else {
             return Err(self.not_basic(m));
         };
         let mut frozen = SmallVec::with_capacity(params.len());
@@ -267,11 +280,11 @@ impl Space {
         // Pushed one by one: cheaper than `SmallVec`'s generic `collect` for a port or two.
         let mut inputs = SmallVec::with_capacity(rec.inputs.len());
         for (i, source) in rec.inputs.iter().zip(sources) {
-            inputs.push((self.inputs[i.index()].name.clone(), *source));
+            inputs.push((self.input_name(i).clone(), *source));
         }
         let mut outputs = SmallVec::with_capacity(rec.outputs.len());
-        for o in &rec.outputs {
-            outputs.push(self.outputs[o.index()].name.clone());
+        for o in rec.outputs.iter() {
+            outputs.push(self.output_name(o).clone());
         }
         Ok(ArchModule { path: self.module_path(m), op: op.clone(), params: frozen, inputs, outputs })
     }
@@ -284,10 +297,9 @@ impl Space {
     pub(crate) fn frozen_slot_value<'a>(&'a self, slot: &'a ParamSlot) -> Result<&'a crate::Value, SpecError> {
         match slot {
             ParamSlot::Const(v) => Ok(v),
-            ParamSlot::Hyper(h) => self.hypers[h.index()]
-                .value
-                .as_ref()
-                .ok_or_else(|| SpecError::Unspecified { next: self.hyper_path(*h) }),
+            ParamSlot::Hyper(h) => {
+                self.value_of(*h).ok_or_else(|| SpecError::Unspecified { next: self.hyper_path(*h) })
+            }
         }
     }
 

@@ -24,13 +24,13 @@
 mod build;
 mod engine;
 mod freeze;
+mod frontier;
 mod naming;
 pub(crate) mod records;
 mod reroute;
+mod shared;
+mod taken_names;
 mod verify;
-
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -43,11 +43,14 @@ use crate::value::{Domain, Value};
 
 pub use build::Substitution;
 pub(crate) use freeze::ModuleSink;
+use frontier::Frontier;
 pub use records::{ConstraintFn, DependentFn, SubstitutionFn, Values};
 use records::{
-    ConstraintRecord, HyperKind, HyperRecord, InputRecord, MadeDecision, ModuleRecord, OutputRecord, ScopeRecord,
-    ScopeStack,
+    ConstraintRecord, HyperDef, HyperKind, HyperRecord, InputRecord, MadeDecision, ModuleDef, ModuleRecord, NONE,
+    OutputRecord, ScopeRecord, ScopeStack, WaiterNode,
 };
+use shared::Shared;
+use taken_names::TakenNames;
 
 /// Element counts of a space, used as capacity hints.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -89,10 +92,22 @@ pub(crate) struct SpaceSize {
 /// # Ok::<(), archspace_core::SpecError>(())
 /// ```
 pub struct Space {
+    // Each element is split in two: its changing state, in a `Vec` of `Copy`
+    // records, and its fixed part, in a `Shared` list at the same index.
     pub(crate) hypers: Vec<HyperRecord>,
+    pub(crate) hyper_defs: Shared<HyperDef>,
     pub(crate) modules: Vec<ModuleRecord>,
+    pub(crate) module_defs: Shared<ModuleDef>,
     pub(crate) inputs: Vec<InputRecord>,
+    pub(crate) input_names: Shared<Name>,
     pub(crate) outputs: Vec<OutputRecord>,
+    pub(crate) output_names: Shared<Name>,
+    /// Explicit names of hyperparameters ([`HyperName::Scoped`](records::HyperName)).
+    pub(crate) labels: Shared<Name>,
+    /// Values of dependent hyperparameters, in the order they were computed.
+    pub(crate) computed: Vec<Value>,
+    /// The nodes of every hyperparameter's waiter list.
+    pub(crate) waiters: Vec<WaiterNode>,
     pub(crate) scopes: Vec<ScopeRecord>,
     /// The paths of all scopes, back to back (see [`ScopeRecord`]).
     scope_text: String,
@@ -100,7 +115,7 @@ pub struct Space {
     scope_stack: ScopeStack,
     origin_stack: SmallVec<[ModuleId; 8]>,
     /// Names taken in each scope, with the next suffix to try for auto names.
-    names: FxHashMap<(ScopeId, Name), u32>,
+    names: TakenNames,
     /// Child scopes by (parent, 64-bit hash of the segment); the segment is
     /// compared on every hit, and colliding segments go to `scope_collisions`.
     scope_children: FxHashMap<(ScopeId, u64), ScopeId>,
@@ -108,7 +123,7 @@ pub struct Space {
     /// A reused buffer for formatting scope segments.
     scratch: String,
     shared: FxHashMap<Name, HyperId>,
-    frontier: BinaryHeap<Reverse<u32>>,
+    frontier: Frontier,
     pub(crate) made: Vec<MadeDecision>,
     border: Option<Io>,
     pending_name: Option<Name>,
@@ -140,9 +155,16 @@ impl Clone for Space {
         // Destructured without `..`: a new field must be copied here too.
         let Space {
             hypers,
+            hyper_defs,
             modules,
+            module_defs,
             inputs,
+            input_names,
             outputs,
+            output_names,
+            labels,
+            computed,
+            waiters,
             scopes,
             scope_text,
             constraints,
@@ -163,9 +185,16 @@ impl Clone for Space {
             walk_buffers: _,
         } = self;
         hypers.clone_from(&source.hypers);
+        hyper_defs.clone_from(&source.hyper_defs);
         modules.clone_from(&source.modules);
+        module_defs.clone_from(&source.module_defs);
         inputs.clone_from(&source.inputs);
+        input_names.clone_from(&source.input_names);
         outputs.clone_from(&source.outputs);
+        output_names.clone_from(&source.output_names);
+        labels.clone_from(&source.labels);
+        computed.clone_from(&source.computed);
+        waiters.clone_from(&source.waiters);
         scopes.clone_from(&source.scopes);
         scope_text.clone_from(&source.scope_text);
         constraints.clone_from(&source.constraints);
@@ -207,15 +236,21 @@ impl Space {
     pub(crate) fn with_capacity(size: SpaceSize) -> Self {
         let mut scopes = Vec::with_capacity(size.scopes.max(1));
         scopes.push(ScopeRecord { start: 0, len: 0, parent: None, segment_start: 0 });
-        let mut names = FxHashMap::default();
-        names.reserve(size.modules);
+        let names = TakenNames::with_capacity(size.modules);
         let mut scope_children = FxHashMap::default();
         scope_children.reserve(size.scopes);
         Space {
             hypers: Vec::with_capacity(size.hypers),
+            hyper_defs: Shared::with_capacity(size.hypers),
             modules: Vec::with_capacity(size.modules),
+            module_defs: Shared::with_capacity(size.modules),
             inputs: Vec::with_capacity(size.ports),
+            input_names: Shared::with_capacity(size.ports),
             outputs: Vec::with_capacity(size.ports),
+            output_names: Shared::with_capacity(size.ports),
+            labels: Shared::default(),
+            computed: Vec::new(),
+            waiters: Vec::with_capacity(size.hypers),
             scopes,
             scope_text: String::with_capacity(size.scopes * 16),
             constraints: Vec::new(),
@@ -226,7 +261,7 @@ impl Space {
             scope_collisions: Vec::new(),
             scratch: String::new(),
             shared: FxHashMap::default(),
-            frontier: BinaryHeap::with_capacity(size.hypers),
+            frontier: Frontier::with_capacity(size.hypers),
             made: Vec::with_capacity(size.hypers),
             border: None,
             pending_name: None,
@@ -243,9 +278,16 @@ impl Space {
         // Destructured without `..`: a new field must be reset here too.
         let Space {
             hypers,
+            hyper_defs,
             modules,
+            module_defs,
             inputs,
+            input_names,
             outputs,
+            output_names,
+            labels,
+            computed,
+            waiters,
             scopes,
             scope_text,
             constraints,
@@ -266,9 +308,16 @@ impl Space {
             walk_buffers: _,
         } = self;
         hypers.clear();
+        hyper_defs.clear();
         modules.clear();
+        module_defs.clear();
         inputs.clear();
+        input_names.clear();
         outputs.clear();
+        output_names.clear();
+        labels.clear();
+        computed.clear();
+        waiters.clear();
         scopes.truncate(1);
         scope_text.clear();
         constraints.clear();
@@ -291,7 +340,100 @@ impl Space {
 
     /// Memory held by the arenas, in elements (to decide whether to keep a space for reuse).
     pub(crate) fn capacity(&self) -> usize {
-        self.hypers.capacity() + self.modules.capacity() + self.inputs.capacity() + self.outputs.capacity()
+        self.hypers.capacity()
+            + self.hyper_defs.capacity()
+            + self.modules.capacity()
+            + self.module_defs.capacity()
+            + self.inputs.capacity()
+            + self.input_names.capacity()
+            + self.outputs.capacity()
+            + self.output_names.capacity()
+    }
+
+    /// Seals the fixed parts of every element, so that copies of this space
+    /// share them instead of copying them. For a template that is copied often.
+    pub(crate) fn seal(&mut self) {
+        self.hyper_defs.seal();
+        self.module_defs.seal();
+        self.input_names.seal();
+        self.output_names.seal();
+        self.labels.seal();
+        self.names.seal(self.scopes.len());
+    }
+
+    /// The fixed part of module `m`, which exists.
+    #[inline]
+    pub(crate) fn module_def(&self, m: ModuleId) -> &ModuleDef {
+        self.module_defs.at(m.index())
+    }
+
+    /// What hyperparameter `h`, which exists, is.
+    #[inline]
+    pub(crate) fn hyper_kind(&self, h: HyperId) -> &HyperKind {
+        &self.hyper_defs.at(h.index()).kind
+    }
+
+    /// The name of input `i`, which exists.
+    #[inline]
+    pub(crate) fn input_name(&self, i: InputId) -> &Name {
+        self.input_names.at(i.index())
+    }
+
+    /// The name of output `o`, which exists.
+    #[inline]
+    pub(crate) fn output_name(&self, o: OutputId) -> &Name {
+        self.output_names.at(o.index())
+    }
+
+    /// True when hyperparameter `h`, which exists, has a value.
+    #[inline]
+    pub(crate) fn has_value(&self, h: HyperId) -> bool {
+        self.hypers[h.index()].has_value()
+    }
+
+    /// The value of hyperparameter `h`, if it has one.
+    #[inline]
+    pub(crate) fn value_of(&self, h: HyperId) -> Option<&Value> {
+        let rec = self.hypers.get(h.index())?;
+        if !rec.has_value() {
+            return None;
+        }
+        match self.hyper_kind(h) {
+            HyperKind::Independent { domain } => domain.get(rec.value as usize),
+            HyperKind::Dependent { .. } => self.computed.get(rec.value as usize),
+        }
+    }
+
+    /// Gives dependent hyperparameter `h` the value it computed.
+    pub(crate) fn set_computed(&mut self, h: HyperId, value: Value) {
+        self.hypers[h.index()].value = self.computed.len() as u32;
+        self.computed.push(value);
+    }
+
+    /// Adds `waiter` to the end of `h`'s waiter list.
+    pub(crate) fn add_waiter(&mut self, h: HyperId, waiter: records::Waiter) {
+        let node = self.waiters.len() as u32;
+        self.waiters.push(WaiterNode { waiter, next: NONE });
+        let list = &mut self.hypers[h.index()].waiters;
+        if list.tail == NONE {
+            list.head = node;
+        } else {
+            self.waiters[list.tail as usize].next = node;
+        }
+        list.tail = node;
+    }
+
+    /// The output input `i` reads now: its connected source, followed through
+    /// the forwards of substituted modules (`None` if unconnected or removed).
+    pub(crate) fn source_of(&self, i: InputId) -> Option<OutputId> {
+        let mut o = self.inputs[i.index()].source?;
+        loop {
+            match self.outputs[o.index()].forward {
+                records::Forward::Here => return Some(o),
+                records::Forward::To(next) => o = next,
+                records::Forward::Removed => return None,
+            }
+        }
     }
 
     /// Builds a space with `f` and makes the `Io` it returns the space's border.
@@ -450,9 +592,8 @@ impl Space {
     /// creates hyperparameters, with those created by a substitution coming
     /// after everything that existed when it fired.
     pub fn next_decision(&mut self) -> Option<HyperId> {
-        while let Some(&Reverse(top)) = self.frontier.peek() {
-            let rec = &self.hypers[top as usize];
-            if rec.value.is_none() {
+        while let Some(top) = self.frontier.peek() {
+            if !self.hypers[top as usize].has_value() {
                 return Some(HyperId(top));
             }
             self.frontier.pop();
@@ -464,12 +605,8 @@ impl Space {
     /// All pending decisions, in the order [`next_decision`](Self::next_decision) would give them
     /// if none of them changed the space.
     pub fn pending_decisions(&self) -> Vec<HyperId> {
-        let mut out: Vec<HyperId> = self
-            .frontier
-            .iter()
-            .filter(|Reverse(h)| self.hypers[*h as usize].value.is_none())
-            .map(|Reverse(h)| HyperId(*h))
-            .collect();
+        let mut out: Vec<HyperId> =
+            self.frontier.iter().filter(|h| !self.hypers[*h as usize].has_value()).map(HyperId).collect();
         out.sort();
         out
     }
@@ -486,7 +623,7 @@ impl Space {
 
     /// The domain of an independent hyperparameter.
     pub fn domain(&self, h: HyperId) -> Option<&Domain> {
-        match &self.hypers.get(h.index())?.kind {
+        match &self.hyper_defs.get(h.index())?.kind {
             HyperKind::Independent { domain } => Some(domain),
             HyperKind::Dependent { .. } => None,
         }
@@ -494,7 +631,7 @@ impl Space {
 
     /// The value of a hyperparameter, once assigned.
     pub fn value(&self, h: HyperId) -> Option<&Value> {
-        self.hypers.get(h.index())?.value.as_ref()
+        self.value_of(h)
     }
 
     /// The decisions made so far, in order: (hyperparameter, index in its domain).

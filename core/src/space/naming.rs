@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::Space;
-use super::records::{HyperName, scope_child};
+use super::records::{HyperName, ModuleKind, scope_child};
 use crate::error::SpecError;
 use crate::ids::{HyperId, InputId, ModuleId, OutputId, ScopeId};
 use crate::op::Name;
@@ -16,21 +16,19 @@ impl Space {
         if let Some(explicit) = self.pending_name.take() {
             return self.claim_name(scope, explicit).map(|n| (scope, n));
         }
-        let mut suffix = match self.names.entry((scope, default.clone())) {
-            std::collections::hash_map::Entry::Vacant(free) => {
-                free.insert(1);
-                return Ok((scope, default.clone()));
-            }
-            std::collections::hash_map::Entry::Occupied(taken) => *taken.get(),
+        let key = (scope, default.clone());
+        let Some(mut suffix) = self.names.get(&key) else {
+            self.names.set(key, 1);
+            return Ok((scope, default.clone()));
         };
         loop {
             let candidate: Name = Cow::Owned(format!("{default}_{suffix}"));
             suffix += 1;
-            if !self.names.contains_key(&(scope, candidate.clone())) {
-                if let Some(n) = self.names.get_mut(&(scope, default.clone())) {
-                    *n = suffix;
-                }
-                self.names.insert((scope, candidate.clone()), 1);
+            let candidate_key = (scope, candidate);
+            if self.names.get(&candidate_key).is_none() {
+                self.names.set(key, suffix);
+                let candidate = candidate_key.1.clone();
+                self.names.set(candidate_key, 1);
                 return Ok((scope, candidate));
             }
         }
@@ -41,22 +39,20 @@ impl Space {
         if name.is_empty() || name.contains('/') {
             return Err(SpecError::BadName { name: name.into_owned() });
         }
-        match self.names.entry((scope, name.clone())) {
-            std::collections::hash_map::Entry::Occupied(_) => {
-                Err(SpecError::DuplicateName { path: scope_child(self.path_of_scope(scope), &name) })
-            }
-            std::collections::hash_map::Entry::Vacant(free) => {
-                free.insert(1);
-                Ok(name)
-            }
+        let key = (scope, name);
+        if self.names.get(&key).is_some() {
+            return Err(SpecError::DuplicateName { path: scope_child(self.path_of_scope(scope), &key.1) });
         }
+        let name = key.1.clone();
+        self.names.set(key, 1);
+        Ok(name)
     }
 
     /// The path of a module, e.g. `left/1/conv2d`.
     pub fn module_path(&self, m: ModuleId) -> String {
-        let mut out = String::with_capacity(self.modules.get(m.index()).map_or(0, |rec| {
-            let scope = self.scopes.get(rec.scope.index()).map_or(0, |s| s.len as usize);
-            scope + 1 + rec.name.len()
+        let mut out = String::with_capacity(self.module_defs.get(m.index()).map_or(0, |def| {
+            let scope = self.scopes.get(def.scope.index()).map_or(0, |s| s.len as usize);
+            scope + 1 + def.name.len()
         }));
         self.push_module_path(m, &mut out);
         out
@@ -64,7 +60,7 @@ impl Space {
 
     /// Appends the path of module `m` to `out`.
     pub(crate) fn push_module_path(&self, m: ModuleId, out: &mut String) {
-        match self.modules.get(m.index()) {
+        match self.module_defs.get(m.index()) {
             Some(rec) => {
                 let scope = self.path_of_scope(rec.scope);
                 out.reserve(scope.len() + rec.name.len() + 1);
@@ -80,17 +76,17 @@ impl Space {
 
     /// The path of an input port, e.g. `cat/in1`.
     pub fn input_path(&self, i: InputId) -> String {
-        match self.inputs.get(i.index()) {
-            Some(rec) => format!("{}/{}", self.module_path(rec.module), rec.name),
-            None => format!("{i:?}"),
+        match (self.inputs.get(i.index()), self.input_names.get(i.index())) {
+            (Some(rec), Some(name)) => format!("{}/{}", self.module_path(rec.module), name),
+            _ => format!("{i:?}"),
         }
     }
 
     /// The path of an output port, e.g. `stem/out`.
     pub fn output_path(&self, o: OutputId) -> String {
-        match self.outputs.get(o.index()) {
-            Some(rec) => format!("{}/{}", self.module_path(rec.module), rec.name),
-            None => format!("{o:?}"),
+        match (self.outputs.get(o.index()), self.output_names.get(o.index())) {
+            (Some(rec), Some(name)) => format!("{}/{}", self.module_path(rec.module), name),
+            _ => format!("{o:?}"),
         }
     }
 
@@ -107,28 +103,40 @@ impl Space {
             let _ = write!(out, "{h:?}");
             return;
         };
-        match &rec.name {
+        match rec.name {
             HyperName::Unnamed => {
                 let _ = write!(out, "<unnamed {}>", h.index());
             }
             HyperName::Scoped { scope, name } => {
-                let scope = self.path_of_scope(*scope);
+                let scope = self.path_of_scope(scope);
                 if !scope.is_empty() {
                     out.push_str(scope);
                     out.push('/');
                 }
-                out.push_str(name);
+                out.push_str(self.labels.get(name as usize).map_or("?", |n| n.as_ref()));
             }
             HyperName::Param { module, param } => {
-                self.push_module_path(*module, out);
+                self.push_module_path(module, out);
                 out.push('/');
-                out.push_str(param);
+                out.push_str(self.param_name(module, param as usize));
             }
             HyperName::Arg { dependent, index } => {
-                self.push_hyper_path(*dependent, out);
+                self.push_hyper_path(dependent, out);
                 let _ = write!(out, "/arg{index}");
             }
         }
+    }
+
+    /// The name of parameter number `index` of `module`: an op parameter, or
+    /// a hyperparameter of a substitution module or carrier.
+    fn param_name(&self, module: ModuleId, index: usize) -> &str {
+        let name = self.module_defs.get(module.index()).and_then(|def| match &def.kind {
+            ModuleKind::Basic { params, .. } => params.get(index).map(|(n, _)| n),
+            ModuleKind::Substitution { hypers, .. } => hypers.get(index).map(|(n, _)| n),
+            ModuleKind::Carrier { hypers } => hypers.get(index).map(|(n, _)| n),
+            ModuleKind::Identity => None,
+        });
+        name.map_or("?", |n| n.as_ref())
     }
 
     /// Gives `h` a name from its first use, if it has none yet.

@@ -1,11 +1,12 @@
 //! The arena records behind the typed IDs. Private to the crate.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use smallvec::SmallVec;
 
 use crate::error::SpecError;
-use crate::ids::{ConstraintId, HyperId, InputId, ModuleId, OutputId, ScopeId};
+use crate::ids::{ArenaId, ConstraintId, HyperId, InputId, ModuleId, OutputId, ScopeId};
 use crate::io::Io;
 use crate::op::Name;
 use crate::space::Space;
@@ -37,9 +38,19 @@ pub type DependentFn = Arc<dyn Fn(&[Value]) -> Result<Value, String> + Send + Sy
 /// A constraint's predicate over its hyperparameters' values.
 pub type ConstraintFn = Arc<dyn Fn(&[Value]) -> bool + Send + Sync>;
 
+/// What a hyperparameter is; fixed once created (kept in a [`Shared`](super::shared::Shared) list).
+#[derive(Clone)]
 pub(crate) enum HyperKind {
     Independent { domain: Domain },
-    Dependent { deps: SmallVec<[HyperId; 2]>, function: DependentFn, missing: u32 },
+    Dependent { deps: SmallVec<[HyperId; 2]>, function: DependentFn },
+}
+
+/// The fixed part of a hyperparameter.
+#[derive(Clone)]
+pub(crate) struct HyperDef {
+    pub kind: HyperKind,
+    /// The substitution module whose firing created it (for counting).
+    pub origin: Option<ModuleId>,
 }
 
 /// Something that waits for a hyperparameter's value.
@@ -50,20 +61,53 @@ pub(crate) enum Waiter {
     Constraint(ConstraintId),
 }
 
+/// "None" for the `u32` links and values of the records below.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// The waiters of one hyperparameter: a list threaded through `Space::waiters`,
+/// in the order they started waiting.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WaiterList {
+    pub head: u32,
+    pub tail: u32,
+}
+
+impl WaiterList {
+    pub const EMPTY: WaiterList = WaiterList { head: NONE, tail: NONE };
+}
+
+/// A node of a [`WaiterList`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WaiterNode {
+    pub waiter: Waiter,
+    pub next: u32,
+}
+
+/// The changing state of a hyperparameter. `Copy`: a space is copied from
+/// its template with one `memcpy` per arena.
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct HyperRecord {
-    pub kind: HyperKind,
-    pub value: Option<Value>,
+    /// [`NONE`], or the value: its index in the domain (independent) or in
+    /// `Space::computed` (dependent).
+    pub value: u32,
     /// How the path is formed (explicitly, or from its first use).
     pub name: HyperName,
+    pub waiters: WaiterList,
+    /// Dependencies still without a value (dependent hyperparameters).
+    pub missing: u32,
     /// Used by a live module, carrier, constraint or live dependent.
     pub live: bool,
     /// In the frontier heap right now.
     pub queued: bool,
-    pub waiters: SmallVec<[Waiter; 2]>,
-    /// The substitution module whose firing created it (for counting).
-    pub origin: Option<ModuleId>,
     /// Its value was read by a substitution, constraint or structural dependent.
     pub read_structurally: bool,
+}
+
+impl HyperRecord {
+    #[inline]
+    pub fn has_value(&self) -> bool {
+        self.value != NONE
+    }
 }
 
 #[derive(Clone)]
@@ -72,19 +116,18 @@ pub(crate) enum ParamSlot {
     Hyper(HyperId),
 }
 
+/// What a module is; fixed once created.
 #[derive(Clone)]
 pub(crate) enum ModuleKind {
     Basic {
         op: Name,
-        /// Inline for up to two parameters: saves an allocation and a free
-        /// per module each time a space is copied and recycled.
+        /// Inline for up to two parameters.
         params: SmallVec<[(Name, ParamSlot); 2]>,
     },
     Identity,
     Substitution {
-        function: Option<SubstitutionFn>,
+        function: SubstitutionFn,
         hypers: SmallVec<[(Name, HyperId); 2]>,
-        missing: u32,
         allow_input_subset: bool,
         allow_output_subset: bool,
     },
@@ -94,43 +137,129 @@ pub(crate) enum ModuleKind {
 }
 
 /// How a hyperparameter's path is rendered; rendered only when asked.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) enum HyperName {
     Unnamed,
-    Scoped { scope: ScopeId, name: Name },
-    Param { module: ModuleId, param: Name },
-    Arg { dependent: HyperId, index: u32 },
+    /// `name` indexes `Space::labels`.
+    Scoped {
+        scope: ScopeId,
+        name: u32,
+    },
+    /// Parameter number `param` of `module` (its params, substitution or carrier hyperparameters).
+    Param {
+        module: ModuleId,
+        param: u32,
+    },
+    Arg {
+        dependent: HyperId,
+        index: u32,
+    },
 }
 
-pub(crate) struct ModuleRecord {
+/// The fixed part of a module.
+#[derive(Clone)]
+pub(crate) struct ModuleDef {
     pub scope: ScopeId,
     pub name: Name,
     pub kind: ModuleKind,
-    pub inputs: SmallVec<[InputId; 2]>,
-    pub outputs: SmallVec<[OutputId; 1]>,
-    /// False once a substitution module has fired.
-    pub alive: bool,
     /// The substitution module whose firing created it.
     pub origin: Option<ModuleId>,
 }
 
-#[derive(Clone)]
+/// A module's ports: consecutive IDs, since a module's ports are created together.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ports<T> {
+    start: u32,
+    len: u32,
+    kind: PhantomData<T>,
+}
+
+impl<T: ArenaId> Ports<T> {
+    pub const NONE: Ports<T> = Ports { start: 0, len: 0, kind: PhantomData };
+
+    /// `len` ports from `start` on.
+    pub fn new(start: usize, len: usize) -> Self {
+        Ports { start: start as u32, len: len as u32, kind: PhantomData }
+    }
+
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// The port at `position`.
+    #[inline]
+    pub fn get(&self, position: usize) -> Option<T> {
+        (position < self.len as usize).then(|| T::from_raw(self.start + position as u32))
+    }
+
+    /// The position of port `id` among these.
+    #[inline]
+    pub fn position(&self, id: T) -> Option<usize> {
+        let offset = id.raw().wrapping_sub(self.start);
+        (offset < self.len).then_some(offset as usize)
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = T> + ExactSizeIterator + Clone + use<T> {
+        (self.start..self.start + self.len).map(T::from_raw)
+    }
+}
+
+/// Which [`ModuleKind`] a module is, kept beside its state for walks that
+/// only need to know that.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KindTag {
+    Basic,
+    Identity,
+    Substitution,
+    Carrier,
+}
+
+impl ModuleKind {
+    pub fn tag(&self) -> KindTag {
+        match self {
+            ModuleKind::Basic { .. } => KindTag::Basic,
+            ModuleKind::Identity => KindTag::Identity,
+            ModuleKind::Substitution { .. } => KindTag::Substitution,
+            ModuleKind::Carrier { .. } => KindTag::Carrier,
+        }
+    }
+}
+
+/// The changing state of a module. `Copy`, like [`HyperRecord`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ModuleRecord {
+    pub inputs: Ports<InputId>,
+    pub outputs: Ports<OutputId>,
+    /// Hyperparameters still without a value (substitution modules).
+    pub missing: u32,
+    pub kind: KindTag,
+    /// False once a substitution module has fired.
+    pub alive: bool,
+    /// A substitution module that has fired (or is firing).
+    pub fired: bool,
+}
+
+/// An input port; its name is in `Space::input_names`.
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct InputRecord {
     pub module: ModuleId,
-    pub name: Name,
+    /// The output it reads, as connected; follow that output's forwards to
+    /// find where it reads now (see `Space::source_of`).
     pub source: Option<OutputId>,
     /// Set when the owning substitution module fired: the port now lives there.
     pub forward: Forward<InputId>,
 }
 
+/// An output port; its name is in `Space::output_names`. Its consumers are
+/// not listed: inputs read it through its forwards.
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct OutputRecord {
     pub module: ModuleId,
-    pub name: Name,
-    pub consumers: SmallVec<[InputId; 2]>,
     pub forward: Forward<OutputId>,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) enum Forward<T> {
     Here,
     To(T),
@@ -174,68 +303,6 @@ pub(crate) fn scope_child(parent: &str, segment: &str) -> String {
         s.push('/');
         s.push_str(segment);
         s
-    }
-}
-
-// Records are copied whenever a space is copied from a template. `SmallVec`'s
-// own `Clone` goes element by element through an iterator; for the `Copy`
-// IDs below, `from_slice` copies the inline buffer at once.
-
-impl Clone for HyperKind {
-    #[inline]
-    fn clone(&self) -> Self {
-        match self {
-            HyperKind::Independent { domain } => HyperKind::Independent { domain: domain.clone() },
-            HyperKind::Dependent { deps, function, missing } => {
-                HyperKind::Dependent { deps: SmallVec::from_slice(deps), function: function.clone(), missing: *missing }
-            }
-        }
-    }
-}
-
-impl Clone for HyperRecord {
-    #[inline]
-    fn clone(&self) -> Self {
-        let HyperRecord { kind, value, name, live, queued, waiters, origin, read_structurally } = self;
-        HyperRecord {
-            kind: kind.clone(),
-            value: value.clone(),
-            name: name.clone(),
-            live: *live,
-            queued: *queued,
-            waiters: SmallVec::from_slice(waiters),
-            origin: *origin,
-            read_structurally: *read_structurally,
-        }
-    }
-}
-
-impl Clone for ModuleRecord {
-    #[inline]
-    fn clone(&self) -> Self {
-        let ModuleRecord { scope, name, kind, inputs, outputs, alive, origin } = self;
-        ModuleRecord {
-            scope: *scope,
-            name: name.clone(),
-            kind: kind.clone(),
-            inputs: SmallVec::from_slice(inputs),
-            outputs: SmallVec::from_slice(outputs),
-            alive: *alive,
-            origin: *origin,
-        }
-    }
-}
-
-impl Clone for OutputRecord {
-    #[inline]
-    fn clone(&self) -> Self {
-        let OutputRecord { module, name, consumers, forward } = self;
-        OutputRecord {
-            module: *module,
-            name: name.clone(),
-            consumers: SmallVec::from_slice(consumers),
-            forward: *forward,
-        }
     }
 }
 

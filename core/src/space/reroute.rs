@@ -13,85 +13,68 @@ impl Space {
     /// upstream outputs now feed the new inputs, consumers now read the new
     /// outputs, and `m`'s ports forward to the new ones.
     pub(crate) fn reroute(&mut self, m: ModuleId, io: &Io) -> Result<(), SpecError> {
-        let (allow_in_subset, allow_out_subset) = match &self.modules[m.index()].kind {
+        let (allow_in_subset, allow_out_subset) = match &self.module_def(m).kind {
             ModuleKind::Substitution { allow_input_subset, allow_output_subset, .. } => {
                 (*allow_input_subset, *allow_output_subset)
             }
             _ => (false, false),
         };
-        let old_inputs = SmallVec::<[_; 2]>::from_slice(&self.modules[m.index()].inputs);
-        let old_outputs = SmallVec::<[_; 1]>::from_slice(&self.modules[m.index()].outputs);
+        let old_inputs = self.modules[m.index()].inputs;
+        let old_outputs = self.modules[m.index()].outputs;
         self.check_port_names(
             m,
             "input",
-            old_inputs.iter().map(|i| &self.inputs[i.index()].name),
+            old_inputs.iter().map(|i| self.input_name(i)),
             io.inputs.iter().map(|(n, _)| n),
             allow_in_subset,
         )?;
         self.check_port_names(
             m,
             "output",
-            old_outputs.iter().map(|o| &self.outputs[o.index()].name),
+            old_outputs.iter().map(|o| self.output_name(o)),
             io.outputs.iter().map(|(n, _)| n),
             allow_out_subset,
         )?;
 
-        for &old in &old_inputs {
-            let name = self.inputs[old.index()].name.clone();
-            let source = self.inputs[old.index()].source.take();
-            let new = io.inputs.iter().find(|(n, _)| *n == name).map(|(_, id)| *id);
+        for old in old_inputs.iter() {
+            let source = self.source_of(old);
+            self.inputs[old.index()].source = None;
+            let name = self.input_name(old);
+            let new = io.inputs.iter().find(|(n, _)| n == name).map(|(_, id)| *id);
             match new {
                 Some(new) => {
                     let new = self.resolve_input(new)?;
                     if new == old {
+                        self.inputs[old.index()].source = source;
                         continue;
                     }
-                    if self.inputs[new.index()].source.is_some() {
+                    if self.source_of(new).is_some() {
                         return Err(SpecError::SubstitutionInputConnected {
                             module: self.module_path(m),
-                            port: name.to_string(),
+                            port: self.input_name(old).to_string(),
                         });
                     }
-                    if let Some(src) = source {
-                        for c in self.outputs[src.index()].consumers.iter_mut() {
-                            if *c == old {
-                                *c = new;
-                            }
-                        }
-                        self.inputs[new.index()].source = Some(src);
+                    if source.is_some() {
+                        self.inputs[new.index()].source = source;
                     }
                     self.inputs[old.index()].forward = Forward::To(new);
                 }
-                None => {
-                    if let Some(src) = source {
-                        self.outputs[src.index()].consumers.retain(|c| *c != old);
-                    }
-                    self.inputs[old.index()].forward = Forward::Removed;
-                }
+                None => self.inputs[old.index()].forward = Forward::Removed,
             }
         }
-        for &old in &old_outputs {
-            let name = self.outputs[old.index()].name.clone();
-            let consumers = std::mem::take(&mut self.outputs[old.index()].consumers);
-            let new = io.outputs.iter().find(|(n, _)| *n == name).map(|(_, id)| *id);
+        // Consumers of an old output keep reading it: it forwards to the new
+        // one (or, removed, reads as unconnected).
+        for old in old_outputs.iter() {
+            let name = self.output_name(old);
+            let new = io.outputs.iter().find(|(n, _)| n == name).map(|(_, id)| *id);
             match new {
                 Some(new) => {
                     let new = self.resolve_output(new)?;
-                    if new == old {
-                        continue;
+                    if new != old {
+                        self.outputs[old.index()].forward = Forward::To(new);
                     }
-                    for &c in &consumers {
-                        self.inputs[c.index()].source = Some(new);
-                    }
-                    self.outputs[new.index()].consumers.extend(consumers);
-                    self.outputs[old.index()].forward = Forward::To(new);
                 }
-                None => {
-                    for &c in &consumers {
-                        self.inputs[c.index()].source = None;
-                    }
-                    self.outputs[old.index()].forward = Forward::Removed;
-                }
+                None => self.outputs[old.index()].forward = Forward::Removed,
             }
         }
         self.modules[m.index()].alive = false;

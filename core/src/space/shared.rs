@@ -1,0 +1,134 @@
+//! [`Shared`]: an append-only list whose sealed prefix is shared by copies.
+//!
+//! The parts of a space that never change once created (module kinds, names,
+//! domains) live in `Shared` lists. A template space is sealed once; every
+//! copy of it then shares the sealed prefix (one reference-count increment)
+//! and copies only what is appended after, so that copying a space costs the
+//! mutable state alone.
+
+use std::sync::Arc;
+
+/// An append-only list: a sealed prefix shared between copies, then a local tail.
+pub(crate) struct Shared<T> {
+    sealed: Arc<Vec<T>>,
+    local: Vec<T>,
+}
+
+impl<T> Default for Shared<T> {
+    fn default() -> Self {
+        Shared { sealed: Arc::new(Vec::new()), local: Vec::new() }
+    }
+}
+
+impl<T> Shared<T> {
+    /// An empty list with room for `capacity` local elements.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Shared { sealed: Arc::new(Vec::new()), local: Vec::with_capacity(capacity) }
+    }
+
+    /// Number of elements (sealed and local).
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.sealed.len() + self.local.len()
+    }
+
+    /// The element at `index`, if any.
+    #[inline]
+    pub(crate) fn get(&self, index: usize) -> Option<&T> {
+        let sealed = self.sealed.len();
+        if index < sealed { self.sealed.get(index) } else { self.local.get(index - sealed) }
+    }
+
+    /// The element at `index`, which must exist (indices come from the arena itself).
+    #[inline]
+    pub(crate) fn at(&self, index: usize) -> &T {
+        let sealed = self.sealed.len();
+        if index < sealed { &self.sealed[index] } else { &self.local[index - sealed] }
+    }
+
+    /// The element at `index` if it is local (not yet sealed): only elements
+    /// created since the last seal are completed in place.
+    #[inline]
+    pub(crate) fn local_mut(&mut self, index: usize) -> Option<&mut T> {
+        let sealed = self.sealed.len();
+        index.checked_sub(sealed).and_then(|i| self.local.get_mut(i))
+    }
+
+    /// Appends `value`; returns its index.
+    #[inline]
+    pub(crate) fn push(&mut self, value: T) -> usize {
+        self.local.push(value);
+        self.len() - 1
+    }
+
+    /// Every element, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
+        self.sealed.iter().chain(self.local.iter())
+    }
+
+    /// Empties the list, keeping the local memory.
+    pub(crate) fn clear(&mut self) {
+        if !self.sealed.is_empty() {
+            self.sealed = Arc::new(Vec::new());
+        }
+        self.local.clear();
+    }
+
+    /// Capacity of the local part, in elements.
+    pub(crate) fn capacity(&self) -> usize {
+        self.local.capacity()
+    }
+}
+
+impl<T: Clone> Shared<T> {
+    /// Moves the local tail into the sealed prefix, so that copies share it.
+    pub(crate) fn seal(&mut self) {
+        if self.local.is_empty() {
+            return;
+        }
+        let mut all = Vec::with_capacity(self.len());
+        all.extend(self.sealed.iter().cloned());
+        all.append(&mut self.local);
+        self.sealed = Arc::new(all);
+    }
+}
+
+impl<T: Clone> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared { sealed: Arc::clone(&self.sealed), local: self.local.clone() }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        if !Arc::ptr_eq(&self.sealed, &source.sealed) {
+            self.sealed = Arc::clone(&source.sealed);
+        }
+        self.local.clone_from(&source.local);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_share_the_sealed_prefix_and_own_their_tails() {
+        let mut a = Shared::default();
+        a.push("x".to_owned());
+        a.push("y".to_owned());
+        a.seal();
+        let mut b = a.clone();
+        assert!(Arc::ptr_eq(&a.sealed, &b.sealed));
+        assert_eq!(b.push("z".to_owned()), 2);
+        assert_eq!(a.len(), 2);
+        assert_eq!(b.iter().cloned().collect::<Vec<_>>(), ["x", "y", "z"]);
+        assert_eq!(b.at(2), "z");
+        assert!(b.local_mut(1).is_none(), "sealed elements are not changed in place");
+        b.local_mut(2).unwrap().push('!');
+        assert_eq!(b.get(2).map(String::as_str), Some("z!"));
+        assert_eq!(b.get(3), None);
+        b.clone_from(&a);
+        assert_eq!(b.len(), 2);
+        b.clear();
+        assert_eq!(b.len(), 0);
+    }
+}

@@ -3,10 +3,10 @@
 use smallvec::SmallVec;
 
 use super::Space;
-use super::records::{KindTag, ModuleKind, ParamSlot};
+use super::records::{HyperName, KindTag, ModuleKind, ParamSlot};
 use crate::architecture::{ArchModule, Architecture, Decision, Source};
 use crate::error::SpecError;
-use crate::ids::{InputId, ModuleId, OutputId};
+use crate::ids::{HyperId, InputId, ModuleId, OutputId};
 
 const UNSEEN: u32 = u32::MAX;
 const ON_STACK: u32 = u32::MAX - 1;
@@ -72,25 +72,41 @@ impl Space {
     /// ([`DanglingInput`](SpecError::DanglingInput), [`Cycle`](SpecError::Cycle),
     /// [`UnreachableModule`](SpecError::UnreachableModule), …) naming the path.
     pub fn freeze(&mut self) -> Result<Architecture, SpecError> {
-        let capacity = self.modules.len();
+        // Every live basic module is frozen (or the walk fails).
+        let capacity = self.modules.iter().filter(|m| m.alive && m.kind == KindTag::Basic).count();
         let (ArchSink(modules), outputs) = self.walk_specified(ArchSink(Vec::with_capacity(capacity)))?;
-        // Rendered in one buffer, then copied out at their exact length: one
-        // allocation per path.
-        let mut path = String::with_capacity(64);
+        let mut scratch = String::with_capacity(64);
         let decisions = self
             .made
             .iter()
-            .map(|d| {
-                path.clear();
-                self.push_hyper_path(d.hyper, &mut path);
-                Decision {
-                    path: path.as_str().to_owned(),
-                    value: self.value_of(d.hyper).cloned().unwrap_or(crate::Value::Bool(false)),
-                }
+            .map(|d| Decision {
+                path: self.decision_path(d.hyper, &modules, &mut scratch),
+                value: self.value_of(d.hyper).cloned().unwrap_or(crate::Value::Bool(false)),
             })
             .collect();
         let inputs = self.border().map(|b| b.inputs.iter().map(|(n, _)| n.clone()).collect()).unwrap_or_default();
         Ok(Architecture { inputs, outputs, modules, decisions, globals: self.globals() })
+    }
+
+    /// The path of decision `h` after a walk that froze `modules`: a
+    /// parameter of a frozen module extends that module's path; others are
+    /// rendered in `scratch` and copied out at their exact length.
+    fn decision_path(&self, h: HyperId, modules: &[ArchModule], scratch: &mut String) -> String {
+        if let HyperName::Param { module, param } = self.hypers[h.index()].name
+            && self.modules[module.index()].kind == KindTag::Basic
+            && let Some(&index) = self.walk_buffers.state.get(module.index())
+            && let Some(frozen) = modules.get(index as usize)
+        {
+            let param = self.param_name(module, param as usize);
+            let mut path = String::with_capacity(frozen.path.len() + 1 + param.len());
+            path.push_str(&frozen.path);
+            path.push('/');
+            path.push_str(param);
+            return path;
+        }
+        scratch.clear();
+        self.push_hyper_path(h, scratch);
+        scratch.as_str().to_owned()
     }
 
     /// Walks a fully specified space from its border outputs, giving `sink`

@@ -16,11 +16,10 @@ impl Space {
         if let Some(explicit) = self.pending_name.take() {
             return self.claim_name(scope, explicit).map(|n| (scope, n));
         }
-        let key = (scope, default.clone());
-        let Some(mut suffix) = self.names.get(&key) else {
-            self.names.set(key, 1);
+        let Some(mut suffix) = self.names.take_if_free((scope, default.clone())) else {
             return Ok((scope, default.clone()));
         };
+        let key = (scope, default.clone());
         loop {
             let candidate: Name = Cow::Owned(format!("{default}_{suffix}"));
             suffix += 1;
@@ -39,22 +38,24 @@ impl Space {
         if name.is_empty() || name.contains('/') {
             return Err(SpecError::BadName { name: name.into_owned() });
         }
-        let key = (scope, name);
-        if self.names.get(&key).is_some() {
-            return Err(SpecError::DuplicateName { path: scope_child(self.path_of_scope(scope), &key.1) });
+        if self.names.take_if_free((scope, name.clone())).is_some() {
+            return Err(SpecError::DuplicateName { path: scope_child(self.path_of_scope(scope), &name) });
         }
-        let name = key.1.clone();
-        self.names.set(key, 1);
         Ok(name)
     }
 
     /// The path of a module, e.g. `left/1/conv2d`.
     pub fn module_path(&self, m: ModuleId) -> String {
-        let mut out = String::with_capacity(self.module_defs.get(m.index()).map_or(0, |def| {
-            let scope = self.scopes.get(def.scope.index()).map_or(0, |s| s.len as usize);
-            scope + 1 + def.name.len()
-        }));
-        self.push_module_path(m, &mut out);
+        let Some(def) = self.module_defs.get(m.index()) else {
+            return format!("{m:?}");
+        };
+        let scope = self.path_of_scope(def.scope);
+        let mut out = String::with_capacity(scope.len() + 1 + def.name.len());
+        if !scope.is_empty() {
+            out.push_str(scope);
+            out.push('/');
+        }
+        out.push_str(&def.name);
         out
     }
 
@@ -129,7 +130,7 @@ impl Space {
 
     /// The name of parameter number `index` of `module`: an op parameter, or
     /// a hyperparameter of a substitution module or carrier.
-    fn param_name(&self, module: ModuleId, index: usize) -> &str {
+    pub(crate) fn param_name(&self, module: ModuleId, index: usize) -> &str {
         let name = self.module_defs.get(module.index()).and_then(|def| match &def.kind {
             ModuleKind::Basic { params, .. } => params.get(index).map(|(n, _)| n),
             ModuleKind::Substitution { hypers, .. } => hypers.get(index).map(|(n, _)| n),

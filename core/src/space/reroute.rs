@@ -7,6 +7,14 @@ use super::records::{Forward, ModuleKind};
 use crate::error::SpecError;
 use crate::ids::ModuleId;
 use crate::io::{Io, join_names};
+use crate::op::Name;
+
+/// Port names are mostly the same static strings (`in`, `out`): compared by
+/// address first, by content only when that differs.
+#[inline]
+fn same_name(a: &Name, b: &Name) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
+}
 
 impl Space {
     /// Replaces substitution module `m` by the sub-graph behind `io`:
@@ -40,7 +48,7 @@ impl Space {
             let source = self.source_of(old);
             self.inputs[old.index()].source = None;
             let name = self.input_name(old);
-            let new = io.inputs.iter().find(|(n, _)| n == name).map(|(_, id)| *id);
+            let new = io.inputs.iter().find(|(n, _)| same_name(n, name)).map(|(_, id)| *id);
             match new {
                 Some(new) => {
                     let new = self.resolve_input(new)?;
@@ -66,7 +74,7 @@ impl Space {
         // one (or, removed, reads as unconnected).
         for old in old_outputs.iter() {
             let name = self.output_name(old);
-            let new = io.outputs.iter().find(|(n, _)| n == name).map(|(_, id)| *id);
+            let new = io.outputs.iter().find(|(n, _)| same_name(n, name)).map(|(_, id)| *id);
             match new {
                 Some(new) => {
                     let new = self.resolve_output(new)?;
@@ -85,15 +93,16 @@ impl Space {
         &self,
         m: ModuleId,
         direction: &'static str,
-        expected: impl Iterator<Item = &'a crate::op::Name> + Clone,
-        got: impl Iterator<Item = &'a crate::op::Name> + Clone,
+        expected: impl Iterator<Item = &'a Name> + Clone,
+        got: impl Iterator<Item = &'a Name> + Clone,
         allow_subset: bool,
     ) -> Result<(), SpecError> {
-        let exp: SmallVec<[_; 4]> = expected.clone().collect();
-        let got_v: SmallVec<[_; 4]> = got.clone().collect();
-        let all_known = got_v.iter().all(|g| exp.contains(g));
-        let no_repeat = got_v.iter().enumerate().all(|(i, g)| !got_v[..i].contains(g));
-        let complete = allow_subset || exp.iter().all(|e| got_v.contains(e));
+        let exp: SmallVec<[&Name; 4]> = expected.clone().collect();
+        let got_v: SmallVec<[&Name; 4]> = got.clone().collect();
+        let contains = |list: &[&Name], name: &Name| list.iter().any(|n| same_name(n, name));
+        let all_known = got_v.iter().all(|g| contains(&exp, g));
+        let no_repeat = got_v.iter().enumerate().all(|(i, g)| !contains(&got_v[..i], g));
+        let complete = allow_subset || exp.iter().all(|e| contains(&got_v, e));
         if all_known && no_repeat && complete {
             Ok(())
         } else {

@@ -39,6 +39,25 @@ impl TakenNames {
         if key.0.0 < self.sealed_scopes { self.sealed.get(key).copied() } else { None }
     }
 
+    /// Takes `key`'s name if it is free (its next suffix becomes 1) and
+    /// returns `None`; otherwise returns its next suffix. One probe for
+    /// scopes created after sealing.
+    #[inline]
+    pub(crate) fn take_if_free(&mut self, key: Key) -> Option<u32> {
+        if key.0.0 < self.sealed_scopes
+            && let Some(n) = self.get(&key)
+        {
+            return Some(n);
+        }
+        match self.local.entry(key) {
+            std::collections::hash_map::Entry::Occupied(taken) => Some(*taken.get()),
+            std::collections::hash_map::Entry::Vacant(free) => {
+                free.insert(1);
+                None
+            }
+        }
+    }
+
     /// Takes `key`'s name (or advances its next suffix to `next`).
     #[inline]
     pub(crate) fn set(&mut self, key: Key, next: u32) {
@@ -96,6 +115,9 @@ mod tests {
         b.set((root, Name::Borrowed("conv")), 3);
         b.set((ScopeId(1), Name::Borrowed("conv")), 1);
         assert_eq!(b.get(&(root, Name::Borrowed("conv"))), Some(3));
+        assert_eq!(b.take_if_free((root, Name::Borrowed("conv"))), Some(3));
+        assert_eq!(b.take_if_free((ScopeId(2), Name::Borrowed("act"))), None);
+        assert_eq!(b.take_if_free((ScopeId(2), Name::Borrowed("act"))), Some(1));
         assert_eq!(a.get(&(root, Name::Borrowed("conv"))), Some(1));
         assert_eq!(a.get(&(ScopeId(1), Name::Borrowed("conv"))), None);
         b.clone_from(&a);

@@ -180,7 +180,10 @@ impl Space {
         for (name, h) in hypers {
             values.entries.push((name.clone(), self.value_of(*h).cloned().unwrap_or(Value::Bool(false))));
         }
-        let read: SmallVec<[HyperId; 2]> = hypers.iter().map(|(_, h)| *h).collect();
+        let mut read: SmallVec<[HyperId; 2]> = SmallVec::new();
+        for (_, h) in hypers {
+            read.push(*h);
+        }
         let (parent, name) = (def.scope, def.name.clone());
         self.modules[m.index()].fired = true;
         for h in read {

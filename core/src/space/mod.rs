@@ -28,8 +28,8 @@ mod frontier;
 mod naming;
 pub(crate) mod records;
 mod reroute;
+mod scoped_map;
 mod shared;
-mod taken_names;
 mod verify;
 
 use rustc_hash::FxHashMap;
@@ -49,8 +49,8 @@ use records::{
     ConstraintRecord, HyperDef, HyperKind, HyperRecord, InputRecord, MadeDecision, ModuleDef, ModuleRecord, NONE,
     OutputRecord, ScopeRecord, ScopeStack, WaiterNode,
 };
+use scoped_map::ScopedMap;
 use shared::Shared;
-use taken_names::TakenNames;
 
 /// Element counts of a space, used as capacity hints.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -115,10 +115,10 @@ pub struct Space {
     scope_stack: ScopeStack,
     origin_stack: SmallVec<[ModuleId; 8]>,
     /// Names taken in each scope, with the next suffix to try for auto names.
-    names: TakenNames,
+    names: ScopedMap<Name, u32>,
     /// Child scopes by (parent, 64-bit hash of the segment); the segment is
     /// compared on every hit, and colliding segments go to `scope_collisions`.
-    scope_children: FxHashMap<(ScopeId, u64), ScopeId>,
+    scope_children: ScopedMap<u64, ScopeId>,
     scope_collisions: Vec<ScopeId>,
     /// A reused buffer for formatting scope segments.
     scratch: String,
@@ -236,9 +236,8 @@ impl Space {
     pub(crate) fn with_capacity(size: SpaceSize) -> Self {
         let mut scopes = Vec::with_capacity(size.scopes.max(1));
         scopes.push(ScopeRecord { start: 0, len: 0, parent: None, segment_start: 0 });
-        let names = TakenNames::with_capacity(size.modules);
-        let mut scope_children = FxHashMap::default();
-        scope_children.reserve(size.scopes);
+        let names = ScopedMap::with_capacity(size.modules);
+        let scope_children = ScopedMap::with_capacity(size.scopes);
         Space {
             hypers: Vec::with_capacity(size.hypers),
             hyper_defs: Shared::with_capacity(size.hypers),
@@ -359,6 +358,7 @@ impl Space {
         self.output_names.seal();
         self.labels.seal();
         self.names.seal(self.scopes.len());
+        self.scope_children.seal(self.scopes.len());
     }
 
     /// The fixed part of module `m`, which exists.
@@ -517,7 +517,7 @@ impl Space {
     fn child_scope_of_str(&mut self, parent: ScopeId, segment: &str) -> ScopeId {
         let key = Self::segment_key(parent, segment);
         let collision = match self.scope_children.get(&key) {
-            Some(&first) => match self.find_among(first, parent, segment) {
+            Some(first) => match self.find_among(first, parent, segment) {
                 Some(id) => return id,
                 None => true,
             },
@@ -572,7 +572,7 @@ impl Space {
         if collision {
             self.scope_collisions.push(id);
         } else {
-            self.scope_children.insert(key, id);
+            self.scope_children.set(key, id);
         }
         id
     }

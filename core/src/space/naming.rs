@@ -16,7 +16,7 @@ impl Space {
         if let Some(explicit) = self.pending_name.take() {
             return self.claim_name(scope, explicit).map(|n| (scope, n));
         }
-        let Some(mut suffix) = self.names.take_if_free((scope, default.clone())) else {
+        let Some(mut suffix) = self.names.insert_if_absent((scope, default.clone()), 1) else {
             return Ok((scope, default.clone()));
         };
         let key = (scope, default.clone());
@@ -38,7 +38,7 @@ impl Space {
         if name.is_empty() || name.contains('/') {
             return Err(SpecError::BadName { name: name.into_owned() });
         }
-        if self.names.take_if_free((scope, name.clone())).is_some() {
+        if self.names.insert_if_absent((scope, name.clone()), 1).is_some() {
             return Err(SpecError::DuplicateName { path: scope_child(self.path_of_scope(scope), &name) });
         }
         Ok(name)

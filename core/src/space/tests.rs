@@ -406,7 +406,7 @@ fn scopes_whose_segment_hash_collides_are_told_apart() {
     let root = s.current_scope();
     let a = s.in_scope("a", |s| s.current_scope());
     // Pretend `b` hashes like `a`.
-    s.scope_children.insert(Space::segment_key(root, "b"), a);
+    s.scope_children.set(Space::segment_key(root, "b"), a);
     let first = s.in_scope("b", |s| s.basic(Op::new("relu"))).unwrap();
     let second = s.in_scope("b", |s| s.basic(Op::new("relu"))).unwrap();
     assert_eq!(s.in_scope("a", |s| s.current_scope()), a);

@@ -30,8 +30,7 @@ struct ArchSink(Vec<ArchModule>);
 
 impl ModuleSink for ArchSink {
     fn module(&mut self, space: &Space, m: ModuleId, sources: &[Source]) -> Result<(), SpecError> {
-        self.0.push(space.arch_module(m, sources)?);
-        Ok(())
+        space.push_arch_module(m, sources, &mut self.0)
     }
 }
 
@@ -283,8 +282,9 @@ impl Space {
         Err(SpecError::Unusable { reason: "internal invariant: freeze walk ended early".to_owned() })
     }
 
-    /// The frozen form of basic module `m` reading from `sources`.
-    fn arch_module(&self, m: ModuleId, sources: &[Source]) -> Result<ArchModule, SpecError> {
+    /// Appends the frozen form of basic module `m` reading from `sources`
+    /// (built in the push: a frozen module is a few hundred bytes to move).
+    fn push_arch_module(&self, m: ModuleId, sources: &[Source], out: &mut Vec<ArchModule>) -> Result<(), SpecError> {
         let rec = &self.modules[m.index()];
         let ModuleKind::Basic { op, params } = &self.module_def(m).kind else {
             return Err(self.not_basic(m));
@@ -302,7 +302,8 @@ impl Space {
         for o in rec.outputs.iter() {
             outputs.push(self.output_name(o).clone());
         }
-        Ok(ArchModule { path: self.module_path(m), op: op.clone(), params: frozen, inputs, outputs })
+        out.push(ArchModule { path: self.module_path(m), op: op.clone(), params: frozen, inputs, outputs });
+        Ok(())
     }
 
     pub(crate) fn not_basic(&self, m: ModuleId) -> SpecError {

@@ -76,7 +76,7 @@ impl<K: Hash + Eq + Clone, V: Copy> ScopedMap<K, V> {
         let mut all = FxHashMap::default();
         all.reserve(self.sealed.len() + self.local.len());
         all.extend(self.sealed.iter().map(|(k, v)| (k.clone(), *v)));
-        all.extend(self.local.drain());
+        all.extend(std::mem::take(&mut self.local));
         self.sealed = Arc::new(all);
         self.sealed_scopes = scopes as u32;
     }

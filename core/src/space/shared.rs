@@ -88,7 +88,8 @@ impl<T: Clone> Shared<T> {
         }
         let mut all = Vec::with_capacity(self.len());
         all.extend(self.sealed.iter().cloned());
-        all.append(&mut self.local);
+        // Moved out whole: a sealed list keeps no local buffer.
+        all.append(&mut std::mem::take(&mut self.local));
         self.sealed = Arc::new(all);
     }
 }

@@ -3,106 +3,19 @@
 //! Reference: DeepArchitect samples the seed space at about 3,200 samples/s
 //! on the project's 2-core machine and takes about 3 s per sample of a space
 //! with 1,024 repeated cells (quadratic naming).
+//!
+//! This binary uses the system allocator (glibc here); `sampling_mimalloc`
+//! runs the same groups under mimalloc, the allocator the examples use.
 #![allow(missing_docs)] // criterion_group! generates an undocumented function
 
-use archspace_core::{Op, SpaceDef, choice};
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 
-fn conv2d(filters: impl Into<archspace_core::Param>) -> Op {
-    Op::new("conv2d").param("filters", filters).param("kernel", 3)
+#[path = "common/sampling_groups.rs"]
+mod groups;
+
+fn system_allocator(c: &mut Criterion) {
+    groups::all(c, "");
 }
 
-/// `cells` repeated cells, each a conv with a filter choice, an optional
-/// activation and a residual add: about 5.5 decisions per cell.
-fn repeated_cells(cells: i64) -> SpaceDef {
-    SpaceDef::new(move |s| {
-        s.named("cells").repeat(cells, |s| {
-            s.residual(
-                |s| {
-                    let c = s.basic(conv2d(choice([32, 64, 128])))?;
-                    let a = s.optional(|s| s.basic(Op::new("act").param("kind", choice(["relu", "elu", "gelu"]))))?;
-                    s.chain(&c, &a)?;
-                    Ok(s.border_of(&c, &a))
-                },
-                |s| s.identity(),
-                |s| s.basic(Op::new("add").inputs_indexed(2)),
-            )
-        })
-    })
-}
-
-macro_rules! sample_once {
-    ($def:expr, $rng:expr) => {{
-        // Build, specify at random, freeze, hash.
-        $def.sample_random($rng).expect("the bench space samples").canonical_hash().0
-    }};
-}
-
-fn bench_sampling(c: &mut Criterion) {
-    let mut group = c.benchmark_group("sample");
-    group.throughput(Throughput::Elements(1));
-    let seed = archspace_core::spaces::seed();
-    let mut rng = archspace_core::rng(1);
-    group.bench_function("seed_space", |b| b.iter(|| sample_once!(seed, &mut rng)));
-    for cells in [256i64, 512, 1024, 2048] {
-        let def = repeated_cells(cells);
-        group.bench_with_input(BenchmarkId::new("repeated_cells", cells), &def, |b, def| {
-            b.iter(|| sample_once!(def, &mut rng))
-        });
-    }
-    group.finish();
-}
-
-/// The floor under a sample: copying, hashing and dropping an architecture
-/// that is already made, the work any sampler producing this
-/// [`Architecture`](archspace_core::Architecture) does at least once. Shown
-/// beside `sample/*` so that the engine's own share can be read off one run.
-fn bench_output_floor(c: &mut Criterion) {
-    let mut group = c.benchmark_group("output_floor");
-    group.throughput(Throughput::Elements(1));
-    let mut rng = archspace_core::rng(3);
-    for (name, def) in [("seed_space", archspace_core::spaces::seed()), ("repeated_cells/1024", repeated_cells(1024))] {
-        let made: Vec<_> = (0..16).map(|_| def.sample_random(&mut rng).expect("the bench space samples")).collect();
-        let mut next = 0;
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                next = (next + 1) % made.len();
-                made[next].clone().canonical_hash().0
-            })
-        });
-    }
-    group.finish();
-}
-
-/// `cells` cells in sequence, each an `or` over three ops followed by an
-/// optional conv: two structural decisions per cell.
-fn cell_chain(cells: usize) -> SpaceDef {
-    SpaceDef::new(move |s| {
-        let mut parts = Vec::new();
-        for i in 0..cells {
-            let cell = s.in_scope(format!("cell{i}"), |s| {
-                let op = s.or(archspace_core::Alternatives::list()
-                    .with(|s| s.basic(conv2d(choice([16, 32]))))
-                    .with(|s| s.basic(Op::new("max_pool")))
-                    .with(|s| s.basic(Op::new("relu"))))?;
-                let tail = s.optional(|s| s.basic(conv2d(choice([16, 32]))))?;
-                s.chain(&op, &tail)?;
-                Ok::<_, archspace_core::SpecError>(s.border_of(&op, &tail))
-            })?;
-            parts.push(cell);
-        }
-        s.sequential(parts)
-    })
-}
-
-fn bench_count(c: &mut Criterion) {
-    let seed = archspace_core::spaces::seed();
-    c.bench_function("count/seed_space", |b| b.iter(|| seed.count().expect("counts")));
-    let chain = cell_chain(20);
-    c.bench_function("count/40_structural_decisions", |b| b.iter(|| chain.count().expect("counts")));
-    let mut rng = archspace_core::rng(2);
-    c.bench_function("sample_uniform/seed_space", |b| b.iter(|| seed.sample_uniform(&mut rng).expect("samples")));
-}
-
-criterion_group!(benches, bench_sampling, bench_output_floor, bench_count);
+criterion_group!(benches, system_allocator);
 criterion_main!(benches);

@@ -8,7 +8,7 @@ use std::collections::BinaryHeap;
 /// Hyperparameters mostly become live in the order they are created, so
 /// most indices arrive in increasing order: those are appended to a sorted
 /// run and taken from its front in O(1). The others go to a heap.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub(crate) struct Frontier {
     /// Increasing; `sorted[..head]` has been taken.
     sorted: Vec<u32>,
@@ -65,6 +65,20 @@ impl Frontier {
         self.sorted.clear();
         self.head = 0;
         self.heap.clear();
+    }
+}
+
+impl Clone for Frontier {
+    fn clone(&self) -> Self {
+        Frontier { sorted: self.sorted[self.head..].to_vec(), head: 0, heap: self.heap.clone() }
+    }
+
+    /// Reuses this copy's memory (the derived `clone_from` would not).
+    fn clone_from(&mut self, source: &Self) {
+        self.sorted.clear();
+        self.sorted.extend_from_slice(&source.sorted[source.head..]);
+        self.head = 0;
+        self.heap.clone_from(&source.heap);
     }
 }
 

@@ -115,7 +115,10 @@ fn conv_kernel_matches_a_naive_loop_forward_and_backward() {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let dev = Device::Cpu;
     let mut seen = [false; 6];
-    // Random small cases, then two with deep column matrices (many channels).
+    // Random small cases, then three with deep column matrices (many
+    // channels); the first and third take the Winograd path (3×3, stride 1,
+    // 32 channels and more, outputs of 14 × 14 and more), the third in all
+    // three passes (also 32 filters and more) with asymmetric padding.
     let deep = [
         Case {
             op: Conv2dOp { kernel: (3, 3), stride: 1, dilation: 1, pads: [1; 4], groups: 1 },
@@ -132,6 +135,14 @@ fn conv_kernel_matches_a_naive_loop_forward_and_backward() {
             filters: 4,
             h: 15,
             w: 40,
+        },
+        Case {
+            op: Conv2dOp { kernel: (3, 3), stride: 1, dilation: 1, pads: [1, 0, 2, 1], groups: 1 },
+            batch: 2,
+            channels: 40,
+            filters: 36,
+            h: 15,
+            w: 16,
         },
     ];
     let cases = (0..60).map(|index| random_case(&mut rng, index)).collect::<Vec<_>>();

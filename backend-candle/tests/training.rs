@@ -153,10 +153,15 @@ fn one_and_two_threads_give_the_same_metrics() {
 
 #[test]
 fn our_kernels_and_candle_ops_give_the_same_loss_curve() {
-    // Strided, dilated, grouped and 1×n convolutions, batch norm, pooling and a concat.
+    // Strided, dilated, grouped and 1×n convolutions, 3×3 ones on the
+    // Winograd path (32 channels at 14 × 14), batch norm, pooling and a concat.
     let arch = chain(vec![
         ops::conv2d(8, 3).param("stride", 2),
         ops::batch_norm(),
+        ops::relu(),
+        ops::conv2d(32, 3),
+        ops::relu(),
+        ops::conv2d(32, 3),
         ops::relu(),
         ops::conv2d(8, 3).param("dilation", 2).param("groups", 2),
         ops::relu(),

@@ -5,10 +5,12 @@
 //! tensors and read back by the next layer. Only the last convolution's
 //! output is a tensor.
 //!
-//! Each convolution is the one of [`shifted`](super::shifted) (pad, one
-//! product per tap, copy out with bias and ReLU), in the same order per
-//! image, so the output is the one the convolutions give one after the
-//! other, to the bit. There is no backward pass: `Network` runs chains
+//! Each convolution is the one [`Conv2dOp`] runs for it, Winograd's
+//! ([`winograd`](super::winograd): transform, 16 products, transform back
+//! with bias and ReLU) or the stride-1 path's ([`shifted`](super::shifted):
+//! pad, one product per tap, copy out with bias and ReLU), in the same
+//! order per image, so the output is the one the convolutions give one
+//! after the other, to the bit. There is no backward pass: `Network` runs chains
 //! this way only in [`predict`](crate::Network::predict), whose result is
 //! detached, and a gradient asked through the op itself is an error.
 //!
@@ -30,6 +32,7 @@ use candle_core::{CpuStorage, CustomOp1, DType, Layout, Shape, Tensor};
 
 use super::conv::{Conv2dOp, Dims, contiguous_f32, images_written};
 use super::shifted::{Shifted, tap_matrices};
+use super::winograd::{POINTS, Winograd, append_rows, fill_rows, transform_weights};
 
 /// One convolution of a chain: the op, its weight `[filters, channels, kh,
 /// kw]`, an optional bias and whether a ReLU follows.
@@ -53,12 +56,28 @@ pub struct ConvChainOp {
 
 /// A link ready to run on a given input size.
 struct Prepared {
-    shifted: Shifted,
+    engine: Engine,
     dims: Dims,
-    /// Per-tap weight matrices (`taps × filters × channels`).
-    taps: Vec<f32>,
     bias: Option<Vec<f32>>,
     relu: bool,
+}
+
+/// How a link convolves: the path [`Conv2dOp`] takes for it.
+enum Engine {
+    /// The stride-1 path, with per-tap weight matrices (`taps × filters × channels`).
+    Shifted { geometry: Shifted, taps: Vec<f32> },
+    /// The Winograd path, with transformed weights (16 × filters × channels).
+    Winograd { tiling: Winograd, transformed: Vec<f32> },
+}
+
+impl Engine {
+    /// Scratch floats per image, besides the planar output.
+    fn scratch(&self, d: &Dims) -> usize {
+        match self {
+            Engine::Shifted { geometry: s, .. } => d.channels * s.plane + d.filters * s.positions,
+            Engine::Winograd { tiling, .. } => tiling.scratch(d.channels, d.filters),
+        }
+    }
 }
 
 /// The chain prepared for one input shape: what `cpu_fwd` runs.
@@ -71,9 +90,10 @@ impl ConvChainOp {
     }
 
     /// The chain's output for `x` (`[batch, channels, h, w]`, f32 on the
-    /// CPU), or `None` where one of its convolutions does not take the
-    /// stride-1, single-group path of `kernels/shifted.rs` (or the input is
-    /// not an f32 CPU tensor): the caller runs the layers then.
+    /// CPU), or `None` where one of its convolutions takes neither the
+    /// Winograd path nor the stride-1 path of `kernels/shifted.rs` (a
+    /// strided or grouped one), or the input is not an f32 CPU tensor: the
+    /// caller runs the layers then.
     ///
     /// # Errors
     /// If the shapes do not fit, or a gradient is asked through the result.
@@ -89,16 +109,24 @@ impl ConvChainOp {
                 return Ok(None);
             }
             let dims = link.op.dims(&shape, link.weight.shape())?;
-            let Some(shifted) = link.op.shifted(&dims) else { return Ok(None) };
-            let weight = link.weight.flatten_all()?.to_vec1::<f32>()?;
-            let mut taps = vec![0f32; weight.len()];
-            tap_matrices(&weight, dims.filters, dims.channels, shifted.taps(), false, &mut taps);
+            let weight = || link.weight.flatten_all()?.to_vec1::<f32>();
+            let engine = if let Some(tiling) = link.op.winograd(&dims) {
+                let mut transformed = vec![0f32; POINTS * dims.filters * dims.channels];
+                transform_weights(&weight()?, dims.filters, dims.channels, false, &mut transformed);
+                Engine::Winograd { tiling, transformed }
+            } else {
+                let Some(geometry) = link.op.shifted(&dims) else { return Ok(None) };
+                let weight = weight()?;
+                let mut taps = vec![0f32; weight.len()];
+                tap_matrices(&weight, dims.filters, dims.channels, geometry.taps(), false, &mut taps);
+                Engine::Shifted { geometry, taps }
+            };
             let bias = link.bias.as_ref().map(|b| b.flatten_all()?.to_vec1::<f32>()).transpose()?;
             if bias.as_ref().is_some_and(|b| b.len() != dims.filters) {
                 candle_core::bail!("conv2d bias does not have one value per filter ({})", dims.filters);
             }
             shape = Shape::from((dims.batch, dims.filters, dims.oh, dims.ow));
-            prepared.push(Prepared { shifted, dims, taps, bias, relu: link.relu });
+            prepared.push(Prepared { engine, dims, bias, relu: link.relu });
         }
         x.contiguous()?.apply_op1(Run(prepared)).map(Some)
     }
@@ -115,22 +143,34 @@ impl CustomOp1 for Run {
         if x.len() != first.batch * first.image() {
             candle_core::bail!("conv chain input does not have the shape it was prepared for");
         }
-        let padded = self.0.iter().map(|p| p.dims.channels * p.shifted.plane).max().unwrap_or(0);
-        let wide = self.0.iter().map(|p| p.dims.filters * p.shifted.positions).max().unwrap_or(0);
+        let scratch = self.0.iter().map(|p| p.engine.scratch(&p.dims)).max().unwrap_or(0);
         let planar = self.0.iter().map(|p| p.dims.out_image()).max().unwrap_or(0);
-        let y = images_written(first.batch, last.out_image(), padded + wide + planar, |b, y, buffer, parallel| {
-            let (padded, rest) = buffer.split_at_mut(padded);
-            let (wide, planar) = rest.split_at_mut(wide);
+        let y = images_written(first.batch, last.out_image(), scratch + planar, |b, y, buffer, parallel| {
+            let (scratch, planar) = buffer.split_at_mut(scratch);
             for (k, link) in self.0.iter().enumerate() {
-                let Prepared { shifted: s, dims: d, .. } = link;
+                let d = &link.dims;
                 let source = if k == 0 { &x[b * d.image()..(b + 1) * d.image()] } else { &planar[..d.image()] };
-                s.pad(source, d.channels, padded);
-                s.correlate(&link.taps, padded, source, d.channels, d.filters, wide, parallel);
-                let bias = link.bias.as_deref();
-                if k + 1 == self.0.len() {
-                    s.extract(wide, d.filters, y, bias, link.relu);
-                } else {
-                    s.extract_into(wide, d.filters, &mut planar[..d.out_image()], bias, link.relu);
+                let (bias, relu, last) = (link.bias.as_deref(), link.relu, k + 1 == self.0.len());
+                match &link.engine {
+                    Engine::Shifted { geometry: s, taps } => {
+                        let (padded, wide) = scratch.split_at_mut(d.channels * s.plane);
+                        s.pad(source, d.channels, padded);
+                        s.correlate(taps, padded, source, d.channels, d.filters, wide, parallel);
+                        if last {
+                            s.extract(wide, d.filters, y, bias, relu);
+                        } else {
+                            s.extract_into(wide, d.filters, &mut planar[..d.out_image()], bias, relu);
+                        }
+                    }
+                    Engine::Winograd { tiling, transformed } => {
+                        tiling.multiply(transformed, source, d.channels, d.filters, scratch, parallel);
+                        if last {
+                            tiling.emit_rows(d.channels, d.filters, scratch, append_rows(y, bias, relu));
+                        } else {
+                            let out = fill_rows(&mut planar[..d.out_image()], bias, relu);
+                            tiling.emit_rows(d.channels, d.filters, scratch, out);
+                        }
+                    }
                 }
             }
         });
@@ -206,6 +246,28 @@ mod tests {
                 assert_eq!(flat(&chained), flat(&want), "chain {n}, batch {batch}");
                 assert!(flat(&want).iter().any(|v| v.abs() > 1e-3), "non-trivial outputs");
             }
+        }
+    }
+
+    /// Links on the Winograd path (64 channels and more in the test build),
+    /// alone and beside stride-1 ones, with more filters than one product
+    /// takes: the same output as the convolutions one after the other, to the bit.
+    #[test]
+    fn winograd_links_chain_to_the_bit() {
+        let dev = Device::Cpu;
+        let wide = link(64, 70, (3, 3), [1; 4], true, true);
+        let links =
+            [wide.clone(), link(70, 64, (1, 3), [0, 0, 1, 1], false, true), link(64, 66, (3, 3), [0; 4], true, false)];
+        let d = wide.op.dims(&Shape::from((1, 64, 7, 6)), wide.weight.shape()).unwrap();
+        assert!(wide.op.winograd(&d).is_some(), "the first link takes the Winograd path");
+        for batch in [1, 3] {
+            let x = Tensor::from_vec(values(batch * 64 * 7 * 6, 2.0), (batch, 64, 7, 6), &dev).unwrap();
+            let chained = ConvChainOp::new(links.to_vec()).apply(&x).unwrap().expect("stride-1 links chain");
+            let want = one_by_one(&links, &x);
+            let flat = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            assert_eq!(chained.dims(), want.dims());
+            assert_eq!(flat(&chained), flat(&want), "batch {batch}");
+            assert!(flat(&want).iter().any(|v| v.abs() > 1e-3), "non-trivial outputs");
         }
     }
 

@@ -11,6 +11,7 @@ use super::im2col::{col2im_rows_add, im2col_rows};
 use super::matmul::{MatMut, MatRef, matmul};
 use super::reduce;
 use super::shifted;
+use super::winograd;
 
 /// Sums an NCHW tensor over batch and positions: one value per channel.
 #[derive(Clone, Copy, Debug)]
@@ -63,6 +64,9 @@ impl CustomOp2 for Conv2dInputGrad {
         }
         let (dy, weight) = (contiguous_f32(s1, l1)?, contiguous_f32(s2, l2)?);
         let shape = Shape::from((batch, channels, self.h, self.w));
+        if let Some(wg) = self.conv.winograd_input_grad(&d) {
+            return Ok((CpuStorage::F32(winograd::input_grad(&wg, &d, dy, weight)), shape));
+        }
         if let Some(dx) = self.conv.shifted(&d).and_then(|s| shifted::input_grad(&self.conv, &s, &d, dy, weight)) {
             return Ok((CpuStorage::F32(dx), shape));
         }
@@ -137,9 +141,14 @@ impl CustomOp2 for Conv2dWeightGrad {
         let blocks = batch.clamp(1, WEIGHT_GRAD_BLOCKS);
         let per_block = batch.div_ceil(blocks);
         let shifted = self.conv.shifted(&d);
+        let tiled = self.conv.winograd(&d);
         let partials: Vec<Vec<f32>> = (0..blocks)
             .into_par_iter()
             .map(|block| {
+                if let Some(wg) = &tiled {
+                    let images = block * per_block..((block + 1) * per_block).min(batch);
+                    return winograd::weight_grad_sum(wg, &d, x, dy, images, blocks == 1);
+                }
                 if let Some(s) = &shifted {
                     let images = block * per_block..((block + 1) * per_block).min(batch);
                     return shifted::weight_grad_sum(&self.conv, s, &d, x, dy, images, blocks == 1);

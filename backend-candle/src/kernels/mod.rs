@@ -1,5 +1,6 @@
 //! CPU compute kernels behind the layers: gemm-based convolution with both
-//! backward passes (and the pieces it is made of), batch norm and ReLU in
+//! backward passes (and the pieces it is made of; Winograd F(2×2, 3×3) for
+//! 3×3 stride-1 convolutions), batch norm and ReLU in
 //! few passes, channel concatenation and global average pooling in
 //! parallel, each a candle custom op with its backward pass.
 //!
@@ -17,9 +18,12 @@ mod conv_relu;
 mod im2col;
 mod matmul;
 pub mod reduce;
+#[cfg(test)]
+mod reference;
 mod relu;
 mod shifted;
 mod sum;
+mod winograd;
 mod written;
 
 pub use batch_norm::{BatchNormOp, channel_stats};

@@ -8,6 +8,10 @@
 //! cargo bench -p archspace-candle --bench throughput -- --steps 6 --windows 7
 //! ```
 //!
+//! GFLOP/s count each convolution's FLOPs as defined (direct), so they are
+//! effective rates: 3×3 stride-1 convolutions on the Winograd path do 2.25×
+//! fewer multiply-adds, and can beat the gemm probe.
+//!
 //! Figures on a shared machine are noisy; the ratios in one row are
 //! measured side by side and are what to compare. Each row's process runs
 //! with `RAYON_NUM_THREADS` and `CANDLE_NUM_THREADS` set to its thread count.

@@ -213,6 +213,7 @@ impl<P> TypedOp<P> {
 
 impl TypedOp<Siso> {
     /// `op` with one input `in` and one output `out`.
+    #[inline]
     pub fn siso(op: Op) -> Self {
         let op = Op { inputs: Cow::Borrowed(SINGLE_INPUT), outputs: Cow::Borrowed(SINGLE_OUTPUT), ..op };
         TypedOp { op, ports: PhantomData }
@@ -221,6 +222,7 @@ impl TypedOp<Siso> {
 
 impl<const N: usize> TypedOp<Fan<N>> {
     /// `op` with inputs `in0 .. in{N-1}` and one output `out`.
+    #[inline]
     pub fn fan_in(op: Op) -> Self {
         let op = Op { outputs: Cow::Borrowed(SINGLE_OUTPUT), ..op }.inputs_indexed(N);
         TypedOp { op, ports: PhantomData }
@@ -249,6 +251,7 @@ pub trait Placeable: Sized {
 /// checked when it is placed. Give ops of other shapes a [`TypedOp`].
 impl Placeable for Op {
     type Ports = Siso;
+    #[inline]
     fn place_io(self, s: &mut Space, name: Option<&'static str>) -> Result<Io, SpecError> {
         basic(s, name, self)
     }
@@ -256,11 +259,13 @@ impl Placeable for Op {
 
 impl<P: PortSet> Placeable for TypedOp<P> {
     type Ports = P;
+    #[inline]
     fn place_io(self, s: &mut Space, name: Option<&'static str>) -> Result<Io, SpecError> {
         basic(s, name, self.op)
     }
 }
 
+#[inline]
 fn basic(s: &mut Space, name: Option<&'static str>, op: Op) -> Result<Io, SpecError> {
     match name {
         Some(name) => s.named(name).basic(op),

@@ -157,9 +157,7 @@ impl Winograd {
         simd(
             #[inline(always)]
             || {
-                for (c, plane) in image.chunks_exact(self.h * self.w).take(ins).enumerate() {
-                    self.transform_input(plane, &mut v[c * t..], ins * t, work);
-                }
+                self.transform_image(image, ins, v, work);
             },
         );
         for xi in 0..POINTS {
@@ -188,6 +186,16 @@ impl Winograd {
         );
     }
 
+    /// [`transform_input`](Self::transform_input) of every channel of
+    /// `image` (`ins × h × w`) into `v` (16 matrices `ins × tiles`).
+    #[inline(always)]
+    fn transform_image(&self, image: &[f32], ins: usize, v: &mut [f32], work: &mut [f32]) {
+        let t = self.tiles();
+        for (c, plane) in image.chunks_exact(self.h * self.w).take(ins).enumerate() {
+            self.transform_input(plane, &mut v[c * t..], ins * t, work);
+        }
+    }
+
     /// Adds to `du` (`outs × ins` per point) the weight gradient of one
     /// image in the transformed domain: `Σ_tiles dM_ξ · V_ξᵀ`, with `image`
     /// the input (`ins × h × w`) and `dy` the output gradient (`outs × oh × ow`).
@@ -208,9 +216,7 @@ impl Winograd {
         simd(
             #[inline(always)]
             || {
-                for (c, plane) in image.chunks_exact(self.h * self.w).take(ins).enumerate() {
-                    self.transform_input(plane, &mut v[c * t..], ins * t, work);
-                }
+                self.transform_image(image, ins, v, work);
                 for (f, plane) in dy.chunks_exact(self.oh * self.ow).take(outs).enumerate() {
                     self.transform_output_grad(plane, &mut dm[f * t..], outs * t, work);
                 }

@@ -1,7 +1,9 @@
 //! Convolution (NCHW, f32, CPU) as gemm over `im2col` columns, with both
 //! backward passes as gemm too, as candle custom ops that compose with autograd.
-//! Stride-1 convolutions (other than pointwise) skip `im2col`: see
-//! [`shifted`](super::shifted), one product per kernel tap over padded planes.
+//! Stride-1 convolutions (other than pointwise) skip `im2col`: 3×3 ones with
+//! enough channels and outputs run as Winograd F(2×2, 3×3)
+//! ([`winograd`](super::winograd)), the others as one product per kernel tap
+//! over padded planes ([`shifted`](super::shifted)).
 //!
 //! Per image and channel group, with `col = im2col(x)` (`K × P`, `K =
 //! channels/groups · kh · kw`, `P = oh · ow`):

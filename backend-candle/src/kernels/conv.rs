@@ -84,6 +84,13 @@ const SHIFTED_MIN_CHANNELS: usize = if cfg!(test) { 1 } else { 8 };
 /// covering 3×3 convolutions with fewer.
 const WINOGRAD_MIN_CHANNELS: usize = if cfg!(test) { 64 } else { 32 };
 
+/// Most scratch floats per image for the Winograd path (16 MiB, the bound
+/// of the column blocks above): its transformed input and products are 16
+/// floats per channel and tile, so large images with many channels take
+/// the stride-1 path instead (a 3×3 64→64 convolution of a 28×28 image
+/// needs 1.6 MiB; of a 224×224 one, 99 MiB).
+const WINOGRAD_MAX_SCRATCH: usize = 1 << 22;
+
 /// Sizes of one convolution call.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Dims {
@@ -143,16 +150,26 @@ impl Conv2dOp {
         Shifted::new(&d.window).filter(|_| d.channels / self.groups >= SHIFTED_MIN_CHANNELS)
     }
 
-    /// The Winograd tiling, where it applies: 3×3, stride 1, no dilation,
-    /// one group, from [`WINOGRAD_MIN_CHANNELS`] input channels.
+    /// The Winograd tiling, where it applies and pays: 3×3, stride 1, no
+    /// dilation, one group, from [`WINOGRAD_MIN_CHANNELS`] input channels,
+    /// large enough outputs ([`Winograd::pays`]) and at most
+    /// [`WINOGRAD_MAX_SCRATCH`] floats of scratch.
     pub(super) fn winograd(&self, d: &Dims) -> Option<Winograd> {
-        Winograd::new(&d.window).filter(|w| self.groups == 1 && d.channels >= WINOGRAD_MIN_CHANNELS && w.pays())
+        self.winograd_reading(d, d.channels)
     }
 
     /// The Winograd tiling for the input gradient, whose products read the
     /// output gradient: from [`WINOGRAD_MIN_CHANNELS`] filters.
     pub(super) fn winograd_input_grad(&self, d: &Dims) -> Option<Winograd> {
-        Winograd::new(&d.window).filter(|w| self.groups == 1 && d.filters >= WINOGRAD_MIN_CHANNELS && w.pays())
+        self.winograd_reading(d, d.filters)
+    }
+
+    /// The Winograd tiling where its products read `channels` channels.
+    fn winograd_reading(&self, d: &Dims, channels: usize) -> Option<Winograd> {
+        Winograd::new(&d.window).filter(|w| {
+            let fits = w.scratch(d.channels, d.filters) <= WINOGRAD_MAX_SCRATCH;
+            self.groups == 1 && channels >= WINOGRAD_MIN_CHANNELS && w.pays() && fits
+        })
     }
 
     /// Rows of the column matrix per group.

@@ -74,6 +74,9 @@ fn the_op_takes_this_path_from_the_threshold_on() {
     assert!(op.winograd(&dims).is_some() && op.winograd_input_grad(&dims).is_some(), "the op takes this path");
     let fewer = op.dims(&(batch, 8, h, w).into(), &(filters, 8, 3, 3).into()).unwrap();
     assert!(op.winograd(&fewer).is_none(), "fewer channels take the stride-1 path in tests");
+    let large = op.dims(&(1, 64, 224, 224).into(), &(64, 64, 3, 3).into()).unwrap();
+    assert!(op.winograd(&large).is_none(), "a 224×224 image would need 99 MiB of scratch");
+    assert!(op.winograd_input_grad(&large).is_none());
     let (x, weight) = (values(batch * channels * h * w, 1.0), values(filters * channels * 9, 2.0));
     let r = values(batch * dims.out_image(), 3.0);
     let want = naive(&op, [batch, channels, h, w], filters, &x, &weight, &r);

@@ -129,6 +129,24 @@ proptest! {
     }
 
     #[test]
+    fn sampling_a_definition_again_and_again_matches_fresh_builds(e in expr(), seed in any::<u64>()) {
+        // A definition copies its template and the spaces it kept after
+        // decisions that rebuilt the graph; a space built from scratch and
+        // specified from the same random numbers must come out the same.
+        let def = definition(&e);
+        let mut cached = archspace::rng(seed);
+        let mut fresh = archspace::rng(seed);
+        for _ in 0..30 {
+            let a = def.sample_random(&mut cached).unwrap();
+            let mut space = Space::build(|s| build(s, &e)).unwrap();
+            space.specify_random(&mut fresh).unwrap();
+            let b = space.freeze().unwrap();
+            prop_assert_eq!(&a, &b);
+            prop_assert_eq!(def.replay(a.decisions()).unwrap(), b);
+        }
+    }
+
+    #[test]
     fn count_equals_the_number_of_enumerated_assignments(e in expr()) {
         let def = definition(&e);
         let count = def.count().unwrap();

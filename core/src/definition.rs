@@ -9,6 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::architecture::{Architecture, Decision};
 use crate::error::SpecError;
 use crate::io::Io;
+use crate::prefix_cache::PrefixCache;
 use crate::space::{Space, SpaceSize};
 use crate::value::Value;
 
@@ -36,6 +37,8 @@ struct Template {
     /// Kept from the second build on: a definition instantiated once (made
     /// anew for each space) would pay for a copy it never uses.
     space: Option<Space>,
+    /// Copies of the template taken after decisions that rebuilt it.
+    prefixes: PrefixCache,
 }
 
 /// Templates kept per thread (the most recently built first).
@@ -62,6 +65,29 @@ fn clone_template(build: &Arc<BuildFn>, space: &mut Space) -> bool {
     })
 }
 
+/// Takes the prefix cache of `build`'s template on this thread, if it has a
+/// template; give it back with [`return_prefixes`]. Taken rather than
+/// borrowed: substitution functions running meanwhile may use other
+/// definitions on this thread.
+fn take_prefixes(build: &Arc<BuildFn>) -> Option<PrefixCache> {
+    TEMPLATES.with(|templates| {
+        let mut templates = templates.try_borrow_mut().ok()?;
+        let template = templates.iter_mut().find(|t| Arc::ptr_eq(&t.build, build) && t.space.is_some())?;
+        Some(std::mem::take(&mut template.prefixes))
+    })
+}
+
+/// Gives back the prefix cache taken by [`take_prefixes`] (dropped if the
+/// template was evicted meanwhile).
+fn return_prefixes(build: &Arc<BuildFn>, prefixes: PrefixCache) {
+    TEMPLATES.with(|templates| {
+        let Ok(mut templates) = templates.try_borrow_mut() else { return };
+        if let Some(template) = templates.iter_mut().find(|t| Arc::ptr_eq(&t.build, build) && t.space.is_some()) {
+            template.prefixes = prefixes;
+        }
+    });
+}
+
 /// Notes that `build` just built `space` on this thread; the second time,
 /// keeps a copy as its template.
 fn keep_template(build: &Arc<BuildFn>, space: &Space) {
@@ -80,7 +106,7 @@ fn keep_template(build: &Arc<BuildFn>, space: &Space) {
         if templates.len() == TEMPLATE_SLOTS {
             templates.pop();
         }
-        templates.insert(0, Template { build: Arc::clone(build), space: None });
+        templates.insert(0, Template { build: Arc::clone(build), space: None, prefixes: PrefixCache::default() });
     });
 }
 
@@ -104,8 +130,14 @@ type BuildFn = dyn Fn(&mut Space) -> Result<Io, SpecError> + Send + Sync;
 /// A search-space definition: the function that builds the space.
 ///
 /// Every operation works on a fresh [`Space`]: built by the function the
-/// first two times on each thread, copied from the second after that. Cloning a
-/// `SpaceDef` is cheap; it is `Send + Sync`, so threads can share it.
+/// first two times on each thread, copied from the second after that.
+/// [`sample_random`](Self::sample_random), [`replay`](Self::replay) and
+/// [`replay_values`](Self::replay_values) also keep, per thread, copies of
+/// spaces taken right after decisions that rebuilt the graph (a repeat's
+/// count, an optional's flag), and copy them when the same decisions come up
+/// again, instead of running the substitution functions again: at most 256
+/// copies per definition and thread. Cloning a `SpaceDef` is cheap; it is
+/// `Send + Sync`, so threads can share it.
 #[derive(Clone)]
 pub struct SpaceDef {
     build: Arc<BuildFn>,
@@ -132,7 +164,8 @@ impl SpaceDef {
     ///
     /// `build` must be deterministic, as replay and every searcher assume:
     /// it runs twice per thread, and the spaces after that are copies of
-    /// what it built.
+    /// what it built. So must the substitution functions it installs: a
+    /// space specified like an earlier one copies what they built then.
     pub fn new(build: impl Fn(&mut Space) -> Result<Io, SpecError> + Send + Sync + 'static) -> Self {
         SpaceDef { build: Arc::new(build), hints: Arc::default() }
     }
@@ -187,26 +220,36 @@ impl SpaceDef {
         arch
     }
 
+    /// Specifies a fresh space with `specify`, through this thread's prefix
+    /// cache of this definition (see [`prefix_cache`](crate::prefix_cache)), and freezes it.
+    fn specified(
+        &self,
+        specify: impl FnOnce(&mut Space, Option<&mut PrefixCache>) -> Result<(), SpecError>,
+    ) -> Result<Architecture, SpecError> {
+        let mut space = self.instantiate()?;
+        let mut prefixes = take_prefixes(&self.build);
+        let result = specify(&mut space, prefixes.as_mut());
+        if let Some(prefixes) = prefixes {
+            return_prefixes(&self.build, prefixes);
+        }
+        result?;
+        self.finish(space)
+    }
+
     /// A random architecture: each decision uniform over its domain, in order
     /// (DeepArchitect's random search). May be [`SpecError::Invalid`].
     pub fn sample_random<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<Architecture, SpecError> {
-        let mut space = self.instantiate()?;
-        space.specify_random(rng)?;
-        self.finish(space)
+        self.specified(|space, prefixes| space.specify_random_through(rng, prefixes))
     }
 
     /// Rebuilds the architecture recorded as `decisions` (keyed by path).
     pub fn replay(&self, decisions: &[Decision]) -> Result<Architecture, SpecError> {
-        let mut space = self.instantiate()?;
-        space.replay(decisions)?;
-        self.finish(space)
+        self.specified(|space, prefixes| space.replay_through(decisions, prefixes))
     }
 
     /// Rebuilds the architecture recorded as a positional value list.
     pub fn replay_values(&self, values: &[Value]) -> Result<Architecture, SpecError> {
-        let mut space = self.instantiate()?;
-        space.replay_values(values)?;
-        self.finish(space)
+        self.specified(|space, prefixes| space.replay_values_through(values, prefixes))
     }
 }
 
@@ -307,6 +350,138 @@ mod tests {
             }
         }
         assert!(valid > 100 && invalid > 10, "{valid} valid, {invalid} invalid");
+    }
+
+    /// The prefix cache of `def` on this thread: how many spaces it keeps.
+    fn kept(def: &SpaceDef) -> usize {
+        let prefixes = take_prefixes(&def.build).expect("the definition has a template");
+        let kept = prefixes.len();
+        return_prefixes(&def.build, prefixes);
+        kept
+    }
+
+    /// Samples, replays by path and replays by position of `def` on this
+    /// thread (through its prefix cache) against fresh builds of `build`
+    /// specified the same way without one; returns (valid, invalid) samples.
+    fn check_against_uncached(
+        def: &SpaceDef,
+        build: impl Fn(&mut Space) -> Result<Io, SpecError>,
+        seeds: std::ops::Range<u64>,
+    ) -> (usize, usize) {
+        let (mut valid, mut invalid) = (0, 0);
+        for seed in seeds {
+            let cached = def.sample_random(&mut rng(seed));
+            let fresh = specified(Space::build(&build).unwrap(), seed);
+            let arch = match (cached, fresh) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a, b, "seed {seed}");
+                    assert_eq!(a.canonical_hash(), b.canonical_hash(), "seed {seed}");
+                    a
+                }
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.to_string(), b.to_string(), "seed {seed}");
+                    invalid += 1;
+                    continue;
+                }
+                (a, b) => panic!("seed {seed}: {a:?} vs {b:?}"),
+            };
+            valid += 1;
+            assert_eq!(def.replay(arch.decisions()).unwrap(), arch, "seed {seed}");
+            let values: Vec<Value> = arch.decisions().iter().map(|d| d.value.clone()).collect();
+            assert_eq!(def.replay_values(&values).unwrap(), arch, "seed {seed}");
+            // Replays that do not fit fail as they do without a cache.
+            let mut wrong = arch.decisions().to_vec();
+            wrong.last_mut().unwrap().value = Value::from("no such value");
+            let mut fresh = Space::build(&build).unwrap();
+            assert_eq!(def.replay(&wrong).unwrap_err().to_string(), fresh.replay(&wrong).unwrap_err().to_string());
+            let short = &values[..values.len() - 1];
+            let mut fresh = Space::build(&build).unwrap();
+            assert_eq!(
+                def.replay_values(short).unwrap_err().to_string(),
+                fresh.replay_values(short).unwrap_err().to_string()
+            );
+        }
+        (valid, invalid)
+    }
+
+    #[test]
+    fn specifying_through_the_prefix_cache_matches_fresh_builds() {
+        let def = SpaceDef::new(every_record);
+        // The first pass fills the cache, the second mostly copies from it.
+        let first = check_against_uncached(&def, every_record, 0..150);
+        assert!(kept(&def) > 0);
+        let second = check_against_uncached(&def, every_record, 0..150);
+        assert_eq!(first, second);
+        assert!(first.0 > 50 && first.1 > 5, "{first:?}");
+        let seed = crate::spaces::seed();
+        for round in 0..2 {
+            for s in 0..200 {
+                let arch = seed.sample_random(&mut rng(s)).unwrap();
+                assert_eq!(seed.replay(arch.decisions()).unwrap(), arch, "round {round}, seed {s}");
+            }
+        }
+        // n (3 values), the stem's filters (2), whether to drop (2): 3 + 3 * 2 * 2.
+        assert_eq!(kept(&seed), 15);
+    }
+
+    #[test]
+    fn the_prefix_cache_stays_within_its_limits() {
+        use crate::prefix_cache::{MAX_SNAPSHOTS, MAX_STEPS};
+        use crate::{Op, choice};
+        // Many decisions nothing waits for before one that rebuilds the graph:
+        // too many steps to key, so nothing after them is kept.
+        let wide = |s: &mut Space| {
+            let mut last = s.basic(Op::new("dense").param("units", choice([1, 2])))?;
+            let first = last.clone();
+            for _ in 0..MAX_STEPS {
+                let next = s.basic(Op::new("dense").param("units", choice([1, 2])))?;
+                s.chain(&last, &next)?;
+                last = next;
+            }
+            let tail = s.repeat(choice([1, 2]), |s| s.basic(Op::new("relu")))?;
+            s.chain(&last, &tail)?;
+            Ok(s.border_of(&first, &tail))
+        };
+        let def = SpaceDef::new(wide);
+        check_against_uncached(&def, wide, 0..40);
+        assert_eq!(kept(&def), 0);
+        // More structural prefixes than the cache holds: it fills up and stops.
+        let deep = |s: &mut Space| {
+            let mut last = s.identity()?;
+            let first = last.clone();
+            for _ in 0..12 {
+                let next = s.repeat(choice([1, 2, 3]), |s| s.basic(Op::new("relu")))?;
+                s.chain(&last, &next)?;
+                last = next;
+            }
+            Ok(s.border_of(&first, &last))
+        };
+        let def = SpaceDef::new(deep);
+        check_against_uncached(&def, deep, 0..120);
+        assert_eq!(kept(&def), MAX_SNAPSHOTS);
+        check_against_uncached(&def, deep, 0..20);
+    }
+
+    #[test]
+    fn substitutions_may_use_other_definitions_meanwhile() {
+        use crate::{Op, choice};
+        let inner = SpaceDef::new(|s| s.repeat(choice([1, 2, 3]), |s| s.basic(Op::new("relu"))));
+        let outer = {
+            let inner = inner.clone();
+            move |s: &mut Space| {
+                let inner = inner.clone();
+                s.repeat(choice([1, 2]), move |s| {
+                    // Samples the inner definition while the outer one specifies.
+                    let units = inner.sample_random(&mut rng(7))?.modules().len();
+                    s.basic(Op::new("dense").param("units", units))
+                })
+            }
+        };
+        let def = SpaceDef::new(outer.clone());
+        for _ in 0..2 {
+            check_against_uncached(&def, &outer, 0..30);
+        }
+        assert!(kept(&def) > 0 && kept(&inner) > 0);
     }
 
     #[test]

@@ -40,6 +40,7 @@ mod ids;
 mod io;
 mod op;
 pub mod ports;
+mod prefix_cache;
 mod replay;
 pub mod search;
 mod space;

@@ -385,6 +385,14 @@ impl Space {
         self.output_names.at(o.index())
     }
 
+    /// True when something (a substitution module, a dependent, a
+    /// constraint) waits for the value of `h`, which exists: assigning it
+    /// may change the graph.
+    #[inline]
+    pub(crate) fn has_waiters(&self, h: HyperId) -> bool {
+        self.hypers[h.index()].waiters.head != NONE
+    }
+
     /// True when hyperparameter `h`, which exists, has a value.
     #[inline]
     pub(crate) fn has_value(&self, h: HyperId) -> bool {

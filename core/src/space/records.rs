@@ -31,7 +31,10 @@ impl Values {
 }
 
 /// A substitution function: builds the replacement sub-graph from the values.
-/// Shared (`Arc`), so that a built space can be cloned; it runs once per space.
+/// Shared (`Arc`), so that a built space can be cloned; it runs at most once
+/// per space, and must build the same sub-graph from the same values (a
+/// [`SpaceDef`](crate::SpaceDef) copies what it built before instead of
+/// running it again).
 pub type SubstitutionFn = Arc<dyn Fn(&mut Space, &Values) -> Result<Io, SpecError> + Send + Sync>;
 /// A dependent hyperparameter's function over its dependencies' values.
 pub type DependentFn = Arc<dyn Fn(&[Value]) -> Result<Value, String> + Send + Sync>;

@@ -460,6 +460,16 @@ mod tests {
         check_against_uncached(&def, deep, 0..120);
         assert_eq!(kept(&def), MAX_SNAPSHOTS);
         check_against_uncached(&def, deep, 0..20);
+        // A large space where a decision builds little: not worth a copy.
+        let large = |s: &mut Space| {
+            let body = s.repeat(200, |s| s.basic(Op::new("relu")))?;
+            let tail = s.optional(|s| s.basic(Op::new("act").param("kind", choice(["relu", "gelu"]))))?;
+            s.chain(&body, &tail)?;
+            Ok(s.border_of(&body, &tail))
+        };
+        let def = SpaceDef::new(large);
+        check_against_uncached(&def, large, 0..20);
+        assert_eq!(kept(&def), 0);
     }
 
     #[test]

@@ -10,47 +10,54 @@ use std::sync::Arc;
 
 /// An append-only list: a sealed prefix shared between copies, then a local tail.
 pub(crate) struct Shared<T> {
-    sealed: Arc<Vec<T>>,
+    /// `None` while nothing is sealed, so that emptying a list allocates nothing.
+    sealed: Option<Arc<Vec<T>>>,
     local: Vec<T>,
 }
 
 impl<T> Default for Shared<T> {
     fn default() -> Self {
-        Shared { sealed: Arc::new(Vec::new()), local: Vec::new() }
+        Shared { sealed: None, local: Vec::new() }
     }
 }
 
 impl<T> Shared<T> {
     /// An empty list with room for `capacity` local elements.
     pub(crate) fn with_capacity(capacity: usize) -> Self {
-        Shared { sealed: Arc::new(Vec::new()), local: Vec::with_capacity(capacity) }
+        Shared { sealed: None, local: Vec::with_capacity(capacity) }
+    }
+
+    /// The sealed prefix.
+    #[inline]
+    fn sealed(&self) -> &[T] {
+        self.sealed.as_deref().map_or(&[], Vec::as_slice)
     }
 
     /// Number of elements (sealed and local).
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.sealed.len() + self.local.len()
+        self.sealed().len() + self.local.len()
     }
 
     /// The element at `index`, if any.
     #[inline]
     pub(crate) fn get(&self, index: usize) -> Option<&T> {
-        let sealed = self.sealed.len();
-        if index < sealed { self.sealed.get(index) } else { self.local.get(index - sealed) }
+        let sealed = self.sealed();
+        if index < sealed.len() { sealed.get(index) } else { self.local.get(index - sealed.len()) }
     }
 
     /// The element at `index`, which must exist (indices come from the arena itself).
     #[inline]
     pub(crate) fn at(&self, index: usize) -> &T {
-        let sealed = self.sealed.len();
-        if index < sealed { &self.sealed[index] } else { &self.local[index - sealed] }
+        let sealed = self.sealed();
+        if index < sealed.len() { &sealed[index] } else { &self.local[index - sealed.len()] }
     }
 
     /// The element at `index` if it is local (not yet sealed): only elements
     /// created since the last seal are completed in place.
     #[inline]
     pub(crate) fn local_mut(&mut self, index: usize) -> Option<&mut T> {
-        let sealed = self.sealed.len();
+        let sealed = self.sealed().len();
         index.checked_sub(sealed).and_then(|i| self.local.get_mut(i))
     }
 
@@ -63,14 +70,12 @@ impl<T> Shared<T> {
 
     /// Every element, in order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
-        self.sealed.iter().chain(self.local.iter())
+        self.sealed().iter().chain(self.local.iter())
     }
 
     /// Empties the list, keeping the local memory.
     pub(crate) fn clear(&mut self) {
-        if !self.sealed.is_empty() {
-            self.sealed = Arc::new(Vec::new());
-        }
+        self.sealed = None;
         self.local.clear();
     }
 
@@ -87,21 +92,26 @@ impl<T: Clone> Shared<T> {
             return;
         }
         let mut all = Vec::with_capacity(self.len());
-        all.extend(self.sealed.iter().cloned());
+        all.extend(self.sealed().iter().cloned());
         // Moved out whole: a sealed list keeps no local buffer.
         all.append(&mut std::mem::take(&mut self.local));
-        self.sealed = Arc::new(all);
+        self.sealed = Some(Arc::new(all));
     }
 }
 
 impl<T: Clone> Clone for Shared<T> {
     fn clone(&self) -> Self {
-        Shared { sealed: Arc::clone(&self.sealed), local: self.local.clone() }
+        Shared { sealed: self.sealed.clone(), local: self.local.clone() }
     }
 
     fn clone_from(&mut self, source: &Self) {
-        if !Arc::ptr_eq(&self.sealed, &source.sealed) {
-            self.sealed = Arc::clone(&source.sealed);
+        let same = match (&self.sealed, &source.sealed) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            self.sealed.clone_from(&source.sealed);
         }
         self.local.clone_from(&source.local);
     }
@@ -118,7 +128,7 @@ mod tests {
         a.push("y".to_owned());
         a.seal();
         let mut b = a.clone();
-        assert!(Arc::ptr_eq(&a.sealed, &b.sealed));
+        assert!(Arc::ptr_eq(a.sealed.as_ref().unwrap(), b.sealed.as_ref().unwrap()));
         assert_eq!(b.push("z".to_owned()), 2);
         assert_eq!(a.len(), 2);
         assert_eq!(b.iter().cloned().collect::<Vec<_>>(), ["x", "y", "z"]);

@@ -72,7 +72,11 @@ fn clone_template(build: &Arc<BuildFn>, space: &mut Space) -> bool {
 fn take_prefixes(build: &Arc<BuildFn>) -> Option<PrefixCache> {
     TEMPLATES.with(|templates| {
         let mut templates = templates.try_borrow_mut().ok()?;
-        let template = templates.iter_mut().find(|t| Arc::ptr_eq(&t.build, build) && t.space.is_some())?;
+        let template = templates.iter_mut().find(|t| Arc::ptr_eq(&t.build, build))?;
+        let space = template.space.as_ref()?;
+        if !template.prefixes.has_root() {
+            template.prefixes.set_root(space);
+        }
         Some(std::mem::take(&mut template.prefixes))
     })
 }
@@ -173,7 +177,20 @@ impl SpaceDef {
     /// A fresh, unspecified space: a copy of the space built before on this
     /// thread (or built now, the first two times on this thread).
     pub fn instantiate(&self) -> Result<Space, SpecError> {
-        let mut space = match SPARE.with(|spare| spare.try_borrow_mut().ok().and_then(|mut s| s.pop())) {
+        let mut space = self.spare_space();
+        if clone_template(&self.build, &mut space) {
+            return Ok(space);
+        }
+        let border = (self.build)(&mut space)?;
+        space.set_border(border);
+        keep_template(&self.build, &space);
+        Ok(space)
+    }
+
+    /// An empty space: one recycled on this thread, or a new one as large as
+    /// the largest this definition built.
+    fn spare_space(&self) -> Space {
+        match SPARE.with(|spare| spare.try_borrow_mut().ok().and_then(|mut s| s.pop())) {
             Some(space) => space,
             None => {
                 let h = &self.hints;
@@ -184,14 +201,7 @@ impl SpaceDef {
                     scopes: h.scopes.load(Ordering::Relaxed),
                 })
             }
-        };
-        if clone_template(&self.build, &mut space) {
-            return Ok(space);
         }
-        let border = (self.build)(&mut space)?;
-        space.set_border(border);
-        keep_template(&self.build, &space);
-        Ok(space)
     }
 
     /// Records the size of a space this definition built, for the next ones.
@@ -226,8 +236,10 @@ impl SpaceDef {
         &self,
         specify: impl FnOnce(&mut Space, Option<&mut PrefixCache>) -> Result<(), SpecError>,
     ) -> Result<Architecture, SpecError> {
-        let mut space = self.instantiate()?;
         let mut prefixes = take_prefixes(&self.build);
+        // With a cache, the space is only storage: the cache copies the
+        // template into it when it needs to.
+        let mut space = if prefixes.is_some() { self.spare_space() } else { self.instantiate()? };
         let result = specify(&mut space, prefixes.as_mut());
         if let Some(prefixes) = prefixes {
             return_prefixes(&self.build, prefixes);

@@ -53,14 +53,28 @@ type Steps = SmallVec<[u32; MAX_STEPS]>;
 /// Kept spaces of one definition on one thread.
 #[derive(Default)]
 pub(crate) struct PrefixCache {
+    /// The template first (node 0), then the kept spaces.
     spaces: Vec<Space>,
-    /// (where from: 0 for the template, `k + 1` for `spaces[k]`; the steps
-    /// since) to the kept space reached.
+    /// (the node where from, the steps since) to the node reached.
     next: FxHashMap<(u32, Steps), u32>,
+    /// Elements of the kept spaces (the template not counted).
     elements: usize,
 }
 
 impl PrefixCache {
+    /// True until [`set_root`](Self::set_root) is called.
+    pub(crate) fn has_root(&self) -> bool {
+        !self.spaces.is_empty()
+    }
+
+    /// Gives the cache its root: a copy of the (sealed) template.
+    pub(crate) fn set_root(&mut self, template: &Space) {
+        self.spaces.clear();
+        self.next.clear();
+        self.elements = 0;
+        self.spaces.push(template.clone());
+    }
+
     fn lookup(&self, from: u32, steps: &Steps) -> Option<u32> {
         if self.next.is_empty() {
             return None;
@@ -72,22 +86,29 @@ impl PrefixCache {
     /// there is room; returns its node.
     fn keep(&mut self, from: u32, steps: &Steps, space: &Space) -> Option<u32> {
         let elements = elements(space);
-        if self.spaces.len() >= MAX_SNAPSHOTS || self.elements + elements > MAX_ELEMENTS {
+        if self.spaces.len() > MAX_SNAPSHOTS || self.elements + elements > MAX_ELEMENTS {
             return None;
         }
         let mut copy = space.clone();
         copy.seal();
+        let node = self.spaces.len() as u32;
         self.spaces.push(copy);
         self.elements += elements;
-        let node = self.spaces.len() as u32;
         self.next.insert((from, steps.clone()), node);
         Some(node)
     }
 
-    /// Number of spaces kept.
+    /// Copies node `at`, if the state is there, into `space`.
+    fn materialize(&self, at: &mut Option<u32>, space: &mut Space) {
+        if let Some(node) = at.take() {
+            space.clone_from(&self.spaces[node as usize]);
+        }
+    }
+
+    /// Number of spaces kept (the template not counted).
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.spaces.len()
+        self.spaces.len().saturating_sub(1)
     }
 }
 
@@ -97,62 +118,82 @@ fn elements(space: &Space) -> usize {
     size.modules + size.hypers + size.ports
 }
 
-/// Makes every pending decision of `space`, taking the index `choose` gives,
-/// through `cache` where there is one. `space` must be a copy of the template
-/// the cache belongs to, not yet specified.
+/// Makes every pending decision, taking the index `choose` gives for each.
+///
+/// Without a cache, specifies `space` as it is. With one (which must have
+/// its root), `space` is only storage: what it holds is replaced by the
+/// template, copied no sooner than a decision needs it, so that a first
+/// decision found in the cache copies one space rather than two.
 ///
 /// `choose` is called once per decision, in order, exactly as without a
 /// cache (a random generator behind it draws the same numbers).
 pub(crate) fn specify(
     space: &mut Space,
-    mut cache: Option<&mut PrefixCache>,
+    cache: Option<&mut PrefixCache>,
     mut choose: impl FnMut(&Space, HyperId) -> Result<usize, SpecError>,
 ) -> Result<(), SpecError> {
-    let mut from = 0u32;
-    let mut steps = Steps::new();
+    if let Some(cache) = cache {
+        specify_cached(space, cache, &mut choose)?;
+    }
     while let Some(h) = space.next_decision() {
         let index = choose(space, h)?;
-        let Some(c) = cache.as_deref_mut() else {
-            space.assign_index(h, index)?;
-            continue;
+        space.assign_index(h, index)?;
+    }
+    Ok(())
+}
+
+/// The part of [`specify`] that goes through `cache`: returns with the state
+/// in `space`, either specified or where the cache can help no further.
+fn specify_cached(
+    space: &mut Space,
+    cache: &mut PrefixCache,
+    choose: &mut impl FnMut(&Space, HyperId) -> Result<usize, SpecError>,
+) -> Result<(), SpecError> {
+    // The state is node `at` while that is `Some`, else `space`.
+    let mut at = Some(0u32);
+    let mut from = 0u32;
+    let mut steps = Steps::new();
+    loop {
+        let current = match at {
+            Some(node) => &mut cache.spaces[node as usize],
+            None => &mut *space,
         };
+        let Some(h) = current.next_decision() else { break };
+        let index = choose(current, h)?;
+        let waits = current.has_waiters(h);
         if steps.len() == MAX_STEPS {
             // Too far from the last kept space to key another one.
-            cache = None;
-            space.assign_index(h, index)?;
-            continue;
+            cache.materialize(&mut at, space);
+            return space.assign_index(h, index);
         }
         steps.push(index as u32);
-        if !space.has_waiters(h) {
+        if waits && let Some(node) = cache.lookup(from, &steps) {
+            at = Some(node);
+            from = node;
+            steps.clear();
+            continue;
+        }
+        cache.materialize(&mut at, space);
+        if !waits {
             space.assign_index(h, index)?;
             continue;
         }
-        let node = match c.lookup(from, &steps) {
+        let before = elements(space);
+        space.assign_index(h, index)?;
+        let added = elements(space) - before;
+        if before + added > FIRING_COST + WORTH_KEEPING * added {
+            // Cheaper to make again than to copy: go on from the last kept space.
+            continue;
+        }
+        match cache.keep(from, &steps, space) {
             Some(node) => {
-                space.clone_from(&c.spaces[node as usize - 1]);
-                node
+                from = node;
+                steps.clear();
             }
-            None => {
-                let before = elements(space);
-                space.assign_index(h, index)?;
-                let added = elements(space) - before;
-                if before + added > FIRING_COST + WORTH_KEEPING * added {
-                    // Cheaper to make again than to copy: go on from the
-                    // last kept space.
-                    continue;
-                }
-                match c.keep(from, &steps, space) {
-                    Some(node) => node,
-                    None => {
-                        // Full: nothing past this point can be kept either.
-                        cache = None;
-                        continue;
-                    }
-                }
-            }
-        };
-        from = node;
-        steps.clear();
+            // Full: nothing past this point can be kept either.
+            None => return Ok(()),
+        }
     }
+    cache.materialize(&mut at, space);
     Ok(())
 }

@@ -82,8 +82,8 @@ fn dot_and_summary_show_every_module() {
     let dot = arch.to_dot();
     let summary = arch.to_string();
     for m in arch.modules() {
-        assert!(dot.contains(&m.path), "dot lacks {}", m.path);
-        assert!(summary.contains(&m.path), "summary lacks {}", m.path);
+        assert!(dot.contains(m.path.as_str()), "dot lacks {}", m.path);
+        assert!(summary.contains(m.path.as_str()), "summary lacks {}", m.path);
     }
     assert!(dot.contains("m0 -> m1") || dot.contains("m0 -> m"), "{dot}");
     assert!(summary.starts_with(&format!("architecture: {} modules", arch.modules().len())));

@@ -13,7 +13,7 @@ fn specify(def: &SpaceDef, values: &[Value]) -> Architecture {
 }
 
 fn ops(arch: &Architecture) -> Vec<String> {
-    arch.modules().iter().map(|m| m.path.clone()).collect()
+    arch.modules().iter().map(|m| m.path.to_string()).collect()
 }
 
 #[test]

@@ -86,7 +86,7 @@ pub fn infer_shapes(arch: &Architecture, input: &[usize], registry: &Registry) -
 
 fn head_module(path: &str, op: &'static str, params: Vec<(&'static str, Value)>, from: usize) -> ArchModule {
     ArchModule {
-        path: path.to_owned(),
+        path: path.into(),
         op: op.into(),
         params: params.into_iter().map(|(n, v)| (n.into(), v)).collect(),
         inputs: [("in".into(), Source::Module { module: from, output: 0 })].into_iter().collect(),
@@ -157,7 +157,7 @@ pub(crate) fn plan(
         let ctx = OpContext::new(module, &shapes, 0);
         let info = registry.lookup(&ctx)?.infer(&ctx)?;
         reports.push(ModuleReport {
-            path: module.path.clone(),
+            path: module.path.to_string(),
             op: module.op.to_string(),
             output: info.output,
             params: info.params,

@@ -241,11 +241,15 @@ impl SpaceDef {
         // template into it when it needs to.
         let mut space = if prefixes.is_some() { self.spare_space() } else { self.instantiate()? };
         let result = specify(&mut space, prefixes.as_mut());
-        if let Some(prefixes) = prefixes {
-            return_prefixes(&self.build, prefixes);
-        }
-        result?;
-        self.finish(space)
+        let Some(mut prefixes) = prefixes else {
+            result?;
+            return self.finish(space);
+        };
+        let arch = result.and_then(|()| prefixes.freeze(&mut space));
+        return_prefixes(&self.build, prefixes);
+        self.learn_size(&space);
+        recycle(space);
+        arch
     }
 
     /// A random architecture: each decision uniform over its domain, in order
@@ -372,6 +376,14 @@ mod tests {
         kept
     }
 
+    /// The prefix cache of `def` on this thread: how many skeletons it made.
+    fn skeletons(def: &SpaceDef) -> usize {
+        let prefixes = take_prefixes(&def.build).expect("the definition has a template");
+        let made = prefixes.skeletons();
+        return_prefixes(&def.build, prefixes);
+        made
+    }
+
     /// Samples, replays by path and replays by position of `def` on this
     /// thread (through its prefix cache) against fresh builds of `build`
     /// specified the same way without one; returns (valid, invalid) samples.
@@ -434,6 +446,9 @@ mod tests {
         }
         // n (3 values), the stem's filters (2), whether to drop (2): 3 + 3 * 2 * 2.
         assert_eq!(kept(&seed), 15);
+        // Only filters and rates after whether to drop: one skeleton each.
+        assert_eq!(skeletons(&seed), 12);
+        assert!(skeletons(&def) > 0);
     }
 
     #[test]

@@ -49,7 +49,7 @@ mod subspace;
 mod typed;
 mod value;
 
-pub use architecture::{ArchModule, Architecture, ArchitectureHash, Decision, Source};
+pub use architecture::{ArchModule, Architecture, ArchitectureHash, Decision, Source, SpacePath};
 pub use combinators::{Alternatives, CombineFactory, Factory};
 pub use definition::{SpaceDef, rng};
 pub use error::{Invalid, SpecError};

@@ -11,6 +11,11 @@
 //! nothing waits for only set a value, so they are cheap to make again and are
 //! not kept on their own.
 //!
+//! A space specified from a kept space with decisions that nothing waits for
+//! has the graph of that kept space, with other values: it is frozen by
+//! filling the values into the architecture frozen from the first such space
+//! (its [`Skeleton`]) instead of walking the graph again.
+//!
 //! The cache relies on what replay and every searcher already assume: a
 //! substitution function builds the same sub-graph from the same values. It
 //! holds at most [`MAX_SNAPSHOTS`] spaces of at most [`MAX_ELEMENTS`] elements
@@ -20,9 +25,10 @@
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
+use crate::architecture::Architecture;
 use crate::error::SpecError;
 use crate::ids::HyperId;
-use crate::space::Space;
+use crate::space::{Skeleton, Space};
 
 /// Spaces kept per definition and thread.
 pub(crate) const MAX_SNAPSHOTS: usize = 256;
@@ -55,6 +61,12 @@ type Steps = SmallVec<[u32; MAX_STEPS]>;
 pub(crate) struct PrefixCache {
     /// The template first (node 0), then the kept spaces.
     spaces: Vec<Space>,
+    /// Per node: the skeleton that freezes spaces specified from it with
+    /// decisions nothing waits for (made by the first such freeze).
+    skeletons: Vec<Option<Skeleton>>,
+    /// The node the last specification went on from with decisions nothing
+    /// waits for only, if it did.
+    last: Option<u32>,
     /// (the node where from, the steps since) to the node reached.
     next: FxHashMap<(u32, Steps), u32>,
     /// Elements of the kept spaces (the template not counted).
@@ -70,9 +82,12 @@ impl PrefixCache {
     /// Gives the cache its root: a copy of the (sealed) template.
     pub(crate) fn set_root(&mut self, template: &Space) {
         self.spaces.clear();
+        self.skeletons.clear();
         self.next.clear();
         self.elements = 0;
+        self.last = None;
         self.spaces.push(template.clone());
+        self.skeletons.push(None);
     }
 
     fn lookup(&self, from: u32, steps: &Steps) -> Option<u32> {
@@ -93,6 +108,7 @@ impl PrefixCache {
         copy.seal();
         let node = self.spaces.len() as u32;
         self.spaces.push(copy);
+        self.skeletons.push(None);
         self.elements += elements;
         self.next.insert((from, steps.clone()), node);
         Some(node)
@@ -103,6 +119,29 @@ impl PrefixCache {
         if let Some(node) = at.take() {
             space.clone_from(&self.spaces[node as usize]);
         }
+    }
+
+    /// Freezes `space`, just specified through this cache: from the skeleton
+    /// of the node it went on from, when it went on with decisions nothing
+    /// waits for only (making that skeleton the first time).
+    pub(crate) fn freeze(&mut self, space: &mut Space) -> Result<Architecture, SpecError> {
+        let Some(node) = self.last.take() else { return space.freeze() };
+        let slot = &mut self.skeletons[node as usize];
+        if let Some(skeleton) = slot {
+            return match space.freeze_from_skeleton(skeleton) {
+                Some(arch) => Ok(arch),
+                None => space.freeze(),
+            };
+        }
+        let (arch, skeleton) = space.freeze_with_skeleton()?;
+        *slot = skeleton;
+        Ok(arch)
+    }
+
+    /// Number of skeletons made.
+    #[cfg(test)]
+    pub(crate) fn skeletons(&self) -> usize {
+        self.skeletons.iter().flatten().count()
     }
 
     /// Number of spaces kept (the template not counted).
@@ -142,8 +181,10 @@ pub(crate) fn specify(
     Ok(())
 }
 
-/// The part of [`specify`] that goes through `cache`: returns with the state
-/// in `space`, either specified or where the cache can help no further.
+/// The part of [`specify`] that goes through `cache`: returns with `space`
+/// specified, and `cache.last` set to the node it went on from if no
+/// decision since had anything waiting for it (so that it freezes from that
+/// node's skeleton).
 fn specify_cached(
     space: &mut Space,
     cache: &mut PrefixCache,
@@ -153,6 +194,11 @@ fn specify_cached(
     let mut at = Some(0u32);
     let mut from = 0u32;
     let mut steps = Steps::new();
+    // Whether nodes can still be looked up and kept past `from`.
+    let mut keying = true;
+    // No decision since `from` had anything waiting for it.
+    let mut pure = true;
+    cache.last = None;
     loop {
         let current = match at {
             Some(node) => &mut cache.spaces[node as usize],
@@ -161,17 +207,17 @@ fn specify_cached(
         let Some(h) = current.next_decision() else { break };
         let index = choose(current, h)?;
         let waits = current.has_waiters(h);
-        if steps.len() == MAX_STEPS {
-            // Too far from the last kept space to key another one.
-            cache.materialize(&mut at, space);
-            return space.assign_index(h, index);
-        }
-        steps.push(index as u32);
-        if waits && let Some(node) = cache.lookup(from, &steps) {
-            at = Some(node);
-            from = node;
-            steps.clear();
-            continue;
+        // Too far from the last kept space to key another one?
+        keying &= steps.len() < MAX_STEPS;
+        if keying {
+            steps.push(index as u32);
+            if waits && let Some(node) = cache.lookup(from, &steps) {
+                at = Some(node);
+                from = node;
+                steps.clear();
+                pure = true;
+                continue;
+            }
         }
         cache.materialize(&mut at, space);
         if !waits {
@@ -180,20 +226,23 @@ fn specify_cached(
         }
         let before = elements(space);
         space.assign_index(h, index)?;
+        pure = false;
         let added = elements(space) - before;
-        if before + added > FIRING_COST + WORTH_KEEPING * added {
-            // Cheaper to make again than to copy: go on from the last kept space.
+        // Not kept when it is cheaper to make again than to copy.
+        if !keying || before + added > FIRING_COST + WORTH_KEEPING * added {
             continue;
         }
         match cache.keep(from, &steps, space) {
             Some(node) => {
                 from = node;
                 steps.clear();
+                pure = true;
             }
             // Full: nothing past this point can be kept either.
-            None => return Ok(()),
+            None => keying = false,
         }
     }
     cache.materialize(&mut at, space);
+    cache.last = pure.then_some(from);
     Ok(())
 }

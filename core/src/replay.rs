@@ -45,7 +45,7 @@ impl Space {
             if by_path.insert(d.path.as_str(), (i, false)).is_some() {
                 return Err(SpecError::ReplayMismatch {
                     position: i,
-                    path: d.path.clone(),
+                    path: d.path.to_string(),
                     reason: "the path is recorded twice".to_owned(),
                 });
             }
@@ -68,7 +68,7 @@ impl Space {
         if let Some(d) = decisions.iter().find(|d| by_path.get(d.path.as_str()).is_some_and(|(_, used)| !used)) {
             return Err(SpecError::ReplayMismatch {
                 position,
-                path: d.path.clone(),
+                path: d.path.to_string(),
                 reason: "this recorded decision does not exist in the space".to_owned(),
             });
         }

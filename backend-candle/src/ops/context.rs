@@ -56,13 +56,17 @@ impl<'a> OpContext<'a> {
 
     /// A shape error for this module.
     pub fn shape_error(&self, reason: impl Into<String>) -> BackendError {
-        BackendError::Shape { path: self.module.path.clone(), op: self.module.op.to_string(), reason: reason.into() }
+        BackendError::Shape {
+            path: self.module.path.to_string(),
+            op: self.module.op.to_string(),
+            reason: reason.into(),
+        }
     }
 
     /// A parameter error for this module.
     pub fn param_error(&self, param: &str, reason: impl Into<String>) -> BackendError {
         BackendError::Param {
-            path: self.module.path.clone(),
+            path: self.module.path.to_string(),
             op: self.module.op.to_string(),
             param: param.to_owned(),
             reason: reason.into(),

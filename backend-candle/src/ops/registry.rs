@@ -144,7 +144,7 @@ impl Registry {
     /// The definition for a module, or an error listing the known ops.
     pub(crate) fn lookup(&self, ctx: &OpContext<'_>) -> Result<&Arc<dyn OpDef>, BackendError> {
         self.get(&ctx.module.op).ok_or_else(|| BackendError::UnknownOp {
-            path: ctx.module.path.clone(),
+            path: ctx.module.path.to_string(),
             op: ctx.module.op.to_string(),
             known: self.names().join(", "),
         })

@@ -17,6 +17,7 @@
 
 mod dot;
 mod hash;
+mod path;
 mod summary;
 
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,7 @@ use crate::op::Name;
 use crate::value::Value;
 
 pub use hash::ArchitectureHash;
+pub use path::SpacePath;
 
 /// Where a module input (or an architecture output) reads from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,10 +48,10 @@ pub enum Source {
 }
 
 /// A basic module of a frozen architecture.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub struct ArchModule {
     /// Its path in the space, e.g. `left/1/conv2d`; stable across runs.
-    pub path: String,
+    pub path: SpacePath,
     /// The op name, e.g. `conv2d`.
     pub op: Name,
     /// The op's parameters with their values, in declaration order (inline
@@ -59,6 +61,31 @@ pub struct ArchModule {
     pub inputs: SmallVec<[(Name, Source); 2]>,
     /// Its output names, in order (inline for one).
     pub outputs: SmallVec<[Name; 1]>,
+}
+
+/// Copies a short list element by element: several times cheaper than
+/// `SmallVec`'s own `clone`, which goes through its generic `extend`.
+fn clone_small<A: smallvec::Array>(items: &SmallVec<A>) -> SmallVec<A>
+where
+    A::Item: Clone,
+{
+    let mut copy = SmallVec::with_capacity(items.len());
+    for item in items {
+        copy.push(item.clone());
+    }
+    copy
+}
+
+impl Clone for ArchModule {
+    fn clone(&self) -> Self {
+        ArchModule {
+            path: self.path.clone(),
+            op: self.op.clone(),
+            params: clone_small(&self.params),
+            inputs: clone_small(&self.inputs),
+            outputs: clone_small(&self.outputs),
+        }
+    }
 }
 
 impl ArchModule {
@@ -72,7 +99,7 @@ impl ArchModule {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     /// The hyperparameter's path, e.g. `right/3/conv2d/filters`.
-    pub path: String,
+    pub path: SpacePath,
     /// The value chosen.
     pub value: Value,
 }

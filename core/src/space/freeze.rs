@@ -4,7 +4,7 @@ use smallvec::SmallVec;
 
 use super::Space;
 use super::records::{HyperName, KindTag, ModuleKind, ParamSlot};
-use crate::architecture::{ArchModule, Architecture, Decision, Source};
+use crate::architecture::{ArchModule, Architecture, Decision, Source, SpacePath};
 use crate::error::SpecError;
 use crate::ids::{HyperId, InputId, ModuleId, OutputId};
 
@@ -26,11 +26,15 @@ pub(crate) trait ModuleSink {
 }
 
 /// Collects [`ArchModule`]s for [`Space::freeze`].
-struct ArchSink(Vec<ArchModule>);
+struct ArchSink {
+    modules: Vec<ArchModule>,
+    /// Where paths are rendered before they are shared.
+    scratch: String,
+}
 
 impl ModuleSink for ArchSink {
     fn module(&mut self, space: &Space, m: ModuleId, sources: &[Source]) -> Result<(), SpecError> {
-        space.push_arch_module(m, sources, &mut self.0)
+        space.push_arch_module(m, sources, &mut self.modules, &mut self.scratch)
     }
 }
 
@@ -73,8 +77,8 @@ impl Space {
     pub fn freeze(&mut self) -> Result<Architecture, SpecError> {
         // Every live basic module is frozen (or the walk fails).
         let capacity = self.modules.iter().filter(|m| m.alive && m.kind == KindTag::Basic).count();
-        let (ArchSink(modules), outputs) = self.walk_specified(ArchSink(Vec::with_capacity(capacity)))?;
-        let mut scratch = String::with_capacity(64);
+        let sink = ArchSink { modules: Vec::with_capacity(capacity), scratch: String::with_capacity(64) };
+        let (ArchSink { modules, mut scratch }, outputs) = self.walk_specified(sink)?;
         let decisions = self
             .made
             .iter()
@@ -90,22 +94,20 @@ impl Space {
     /// The path of decision `h` after a walk that froze `modules`: a
     /// parameter of a frozen module extends that module's path; others are
     /// rendered in `scratch` and copied out at their exact length.
-    fn decision_path(&self, h: HyperId, modules: &[ArchModule], scratch: &mut String) -> String {
+    fn decision_path(&self, h: HyperId, modules: &[ArchModule], scratch: &mut String) -> SpacePath {
+        scratch.clear();
         if let HyperName::Param { module, param } = self.hypers[h.index()].name
             && self.modules[module.index()].kind == KindTag::Basic
             && let Some(&index) = self.walk_buffers.state.get(module.index())
             && let Some(frozen) = modules.get(index as usize)
         {
-            let param = self.param_name(module, param as usize);
-            let mut path = String::with_capacity(frozen.path.len() + 1 + param.len());
-            path.push_str(&frozen.path);
-            path.push('/');
-            path.push_str(param);
-            return path;
+            scratch.push_str(&frozen.path);
+            scratch.push('/');
+            scratch.push_str(self.param_name(module, param as usize));
+        } else {
+            self.push_hyper_path(h, scratch);
         }
-        scratch.clear();
-        self.push_hyper_path(h, scratch);
-        scratch.as_str().to_owned()
+        SpacePath::from(scratch.as_str())
     }
 
     /// Walks a fully specified space from its border outputs, giving `sink`
@@ -151,6 +153,11 @@ impl Space {
     }
 
     fn globals(&self) -> Vec<(String, crate::Value)> {
+        self.global_hypers().into_iter().filter_map(|(path, h)| Some((path, self.value_of(h)?.clone()))).collect()
+    }
+
+    /// The carried hyperparameters with a value, by path, sorted by path.
+    pub(crate) fn global_hypers(&self) -> Vec<(String, HyperId)> {
         let mut out = Vec::new();
         for (i, m) in self.modules.iter().enumerate() {
             if m.kind != KindTag::Carrier {
@@ -159,14 +166,26 @@ impl Space {
             if let ModuleKind::Carrier { hypers } = &self.module_defs.at(i).kind {
                 let base = self.module_path(ModuleId::from_index(i));
                 for (name, h) in hypers {
-                    if let Some(v) = self.value_of(*h) {
-                        out.push((format!("{base}/{name}"), v.clone()));
+                    if self.has_value(*h) {
+                        out.push((format!("{base}/{name}"), *h));
                     }
                 }
             }
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
+    }
+
+    /// After a freeze that produced `count` modules: the basic module behind
+    /// each of them, in order.
+    pub(crate) fn frozen_module_ids(&self, count: usize) -> Option<Vec<ModuleId>> {
+        let mut ids = vec![None; count];
+        for (i, &state) in self.walk_buffers.state.iter().enumerate() {
+            if self.modules[i].kind == KindTag::Basic && (state as usize) < count {
+                ids[state as usize] = Some(ModuleId::from_index(i));
+            }
+        }
+        ids.into_iter().collect()
     }
 
     /// Every live basic or identity module must have been reached from the outputs.
@@ -284,7 +303,13 @@ impl Space {
 
     /// Appends the frozen form of basic module `m` reading from `sources`
     /// (built in the push: a frozen module is a few hundred bytes to move).
-    fn push_arch_module(&self, m: ModuleId, sources: &[Source], out: &mut Vec<ArchModule>) -> Result<(), SpecError> {
+    fn push_arch_module(
+        &self,
+        m: ModuleId,
+        sources: &[Source],
+        out: &mut Vec<ArchModule>,
+        scratch: &mut String,
+    ) -> Result<(), SpecError> {
         let rec = &self.modules[m.index()];
         let ModuleKind::Basic { op, params } = &self.module_def(m).kind else {
             return Err(self.not_basic(m));
@@ -302,7 +327,15 @@ impl Space {
         for o in rec.outputs.iter() {
             outputs.push(self.output_name(o).clone());
         }
-        out.push(ArchModule { path: self.module_path(m), op: op.clone(), params: frozen, inputs, outputs });
+        scratch.clear();
+        self.push_module_path(m, scratch);
+        out.push(ArchModule {
+            path: SpacePath::from(scratch.as_str()),
+            op: op.clone(),
+            params: frozen,
+            inputs,
+            outputs,
+        });
         Ok(())
     }
 

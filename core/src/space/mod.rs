@@ -30,6 +30,7 @@ pub(crate) mod records;
 mod reroute;
 mod scoped_map;
 mod shared;
+mod skeleton;
 mod verify;
 
 use rustc_hash::FxHashMap;
@@ -51,6 +52,7 @@ use records::{
 };
 use scoped_map::ScopedMap;
 use shared::Shared;
+pub(crate) use skeleton::Skeleton;
 
 /// Element counts of a space, used as capacity hints.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

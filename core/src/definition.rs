@@ -9,7 +9,8 @@ use rand_chacha::ChaCha8Rng;
 use crate::architecture::{Architecture, Decision};
 use crate::error::SpecError;
 use crate::io::Io;
-use crate::prefix_cache::PrefixCache;
+use crate::prefix_cache::{self, PrefixCache};
+use crate::replay::{Chooser, PathReplay, RandomChoice, ValueReplay};
 use crate::space::{Space, SpaceSize};
 use crate::value::Value;
 
@@ -114,11 +115,11 @@ fn keep_template(build: &Arc<BuildFn>, space: &Space) {
     });
 }
 
-/// Empties `space` and keeps it for the next [`SpaceDef::instantiate`] on
-/// this thread (unless it is very large).
-pub(crate) fn recycle(mut space: Space) {
+/// Keeps `space` for the next [`SpaceDef::instantiate`] on this thread
+/// (unless it is very large), as storage: it is emptied only if it is to be
+/// built into, since a copy into it replaces everything it holds anyway.
+pub(crate) fn recycle(space: Space) {
     if space.capacity() <= SPARE_LIMIT {
-        space.recycle();
         SPARE.with(|spare| {
             if let Ok(mut spare) = spare.try_borrow_mut()
                 && spare.len() < SPARE_SPACES
@@ -181,14 +182,15 @@ impl SpaceDef {
         if clone_template(&self.build, &mut space) {
             return Ok(space);
         }
+        space.recycle();
         let border = (self.build)(&mut space)?;
         space.set_border(border);
         keep_template(&self.build, &space);
         Ok(space)
     }
 
-    /// An empty space: one recycled on this thread, or a new one as large as
-    /// the largest this definition built.
+    /// Storage for a space: one recycled on this thread (not emptied), or a
+    /// new, empty one as large as the largest this definition built.
     fn spare_space(&self) -> Space {
         match SPARE.with(|spare| spare.try_borrow_mut().ok().and_then(|mut s| s.pop())) {
             Some(space) => space,
@@ -230,42 +232,36 @@ impl SpaceDef {
         arch
     }
 
-    /// Specifies a fresh space with `specify`, through this thread's prefix
-    /// cache of this definition (see [`prefix_cache`](crate::prefix_cache)), and freezes it.
-    fn specified(
-        &self,
-        specify: impl FnOnce(&mut Space, Option<&mut PrefixCache>) -> Result<(), SpecError>,
-    ) -> Result<Architecture, SpecError> {
-        let mut prefixes = take_prefixes(&self.build);
-        // With a cache, the space is only storage: the cache copies the
-        // template into it when it needs to.
-        let mut space = if prefixes.is_some() { self.spare_space() } else { self.instantiate()? };
-        let result = specify(&mut space, prefixes.as_mut());
-        let Some(mut prefixes) = prefixes else {
-            result?;
+    /// A fresh space specified as `chooser` says, frozen: through this
+    /// thread's prefix cache of this definition (see
+    /// [`prefix_cache`](crate::prefix_cache)) once it has a template.
+    fn specified(&self, chooser: &mut impl Chooser) -> Result<Architecture, SpecError> {
+        let Some(mut prefixes) = take_prefixes(&self.build) else {
+            let mut space = self.instantiate()?;
+            space.specify_with(chooser)?;
             return self.finish(space);
         };
-        let arch = result.and_then(|()| prefixes.freeze(&mut space));
+        let mut storage = self.spare_space();
+        let arch = prefix_cache::specify_and_freeze(&mut storage, &mut prefixes, chooser);
         return_prefixes(&self.build, prefixes);
-        self.learn_size(&space);
-        recycle(space);
+        recycle(storage);
         arch
     }
 
     /// A random architecture: each decision uniform over its domain, in order
     /// (DeepArchitect's random search). May be [`SpecError::Invalid`].
     pub fn sample_random<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<Architecture, SpecError> {
-        self.specified(|space, prefixes| space.specify_random_through(rng, prefixes))
+        self.specified(&mut RandomChoice(rng))
     }
 
     /// Rebuilds the architecture recorded as `decisions` (keyed by path).
     pub fn replay(&self, decisions: &[Decision]) -> Result<Architecture, SpecError> {
-        self.specified(|space, prefixes| space.replay_through(decisions, prefixes))
+        self.specified(&mut PathReplay::new(decisions)?)
     }
 
     /// Rebuilds the architecture recorded as a positional value list.
     pub fn replay_values(&self, values: &[Value]) -> Result<Architecture, SpecError> {
-        self.specified(|space, prefixes| space.replay_values_through(values, prefixes))
+        self.specified(&mut ValueReplay::new(values))
     }
 }
 

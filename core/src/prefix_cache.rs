@@ -28,6 +28,7 @@ use smallvec::SmallVec;
 use crate::architecture::Architecture;
 use crate::error::SpecError;
 use crate::ids::HyperId;
+use crate::replay::Chooser;
 use crate::space::{Skeleton, Space};
 
 /// Spaces kept per definition and thread.
@@ -61,12 +62,11 @@ type Steps = SmallVec<[u32; MAX_STEPS]>;
 pub(crate) struct PrefixCache {
     /// The template first (node 0), then the kept spaces.
     spaces: Vec<Space>,
+    /// Per node: its pending decisions in order (made on first use).
+    orders: Vec<Option<Vec<HyperId>>>,
     /// Per node: the skeleton that freezes spaces specified from it with
     /// decisions nothing waits for (made by the first such freeze).
     skeletons: Vec<Option<Skeleton>>,
-    /// The node the last specification went on from with decisions nothing
-    /// waits for only, if it did.
-    last: Option<u32>,
     /// (the node where from, the steps since) to the node reached.
     next: FxHashMap<(u32, Steps), u32>,
     /// Elements of the kept spaces (the template not counted).
@@ -81,13 +81,16 @@ impl PrefixCache {
 
     /// Gives the cache its root: a copy of the (sealed) template.
     pub(crate) fn set_root(&mut self, template: &Space) {
-        self.spaces.clear();
-        self.skeletons.clear();
-        self.next.clear();
-        self.elements = 0;
-        self.last = None;
-        self.spaces.push(template.clone());
+        *self = PrefixCache::default();
+        self.push(template.clone());
+    }
+
+    fn push(&mut self, space: Space) -> u32 {
+        let node = self.spaces.len() as u32;
+        self.spaces.push(space);
+        self.orders.push(None);
         self.skeletons.push(None);
+        node
     }
 
     fn lookup(&self, from: u32, steps: &Steps) -> Option<u32> {
@@ -106,48 +109,33 @@ impl PrefixCache {
         }
         let mut copy = space.clone();
         copy.seal();
-        let node = self.spaces.len() as u32;
-        self.spaces.push(copy);
-        self.skeletons.push(None);
         self.elements += elements;
+        let node = self.push(copy);
         self.next.insert((from, steps.clone()), node);
         Some(node)
     }
 
-    /// Copies node `at`, if the state is there, into `space`.
-    fn materialize(&self, at: &mut Option<u32>, space: &mut Space) {
-        if let Some(node) = at.take() {
-            space.clone_from(&self.spaces[node as usize]);
-        }
-    }
-
-    /// Freezes `space`, just specified through this cache: from the skeleton
-    /// of the node it went on from, when it went on with decisions nothing
-    /// waits for only (making that skeleton the first time).
-    pub(crate) fn freeze(&mut self, space: &mut Space) -> Result<Architecture, SpecError> {
-        let Some(node) = self.last.take() else { return space.freeze() };
-        let slot = &mut self.skeletons[node as usize];
-        if let Some(skeleton) = slot {
-            return match space.freeze_from_skeleton(skeleton) {
-                Some(arch) => Ok(arch),
-                None => space.freeze(),
-            };
-        }
-        let (arch, skeleton) = space.freeze_with_skeleton()?;
-        *slot = skeleton;
-        Ok(arch)
-    }
-
-    /// Number of skeletons made.
-    #[cfg(test)]
-    pub(crate) fn skeletons(&self) -> usize {
-        self.skeletons.iter().flatten().count()
+    /// The decision at `position` of node `node`'s pending decisions, in
+    /// the order they come up while none of them changes the space.
+    fn pending(&mut self, node: u32, position: usize) -> Option<HyperId> {
+        let node = node as usize;
+        let order = match &self.orders[node] {
+            Some(order) => order,
+            None => self.orders[node].insert(self.spaces[node].pending_decisions()),
+        };
+        order.get(position).copied()
     }
 
     /// Number of spaces kept (the template not counted).
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.spaces.len().saturating_sub(1)
+    }
+
+    /// Number of skeletons made.
+    #[cfg(test)]
+    pub(crate) fn skeletons(&self) -> usize {
+        self.skeletons.iter().flatten().count()
     }
 }
 
@@ -157,92 +145,108 @@ fn elements(space: &Space) -> usize {
     size.modules + size.hypers + size.ports
 }
 
-/// Makes every pending decision, taking the index `choose` gives for each.
-///
-/// Without a cache, specifies `space` as it is. With one (which must have
-/// its root), `space` is only storage: what it holds is replaced by the
-/// template, copied no sooner than a decision needs it, so that a first
-/// decision found in the cache copies one space rather than two.
-///
-/// `choose` is called once per decision, in order, exactly as without a
-/// cache (a random generator behind it draws the same numbers).
-pub(crate) fn specify(
-    space: &mut Space,
-    cache: Option<&mut PrefixCache>,
-    mut choose: impl FnMut(&Space, HyperId) -> Result<usize, SpecError>,
-) -> Result<(), SpecError> {
-    if let Some(cache) = cache {
-        specify_cached(space, cache, &mut choose)?;
-    }
-    while let Some(h) = space.next_decision() {
-        let index = choose(space, h)?;
-        space.assign_index(h, index)?;
-    }
-    Ok(())
+/// Where a specification stands.
+enum State {
+    /// Node `node` of the cache, then the decisions `overlay` (none with
+    /// anything waiting for it): the space is not made.
+    Node { node: u32, overlay: SmallVec<[(HyperId, u32); 16]> },
+    /// In the storage space.
+    Made,
 }
 
-/// The part of [`specify`] that goes through `cache`: returns with `space`
-/// specified, and `cache.last` set to the node it went on from if no
-/// decision since had anything waiting for it (so that it freezes from that
-/// node's skeleton).
-fn specify_cached(
-    space: &mut Space,
+/// Makes every decision of a fresh space of the cache's definition as
+/// `chooser` says, through `cache`, and freezes it; `storage` is only
+/// memory for the space when one has to be made.
+///
+/// `chooser` sees the decisions in the order, and the spaces, it would see
+/// without a cache (a random generator behind it draws the same numbers).
+/// While only decisions that nothing waits for are made after a kept space,
+/// no space is made at all: the kept space, the decisions and its skeleton
+/// give the architecture.
+pub(crate) fn specify_and_freeze(
+    storage: &mut Space,
     cache: &mut PrefixCache,
-    choose: &mut impl FnMut(&Space, HyperId) -> Result<usize, SpecError>,
-) -> Result<(), SpecError> {
-    // The state is node `at` while that is `Some`, else `space`.
-    let mut at = Some(0u32);
+    chooser: &mut impl Chooser,
+) -> Result<Architecture, SpecError> {
+    let mut state = State::Node { node: 0, overlay: SmallVec::new() };
+    // The last node reached, and the decisions (domain indices) made since.
     let mut from = 0u32;
     let mut steps = Steps::new();
     // Whether nodes can still be looked up and kept past `from`.
     let mut keying = true;
-    // No decision since `from` had anything waiting for it.
-    let mut pure = true;
-    cache.last = None;
     loop {
-        let current = match at {
-            Some(node) => &mut cache.spaces[node as usize],
-            None => &mut *space,
+        let (h, current) = match &state {
+            State::Node { node, overlay } => match cache.pending(*node, overlay.len()) {
+                Some(h) => (h, &cache.spaces[*node as usize]),
+                None => break,
+            },
+            State::Made => match storage.next_decision() {
+                Some(h) => (h, &*storage),
+                None => break,
+            },
         };
-        let Some(h) = current.next_decision() else { break };
-        let index = choose(current, h)?;
+        let index = chooser.choose(current, h)?;
         let waits = current.has_waiters(h);
         // Too far from the last kept space to key another one?
         keying &= steps.len() < MAX_STEPS;
         if keying {
             steps.push(index as u32);
             if waits && let Some(node) = cache.lookup(from, &steps) {
-                at = Some(node);
+                state = State::Node { node, overlay: SmallVec::new() };
                 from = node;
                 steps.clear();
-                pure = true;
                 continue;
             }
         }
-        cache.materialize(&mut at, space);
-        if !waits {
-            space.assign_index(h, index)?;
+        if let State::Node { overlay, .. } = &mut state
+            && !waits
+        {
+            overlay.push((h, index as u32));
             continue;
         }
-        let before = elements(space);
-        space.assign_index(h, index)?;
-        pure = false;
-        let added = elements(space) - before;
+        make(&mut state, storage, cache)?;
+        if !waits {
+            storage.assign_index(h, index)?;
+            continue;
+        }
+        let before = elements(storage);
+        storage.assign_index(h, index)?;
+        let added = elements(storage) - before;
         // Not kept when it is cheaper to make again than to copy.
         if !keying || before + added > FIRING_COST + WORTH_KEEPING * added {
             continue;
         }
-        match cache.keep(from, &steps, space) {
+        match cache.keep(from, &steps, storage) {
             Some(node) => {
+                state = State::Node { node, overlay: SmallVec::new() };
                 from = node;
                 steps.clear();
-                pure = true;
             }
             // Full: nothing past this point can be kept either.
             None => keying = false,
         }
     }
-    cache.materialize(&mut at, space);
-    cache.last = pure.then_some(from);
+    chooser.finish()?;
+    let State::Node { node, overlay } = &state else { return storage.freeze() };
+    let node = *node as usize;
+    if let Some(skeleton) = &cache.skeletons[node]
+        && let Some(arch) = cache.spaces[node].freeze_from_skeleton(overlay, skeleton)
+    {
+        return Ok(arch);
+    }
+    make(&mut state, storage, cache)?;
+    let (arch, skeleton) = storage.freeze_with_skeleton()?;
+    cache.skeletons[node] = skeleton;
+    Ok(arch)
+}
+
+/// Makes the space `state` stands for in `storage`.
+fn make(state: &mut State, storage: &mut Space, cache: &PrefixCache) -> Result<(), SpecError> {
+    if let State::Node { node, overlay } = std::mem::replace(state, State::Made) {
+        storage.clone_from(&cache.spaces[node as usize]);
+        for (h, index) in overlay {
+            storage.assign_index(h, index as usize)?;
+        }
+    }
     Ok(())
 }

@@ -6,22 +6,34 @@
 //! also went through and only decisions that nothing waits for (none that
 //! fires a substitution, computes a dependent or checks a constraint) were
 //! made since; the [`PrefixCache`](crate::prefix_cache) knows when that is so.
+//! Such a space need not even be made: a kept space and the decisions made
+//! after it (`overlay`) are enough to fill the skeleton in.
 
 use super::Space;
 use super::records::{ModuleKind, ParamSlot};
 use crate::architecture::Architecture;
 use crate::error::SpecError;
 use crate::ids::HyperId;
+use crate::value::Value;
 
-/// A frozen architecture and the hyperparameters its values were read from.
+/// Where a value of the architecture comes from.
+#[derive(Clone, Copy)]
+enum Origin {
+    /// The decision at this position.
+    Decision(u32),
+    /// A hyperparameter that is not a decision (a dependent).
+    Hyper(HyperId),
+}
+
+/// A frozen architecture and where its values come from.
 pub(crate) struct Skeleton {
     arch: Architecture,
-    /// (module, parameter, hyperparameter) for every parameter read from one.
-    params: Vec<(u32, u32, HyperId)>,
+    /// (module, parameter, origin) for every parameter read from a hyperparameter.
+    params: Vec<(u32, u32, Origin)>,
     /// The hyperparameter of each decision, in order.
     decisions: Vec<HyperId>,
-    /// The hyperparameter of each carried global, in order.
-    globals: Vec<HyperId>,
+    /// The origin of each carried global, in order.
+    globals: Vec<Origin>,
 }
 
 impl Space {
@@ -35,39 +47,59 @@ impl Space {
 
     fn skeleton_of(&self, arch: &Architecture) -> Option<Skeleton> {
         let ids = self.frozen_module_ids(arch.modules.len())?;
+        let decisions: Vec<HyperId> = self.made.iter().map(|d| d.hyper).collect();
+        let origin = |h: HyperId| match decisions.iter().position(|d| *d == h) {
+            Some(position) => Origin::Decision(position as u32),
+            None => Origin::Hyper(h),
+        };
         let mut params = Vec::new();
         for (index, m) in ids.iter().enumerate() {
             let ModuleKind::Basic { params: slots, .. } = &self.module_def(*m).kind else { return None };
             for (param, (_, slot)) in slots.iter().enumerate() {
                 if let ParamSlot::Hyper(h) = slot {
-                    params.push((index as u32, param as u32, *h));
+                    params.push((index as u32, param as u32, origin(*h)));
                 }
             }
         }
-        let decisions = self.made.iter().map(|d| d.hyper).collect();
-        let globals: Vec<HyperId> = self.global_hypers().into_iter().map(|(_, h)| h).collect();
+        let globals: Vec<Origin> = self.global_hypers().into_iter().map(|(_, h)| origin(h)).collect();
         (globals.len() == arch.globals.len()).then(|| Skeleton { arch: arch.clone(), params, decisions, globals })
     }
 
-    /// Freezes this space, whose graph is the one `skeleton` was made from,
-    /// by filling in the values; `None` if the space does not fit it after all.
-    pub(crate) fn freeze_from_skeleton(&mut self, skeleton: &Skeleton) -> Option<Architecture> {
+    /// Freezes the space made of this one (whose graph is the one `skeleton`
+    /// was made from) and then the decisions `overlay` (hyperparameter and
+    /// index, none with anything waiting for it), by filling in the values;
+    /// `None` if they do not fit the skeleton after all.
+    pub(crate) fn freeze_from_skeleton(&self, overlay: &[(HyperId, u32)], skeleton: &Skeleton) -> Option<Architecture> {
+        let base = self.made.len();
         if self.broken.is_some()
-            || self.next_decision().is_some()
-            || self.made.len() != skeleton.decisions.len()
-            || self.made.iter().zip(&skeleton.decisions).any(|(d, h)| d.hyper != *h)
+            || base + overlay.len() != skeleton.decisions.len()
+            || self.made.iter().map(|d| d.hyper).ne(skeleton.decisions[..base].iter().copied())
+            || overlay.iter().map(|(h, _)| *h).ne(skeleton.decisions[base..].iter().copied())
         {
             return None;
         }
+        let decision = |position: usize| -> Option<&Value> {
+            match position.checked_sub(base) {
+                None => self.value_of(self.made[position].hyper),
+                Some(i) => {
+                    let (h, index) = overlay[i];
+                    self.domain(h)?.get(index as usize)
+                }
+            }
+        };
+        let value = |origin: Origin| match origin {
+            Origin::Decision(position) => decision(position as usize),
+            Origin::Hyper(h) => self.value_of(h),
+        };
         let mut arch = skeleton.arch.clone();
-        for &(module, param, h) in &skeleton.params {
-            arch.modules[module as usize].params[param as usize].1 = self.value_of(h)?.clone();
+        for &(module, param, origin) in &skeleton.params {
+            arch.modules[module as usize].params[param as usize].1 = value(origin)?.clone();
         }
-        for (decision, made) in arch.decisions.iter_mut().zip(&self.made) {
-            decision.value = self.value_of(made.hyper)?.clone();
+        for (position, d) in arch.decisions.iter_mut().enumerate() {
+            d.value = decision(position)?.clone();
         }
-        for (global, h) in arch.globals.iter_mut().zip(&skeleton.globals) {
-            global.1 = self.value_of(*h)?.clone();
+        for (global, origin) in arch.globals.iter_mut().zip(&skeleton.globals) {
+            global.1 = value(*origin)?.clone();
         }
         Some(arch)
     }

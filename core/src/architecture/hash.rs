@@ -42,6 +42,66 @@ fn put_source(out: &mut Vec<u8>, src: &Source) {
     }
 }
 
+/// A value of an architecture that the canonical encoding covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ValueSite {
+    /// Parameter `param` of module `module`.
+    Param { module: usize, param: usize },
+    /// Carried global number `index`.
+    Global(usize),
+}
+
+/// The canonical encoding of an architecture with some of its values cut
+/// out: architectures that differ only in those values hash by encoding just
+/// the values into the gaps.
+#[derive(Clone, Debug)]
+pub(crate) struct EncodingTemplate {
+    /// The encoding without the cut values.
+    bytes: Vec<u8>,
+    /// Where each cut value goes in `bytes`, in encoding order.
+    cuts: Vec<usize>,
+}
+
+/// The canonical hash computed when an architecture was made, if it was.
+/// Not part of the architecture's data: it compares equal whatever it holds,
+/// and is neither serialized nor shown.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct KnownHash(pub(crate) Option<ArchitectureHash>);
+
+impl PartialEq for KnownHash {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for KnownHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("_")
+    }
+}
+
+thread_local! {
+    // The encoding buffer, reused so hashing allocates nothing after warm-up.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// XXH3-128 of the bytes `encode` writes, in this thread's reused buffer.
+fn hash_encoding(encode: impl FnOnce(&mut Vec<u8>)) -> ArchitectureHash {
+    BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut out) => {
+            out.clear();
+            encode(&mut out);
+            ArchitectureHash(xxh3_128(&out))
+        }
+        // Only reachable if hashing re-entered itself on this thread.
+        Err(_) => {
+            let mut out = Vec::new();
+            encode(&mut out);
+            ArchitectureHash(xxh3_128(&out))
+        }
+    })
+}
+
 impl Architecture {
     /// The canonical hash of this architecture's network (see [`ArchitectureHash`]).
     ///
@@ -49,27 +109,55 @@ impl Architecture {
     /// from the outputs, inputs in port order), so module indices are
     /// canonical too; paths and decisions are left out.
     pub fn canonical_hash(&self) -> ArchitectureHash {
-        thread_local! {
-            // The encoding buffer, reused so hashing allocates nothing after warm-up.
-            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        if let Some(hash) = self.known_hash.0 {
+            return hash;
         }
-        BUFFER.with(|buffer| match buffer.try_borrow_mut() {
-            Ok(mut out) => {
-                out.clear();
-                self.encode_canonical(&mut out);
-                ArchitectureHash(xxh3_128(&out))
+        hash_encoding(|out| self.encode_canonical(out, |_, _, _| {}))
+    }
+
+    /// The encoding of this architecture with the values at `sites` (in
+    /// encoding order: parameters by module and position, then globals) cut out.
+    pub(crate) fn encoding_template(&self, sites: &[ValueSite]) -> EncodingTemplate {
+        let mut full = Vec::new();
+        let mut ranges = Vec::with_capacity(sites.len());
+        self.encode_canonical(&mut full, |site, start, end| {
+            if sites.get(ranges.len()) == Some(&site) {
+                ranges.push((start, end));
             }
-            // Only reachable if hashing re-entered itself on this thread.
-            Err(_) => {
-                let mut out = Vec::new();
-                self.encode_canonical(&mut out);
-                ArchitectureHash(xxh3_128(&out))
+        });
+        let mut bytes = Vec::with_capacity(full.len());
+        let mut cuts = Vec::with_capacity(ranges.len());
+        let mut kept_from = 0;
+        for (start, end) in ranges {
+            bytes.extend_from_slice(&full[kept_from..start]);
+            cuts.push(bytes.len());
+            kept_from = end;
+        }
+        bytes.extend_from_slice(&full[kept_from..]);
+        EncodingTemplate { bytes, cuts }
+    }
+
+    /// The canonical hash of an architecture whose encoding is `template`
+    /// with `values` (one per cut, in order) encoded into the cuts.
+    pub(crate) fn hash_from_template<'a>(
+        template: &EncodingTemplate,
+        values: impl Iterator<Item = &'a crate::Value>,
+    ) -> ArchitectureHash {
+        hash_encoding(|out| {
+            out.reserve(template.bytes.len() + 16 * template.cuts.len());
+            let mut kept_from = 0;
+            for (&cut, value) in template.cuts.iter().zip(values) {
+                out.extend_from_slice(&template.bytes[kept_from..cut]);
+                value.encode(out);
+                kept_from = cut;
             }
+            out.extend_from_slice(&template.bytes[kept_from..]);
         })
     }
 
-    /// The fixed byte encoding the canonical hash is computed over.
-    fn encode_canonical(&self, out: &mut Vec<u8>) {
+    /// The fixed byte encoding the canonical hash is computed over; `site`
+    /// learns where each value's bytes start and end.
+    fn encode_canonical(&self, out: &mut Vec<u8>, mut site: impl FnMut(ValueSite, usize, usize)) {
         out.reserve(64 * (self.modules.len() + 1));
         out.extend_from_slice(b"archspace-arch-v1");
         out.extend_from_slice(&(self.inputs.len() as u64).to_le_bytes());
@@ -77,12 +165,14 @@ impl Architecture {
             put_str(out, name);
         }
         out.extend_from_slice(&(self.modules.len() as u64).to_le_bytes());
-        for m in &self.modules {
+        for (module, m) in self.modules.iter().enumerate() {
             put_str(out, &m.op);
             out.extend_from_slice(&(m.params.len() as u64).to_le_bytes());
-            for (name, value) in &m.params {
+            for (param, (name, value)) in m.params.iter().enumerate() {
                 put_str(out, name);
+                let start = out.len();
                 value.encode(out);
+                site(ValueSite::Param { module, param }, start, out.len());
             }
             out.extend_from_slice(&(m.inputs.len() as u64).to_le_bytes());
             for (name, src) in &m.inputs {
@@ -100,9 +190,11 @@ impl Architecture {
             put_source(out, src);
         }
         out.extend_from_slice(&(self.globals.len() as u64).to_le_bytes());
-        for (path, value) in &self.globals {
+        for (index, (path, value)) in self.globals.iter().enumerate() {
             put_str(out, path);
+            let start = out.len();
             value.encode(out);
+            site(ValueSite::Global(index), start, out.len());
         }
     }
 }

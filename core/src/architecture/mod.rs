@@ -27,6 +27,7 @@ use crate::op::Name;
 use crate::value::Value;
 
 pub use hash::ArchitectureHash;
+pub(crate) use hash::{EncodingTemplate, KnownHash, ValueSite};
 pub use path::SpacePath;
 
 /// Where a module input (or an architecture output) reads from.
@@ -113,6 +114,9 @@ pub struct Architecture {
     pub(crate) modules: Vec<ArchModule>,
     pub(crate) decisions: Vec<Decision>,
     pub(crate) globals: Vec<(String, Value)>,
+    /// Set where the hash was computed as the architecture was made.
+    #[serde(skip)]
+    pub(crate) known_hash: KnownHash,
 }
 
 impl Architecture {

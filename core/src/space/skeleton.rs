@@ -11,7 +11,7 @@
 
 use super::Space;
 use super::records::{ModuleKind, ParamSlot};
-use crate::architecture::Architecture;
+use crate::architecture::{Architecture, EncodingTemplate, KnownHash, ValueSite};
 use crate::error::SpecError;
 use crate::ids::HyperId;
 use crate::value::Value;
@@ -34,6 +34,8 @@ pub(crate) struct Skeleton {
     decisions: Vec<HyperId>,
     /// The origin of each carried global, in order.
     globals: Vec<Origin>,
+    /// The architecture's canonical encoding without the values above.
+    encoding: EncodingTemplate,
 }
 
 impl Space {
@@ -62,7 +64,16 @@ impl Space {
             }
         }
         let globals: Vec<Origin> = self.global_hypers().into_iter().map(|(_, h)| origin(h)).collect();
-        (globals.len() == arch.globals.len()).then(|| Skeleton { arch: arch.clone(), params, decisions, globals })
+        if globals.len() != arch.globals.len() {
+            return None;
+        }
+        let sites: Vec<ValueSite> = params
+            .iter()
+            .map(|&(module, param, _)| ValueSite::Param { module: module as usize, param: param as usize })
+            .chain((0..globals.len()).map(ValueSite::Global))
+            .collect();
+        let encoding = arch.encoding_template(&sites);
+        Some(Skeleton { arch: arch.clone(), params, decisions, globals, encoding })
     }
 
     /// Freezes the space made of this one (whose graph is the one `skeleton`
@@ -101,6 +112,13 @@ impl Space {
         for (global, origin) in arch.globals.iter_mut().zip(&skeleton.globals) {
             global.1 = value(*origin)?.clone();
         }
+        let values = skeleton
+            .params
+            .iter()
+            .map(|&(module, param, _)| &arch.modules[module as usize].params[param as usize].1)
+            .chain(arch.globals.iter().map(|(_, v)| v));
+        let hash = Architecture::hash_from_template(&skeleton.encoding, values);
+        arch.known_hash = KnownHash(Some(hash));
         Some(arch)
     }
 }

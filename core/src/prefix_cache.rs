@@ -209,11 +209,15 @@ pub(crate) fn specify_and_freeze(
             storage.assign_index(h, index)?;
             continue;
         }
+        if !keying {
+            storage.assign_index(h, index)?;
+            continue;
+        }
         let before = elements(storage);
         storage.assign_index(h, index)?;
         let added = elements(storage) - before;
         // Not kept when it is cheaper to make again than to copy.
-        if !keying || before + added > FIRING_COST + WORTH_KEEPING * added {
+        if before + added > FIRING_COST + WORTH_KEEPING * added {
             continue;
         }
         match cache.keep(from, &steps, storage) {

@@ -205,11 +205,7 @@ pub(crate) fn specify_and_freeze(
             continue;
         }
         make(&mut state, storage, cache)?;
-        if !waits {
-            storage.assign_index(h, index)?;
-            continue;
-        }
-        if !keying {
+        if !waits || !keying {
             storage.assign_index(h, index)?;
             continue;
         }

@@ -152,8 +152,7 @@ impl Winograd {
         parallel: bool,
     ) {
         let t = self.tiles();
-        let (v, rest) = scratch.split_at_mut(POINTS * ins * t);
-        let (m, work) = rest.split_at_mut(POINTS * outs * t);
+        let (v, m, work) = self.scratch_parts(scratch, ins, outs);
         simd(
             #[inline(always)]
             || {
@@ -175,7 +174,7 @@ impl Winograd {
     /// from the products that [`multiply`](Self::multiply) left in `scratch`.
     pub(super) fn emit_rows(&self, ins: usize, outs: usize, scratch: &mut [f32], mut emit: impl FnMut(usize, &[f32])) {
         let t = self.tiles();
-        let (m, work) = scratch[POINTS * ins * t..].split_at_mut(POINTS * outs * t);
+        let (_, m, work) = self.scratch_parts(scratch, ins, outs);
         simd(
             #[inline(always)]
             || {
@@ -184,6 +183,21 @@ impl Winograd {
                 }
             },
         );
+    }
+
+    /// The parts of `scratch` for `ins` input and `outs` output channels:
+    /// the transformed input (`V`, 16 matrices `ins × tiles`), the products
+    /// or their gradients (`M`, 16 matrices `outs × tiles`), and working memory.
+    fn scratch_parts<'a>(
+        &self,
+        scratch: &'a mut [f32],
+        ins: usize,
+        outs: usize,
+    ) -> (&'a mut [f32], &'a mut [f32], &'a mut [f32]) {
+        let t = self.tiles();
+        let (v, rest) = scratch.split_at_mut(POINTS * ins * t);
+        let (m, work) = rest.split_at_mut(POINTS * outs * t);
+        (v, m, work)
     }
 
     /// [`transform_input`](Self::transform_input) of every channel of
@@ -211,8 +225,7 @@ impl Winograd {
         parallel: bool,
     ) {
         let t = self.tiles();
-        let (v, rest) = scratch.split_at_mut(POINTS * ins * t);
-        let (dm, work) = rest.split_at_mut(POINTS * outs * t);
+        let (v, dm, work) = self.scratch_parts(scratch, ins, outs);
         simd(
             #[inline(always)]
             || {

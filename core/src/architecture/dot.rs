@@ -23,18 +23,18 @@ impl Architecture {
     /// ```
     pub fn to_dot(&self) -> String {
         let mut s = String::from("digraph architecture {\n  rankdir=TB;\n  node [fontname=\"Helvetica\"];\n");
-        for (i, name) in self.inputs.iter().enumerate() {
+        for (i, name) in self.inputs().iter().enumerate() {
             let _ =
                 writeln!(s, "  in{i} [label=\"{}\", shape=invhouse, style=filled, fillcolor=lightblue];", escape(name));
         }
-        for (i, m) in self.modules.iter().enumerate() {
+        for (i, m) in self.modules().iter().enumerate() {
             let mut label = format!("{}\\n{}", escape(&m.path), escape(&m.op));
             for (n, v) in &m.params {
                 let _ = write!(label, "\\n{}={}", escape(n), escape(&v.to_string()));
             }
             let _ = writeln!(s, "  m{i} [label=\"{label}\", shape=box, style=filled, fillcolor=lightgoldenrod];");
         }
-        for (i, (name, _)) in self.outputs.iter().enumerate() {
+        for (i, (name, _)) in self.outputs().iter().enumerate() {
             let _ =
                 writeln!(s, "  out{i} [label=\"{}\", shape=house, style=filled, fillcolor=lightpink];", escape(name));
         }
@@ -42,12 +42,12 @@ impl Architecture {
             Source::Input { index } => (format!("in{index}"), None),
             Source::Module { module, output } => (format!("m{module}"), Some((module, output))),
         };
-        for (i, m) in self.modules.iter().enumerate() {
+        for (i, m) in self.modules().iter().enumerate() {
             for (port, src) in &m.inputs {
                 let (from, out) = node(src);
                 let label = match out {
-                    Some((module, output)) if self.modules[module].outputs.len() > 1 || m.inputs.len() > 1 => {
-                        format!(" [label=\"{}:{}\"]", escape(&self.modules[module].outputs[output]), escape(port))
+                    Some((module, output)) if self.modules()[module].outputs.len() > 1 || m.inputs.len() > 1 => {
+                        format!(" [label=\"{}:{}\"]", escape(&self.modules()[module].outputs[output]), escape(port))
                     }
                     None if m.inputs.len() > 1 => format!(" [label=\"{}\"]", escape(port)),
                     _ => String::new(),
@@ -55,7 +55,7 @@ impl Architecture {
                 let _ = writeln!(s, "  {from} -> m{i}{label};");
             }
         }
-        for (i, (_, src)) in self.outputs.iter().enumerate() {
+        for (i, (_, src)) in self.outputs().iter().enumerate() {
             let (from, _) = node(src);
             let _ = writeln!(s, "  {from} -> out{i};");
         }

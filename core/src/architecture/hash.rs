@@ -158,14 +158,15 @@ impl Architecture {
     /// The fixed byte encoding the canonical hash is computed over; `site`
     /// learns where each value's bytes start and end.
     fn encode_canonical(&self, out: &mut Vec<u8>, mut site: impl FnMut(ValueSite, usize, usize)) {
-        out.reserve(64 * (self.modules.len() + 1));
+        let modules = self.modules();
+        out.reserve(64 * (modules.len() + 1));
         out.extend_from_slice(b"archspace-arch-v1");
-        out.extend_from_slice(&(self.inputs.len() as u64).to_le_bytes());
-        for name in &self.inputs {
+        out.extend_from_slice(&(self.inputs().len() as u64).to_le_bytes());
+        for name in self.inputs() {
             put_str(out, name);
         }
-        out.extend_from_slice(&(self.modules.len() as u64).to_le_bytes());
-        for (module, m) in self.modules.iter().enumerate() {
+        out.extend_from_slice(&(modules.len() as u64).to_le_bytes());
+        for (module, m) in modules.iter().enumerate() {
             put_str(out, &m.op);
             out.extend_from_slice(&(m.params.len() as u64).to_le_bytes());
             for (param, (name, value)) in m.params.iter().enumerate() {
@@ -184,13 +185,13 @@ impl Architecture {
                 put_str(out, name);
             }
         }
-        out.extend_from_slice(&(self.outputs.len() as u64).to_le_bytes());
-        for (name, src) in &self.outputs {
+        out.extend_from_slice(&(self.outputs().len() as u64).to_le_bytes());
+        for (name, src) in self.outputs() {
             put_str(out, name);
             put_source(out, src);
         }
-        out.extend_from_slice(&(self.globals.len() as u64).to_le_bytes());
-        for (index, (path, value)) in self.globals.iter().enumerate() {
+        out.extend_from_slice(&(self.globals().len() as u64).to_le_bytes());
+        for (index, (path, value)) in self.globals().iter().enumerate() {
             put_str(out, path);
             let start = out.len();
             value.encode(out);

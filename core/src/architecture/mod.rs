@@ -16,9 +16,13 @@
 //! ```
 
 mod dot;
+mod frame;
 mod hash;
 mod path;
+mod plain;
 mod summary;
+
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
@@ -26,6 +30,7 @@ use smallvec::SmallVec;
 use crate::op::Name;
 use crate::value::Value;
 
+pub(crate) use frame::{Frame, Site};
 pub use hash::ArchitectureHash;
 pub(crate) use hash::{EncodingTemplate, KnownHash, ValueSite};
 pub use path::SpacePath;
@@ -107,27 +112,40 @@ pub struct Decision {
 
 /// A fully specified architecture: basic modules in topological order, the
 /// decisions that produced it, and the carried global hyperparameters.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Architectures frozen from the same graph share its structure (inputs,
+/// outputs, modules with their paths and connections, decision paths) and
+/// each keeps only its values. [`modules`](Architecture::modules),
+/// [`decisions`](Architecture::decisions) and [`globals`](Architecture::globals)
+/// put the values into place the first time they are called (a copy of the
+/// shared modules, one allocation each) and return that after; sampling,
+/// hashing, comparing and dropping copy none of it. The sharing is invisible
+/// otherwise: `==`, `Debug` and serde see the plain data.
+#[derive(Clone)]
 pub struct Architecture {
-    pub(crate) inputs: Vec<Name>,
-    pub(crate) outputs: Vec<(Name, Source)>,
-    pub(crate) modules: Vec<ArchModule>,
-    pub(crate) decisions: Vec<Decision>,
-    pub(crate) globals: Vec<(String, Value)>,
+    /// The structure, shared with architectures of the same graph.
+    frame: Arc<Frame>,
+    /// Its values: one per decision, in order, then those the frame's sites
+    /// and globals read that are not decisions.
+    values: Vec<Value>,
+    /// `frame.modules` with the values at its sites (unused when the frame
+    /// has no sites: its modules are complete).
+    modules: OnceLock<Vec<ArchModule>>,
+    decisions: OnceLock<Vec<Decision>>,
+    globals: OnceLock<Vec<(String, Value)>>,
     /// Set where the hash was computed as the architecture was made.
-    #[serde(skip)]
     pub(crate) known_hash: KnownHash,
 }
 
 impl Architecture {
     /// Names of the architecture's inputs.
     pub fn inputs(&self) -> &[Name] {
-        &self.inputs
+        &self.frame.inputs
     }
 
     /// The architecture's outputs and where they read from.
     pub fn outputs(&self) -> &[(Name, Source)] {
-        &self.outputs
+        &self.frame.outputs
     }
 
     /// Basic modules in a topological order (every source comes first).
@@ -135,48 +153,53 @@ impl Architecture {
     /// The order is canonical: a depth-first walk back from the outputs,
     /// visiting inputs in port order, listing each module after its sources.
     pub fn modules(&self) -> &[ArchModule] {
-        &self.modules
+        if self.frame.sites.is_empty() {
+            return &self.frame.modules;
+        }
+        self.modules.get_or_init(|| self.frame.filled_modules(&self.values))
     }
 
     /// The decisions, in the order they were made.
     pub fn decisions(&self) -> &[Decision] {
-        &self.decisions
+        self.decisions.get_or_init(|| self.frame.decisions_with(&self.values))
     }
 
     /// Carried hyperparameters (learning rate, …) by path, sorted by path.
     pub fn globals(&self) -> &[(String, Value)] {
-        &self.globals
+        self.globals.get_or_init(|| self.frame.globals_with(&self.values))
     }
 
     /// The value of the carried hyperparameter at `path`.
     pub fn global(&self, path: &str) -> Option<&Value> {
-        self.globals.iter().find(|(p, _)| p == path).map(|(_, v)| v)
+        self.globals().iter().find(|(p, _)| p == path).map(|(_, v)| v)
     }
 
     /// Checks the invariants a frozen architecture keeps: every source points
     /// to an earlier module or an existing input, ports exist. Used in tests;
     /// also useful on architectures read back from JSON written by others.
     pub fn verify(&self) -> Result<(), String> {
+        // Connections are part of the shared structure: no values needed.
+        let modules = &self.frame.modules;
         let check = |src: &Source, before: usize, what: &str| -> Result<(), String> {
             match *src {
-                Source::Input { index } if index < self.inputs.len() => Ok(()),
-                Source::Module { module, output } if module < before && output < self.modules[module].outputs.len() => {
+                Source::Input { index } if index < self.frame.inputs.len() => Ok(()),
+                Source::Module { module, output } if module < before && output < modules[module].outputs.len() => {
                     Ok(())
                 }
                 _ => Err(format!("{what} reads from {src:?}, which does not exist before it")),
             }
         };
-        for (i, m) in self.modules.iter().enumerate() {
+        for (i, m) in modules.iter().enumerate() {
             for (name, src) in &m.inputs {
                 check(src, i, &format!("`{}/{name}`", m.path))?;
             }
         }
-        for (name, src) in &self.outputs {
-            check(src, self.modules.len(), &format!("output `{name}`"))?;
+        for (name, src) in &self.frame.outputs {
+            check(src, modules.len(), &format!("output `{name}`"))?;
         }
-        let mut graph = petgraph::graph::DiGraph::<(), ()>::with_capacity(self.modules.len(), 0);
-        let nodes: Vec<_> = self.modules.iter().map(|_| graph.add_node(())).collect();
-        for (i, m) in self.modules.iter().enumerate() {
+        let mut graph = petgraph::graph::DiGraph::<(), ()>::with_capacity(modules.len(), 0);
+        let nodes: Vec<_> = modules.iter().map(|_| graph.add_node(())).collect();
+        for (i, m) in modules.iter().enumerate() {
             for (_, src) in &m.inputs {
                 if let Source::Module { module, .. } = src {
                     graph.add_edge(nodes[*module], nodes[i], ());

@@ -357,7 +357,7 @@ mod tests {
         let mut rng = crate::rng(3);
         let a = def.sample_random(&mut rng).unwrap();
         let mut b = a.clone();
-        b.modules[0].path = "elsewhere".into();
+        b.modules_mut()[0].path = "elsewhere".into();
         assert_ne!(architecture_features(&a, 1 << 20), architecture_features(&b, 1 << 20));
     }
 

@@ -4,7 +4,7 @@ use smallvec::SmallVec;
 
 use super::Space;
 use super::records::{HyperName, KindTag, ModuleKind, ParamSlot};
-use crate::architecture::{ArchModule, Architecture, Decision, KnownHash, Source, SpacePath};
+use crate::architecture::{ArchModule, Architecture, Decision, Source, SpacePath};
 use crate::error::SpecError;
 use crate::ids::{HyperId, InputId, ModuleId, OutputId};
 
@@ -88,7 +88,7 @@ impl Space {
             })
             .collect();
         let inputs = self.border().map(|b| b.inputs.iter().map(|(n, _)| n.clone()).collect()).unwrap_or_default();
-        Ok(Architecture { inputs, outputs, modules, decisions, globals: self.globals(), known_hash: KnownHash(None) })
+        Ok(Architecture::new(inputs, outputs, modules, decisions, self.globals()))
     }
 
     /// The path of decision `h` after a walk that froze `modules`: a

@@ -11,30 +11,23 @@
 
 use super::Space;
 use super::records::{ModuleKind, ParamSlot};
-use crate::architecture::{Architecture, EncodingTemplate, KnownHash, ValueSite};
+use std::sync::Arc;
+
+use crate::architecture::{Architecture, EncodingTemplate, Frame, Site, ValueSite};
 use crate::error::SpecError;
 use crate::ids::HyperId;
-use crate::value::Value;
 
-/// Where a value of the architecture comes from.
-#[derive(Clone, Copy)]
-enum Origin {
-    /// The decision at this position.
-    Decision(u32),
-    /// A hyperparameter that is not a decision (a dependent).
-    Hyper(HyperId),
-}
-
-/// A frozen architecture and where its values come from.
+/// The shared structure of a frozen architecture and where its values come from.
 pub(crate) struct Skeleton {
-    arch: Architecture,
-    /// (module, parameter, origin) for every parameter read from a hyperparameter.
-    params: Vec<(u32, u32, Origin)>,
+    /// The structure: its sites are the parameters read from hyperparameters.
+    frame: Arc<Frame>,
     /// The hyperparameter of each decision, in order.
     decisions: Vec<HyperId>,
-    /// The origin of each carried global, in order.
-    globals: Vec<Origin>,
-    /// The architecture's canonical encoding without the values above.
+    /// The hyperparameters that are not decisions (dependents) whose values
+    /// follow the decisions' among the architecture's values.
+    others: Vec<HyperId>,
+    /// The architecture's canonical encoding without the values at the sites
+    /// and of the globals.
     encoding: EncodingTemplate,
 }
 
@@ -48,32 +41,41 @@ impl Space {
     }
 
     fn skeleton_of(&self, arch: &Architecture) -> Option<Skeleton> {
-        let ids = self.frozen_module_ids(arch.modules.len())?;
+        let ids = self.frozen_module_ids(arch.modules().len())?;
         let decisions: Vec<HyperId> = self.made.iter().map(|d| d.hyper).collect();
-        let origin = |h: HyperId| match decisions.iter().position(|d| *d == h) {
-            Some(position) => Origin::Decision(position as u32),
-            None => Origin::Hyper(h),
+        let mut others = Vec::new();
+        let mut position = |h: HyperId| -> u32 {
+            let at = decisions.iter().position(|d| *d == h).unwrap_or_else(|| {
+                let other = others.iter().position(|o| *o == h).unwrap_or_else(|| {
+                    others.push(h);
+                    others.len() - 1
+                });
+                decisions.len() + other
+            });
+            at as u32
         };
-        let mut params = Vec::new();
+        let mut sites = Vec::new();
         for (index, m) in ids.iter().enumerate() {
             let ModuleKind::Basic { params: slots, .. } = &self.module_def(*m).kind else { return None };
             for (param, (_, slot)) in slots.iter().enumerate() {
                 if let ParamSlot::Hyper(h) = slot {
-                    params.push((index as u32, param as u32, origin(*h)));
+                    sites.push(Site { module: index as u32, param: param as u32, value: position(*h) });
                 }
             }
         }
-        let globals: Vec<Origin> = self.global_hypers().into_iter().map(|(_, h)| origin(h)).collect();
-        if globals.len() != arch.globals.len() {
+        let global_hypers = self.global_hypers();
+        if global_hypers.len() != arch.globals().len() {
             return None;
         }
-        let sites: Vec<ValueSite> = params
+        let globals = global_hypers.into_iter().map(|(path, h)| (path, position(h))).collect();
+        let encoded: Vec<ValueSite> = sites
             .iter()
-            .map(|&(module, param, _)| ValueSite::Param { module: module as usize, param: param as usize })
-            .chain((0..globals.len()).map(ValueSite::Global))
+            .map(|site| ValueSite::Param { module: site.module as usize, param: site.param as usize })
+            .chain((0..arch.globals().len()).map(ValueSite::Global))
             .collect();
-        let encoding = arch.encoding_template(&sites);
-        Some(Skeleton { arch: arch.clone(), params, decisions, globals, encoding })
+        let encoding = arch.encoding_template(&encoded);
+        let frame = Arc::new(arch.to_frame(sites, globals));
+        Some(Skeleton { frame, decisions, others, encoding })
     }
 
     /// Freezes the space made of this one (whose graph is the one `skeleton`
@@ -89,36 +91,17 @@ impl Space {
         {
             return None;
         }
-        let decision = |position: usize| -> Option<&Value> {
-            match position.checked_sub(base) {
-                None => self.value_of(self.made[position].hyper),
-                Some(i) => {
-                    let (h, index) = overlay[i];
-                    self.domain(h)?.get(index as usize)
-                }
-            }
-        };
-        let value = |origin: Origin| match origin {
-            Origin::Decision(position) => decision(position as usize),
-            Origin::Hyper(h) => self.value_of(h),
-        };
-        let mut arch = skeleton.arch.clone();
-        for &(module, param, origin) in &skeleton.params {
-            arch.modules[module as usize].params[param as usize].1 = value(origin)?.clone();
+        let mut values = Vec::with_capacity(skeleton.decisions.len() + skeleton.others.len());
+        for made in &self.made {
+            values.push(self.value_of(made.hyper)?.clone());
         }
-        for (position, d) in arch.decisions.iter_mut().enumerate() {
-            d.value = decision(position)?.clone();
+        for &(h, index) in overlay {
+            values.push(self.domain(h)?.get(index as usize)?.clone());
         }
-        for (global, origin) in arch.globals.iter_mut().zip(&skeleton.globals) {
-            global.1 = value(*origin)?.clone();
+        for &h in &skeleton.others {
+            values.push(self.value_of(h)?.clone());
         }
-        let values = skeleton
-            .params
-            .iter()
-            .map(|&(module, param, _)| &arch.modules[module as usize].params[param as usize].1)
-            .chain(arch.globals.iter().map(|(_, v)| v));
-        let hash = Architecture::hash_from_template(&skeleton.encoding, values);
-        arch.known_hash = KnownHash(Some(hash));
-        Some(arch)
+        let hash = Architecture::hash_from_template(&skeleton.encoding, skeleton.frame.encoded_values(&values));
+        Some(Architecture::in_frame(skeleton.frame.clone(), values, hash))
     }
 }

@@ -241,10 +241,12 @@ impl SpaceDef {
             space.specify_with(chooser)?;
             return self.finish(space);
         };
-        let mut storage = self.spare_space();
+        let mut storage = prefix_cache::Storage::new(|| self.spare_space());
         let arch = prefix_cache::specify_and_freeze(&mut storage, &mut prefixes, chooser);
         return_prefixes(&self.build, prefixes);
-        recycle(storage);
+        if let Some(space) = storage.into_space() {
+            recycle(space);
+        }
         arch
     }
 

@@ -154,6 +154,29 @@ enum State {
     Made,
 }
 
+/// Memory for the space a specification makes, taken only once a space has
+/// to be made (most specifications through a warm cache make none).
+pub(crate) struct Storage<F> {
+    space: Option<Space>,
+    take: F,
+}
+
+impl<F: FnMut() -> Space> Storage<F> {
+    /// Storage that `take` provides when it is first needed.
+    pub(crate) fn new(take: F) -> Self {
+        Storage { space: None, take }
+    }
+
+    fn get(&mut self) -> &mut Space {
+        self.space.get_or_insert_with(&mut self.take)
+    }
+
+    /// The memory taken, if any was.
+    pub(crate) fn into_space(self) -> Option<Space> {
+        self.space
+    }
+}
+
 /// Makes every decision of a fresh space of the cache's definition as
 /// `chooser` says, through `cache`, and freezes it; `storage` is only
 /// memory for the space when one has to be made.
@@ -164,7 +187,7 @@ enum State {
 /// no space is made at all: the kept space, the decisions and its skeleton
 /// give the architecture.
 pub(crate) fn specify_and_freeze(
-    storage: &mut Space,
+    storage: &mut Storage<impl FnMut() -> Space>,
     cache: &mut PrefixCache,
     chooser: &mut impl Chooser,
 ) -> Result<Architecture, SpecError> {
@@ -180,10 +203,13 @@ pub(crate) fn specify_and_freeze(
                 Some(h) => (h, &cache.spaces[*node as usize]),
                 None => break,
             },
-            State::Made => match storage.next_decision() {
-                Some(h) => (h, &*storage),
-                None => break,
-            },
+            State::Made => {
+                let space = storage.get();
+                match space.next_decision() {
+                    Some(h) => (h, &*space),
+                    None => break,
+                }
+            }
         };
         let index = chooser.choose(current, h)?;
         let waits = current.has_waiters(h);
@@ -204,6 +230,7 @@ pub(crate) fn specify_and_freeze(
             overlay.push((h, index as u32));
             continue;
         }
+        let storage = storage.get();
         make(&mut state, storage, cache)?;
         if !waits || !keying {
             storage.assign_index(h, index)?;
@@ -227,13 +254,14 @@ pub(crate) fn specify_and_freeze(
         }
     }
     chooser.finish()?;
-    let State::Node { node, overlay } = &state else { return storage.freeze() };
+    let State::Node { node, overlay } = &state else { return storage.get().freeze() };
     let node = *node as usize;
     if let Some(skeleton) = &cache.skeletons[node]
         && let Some(arch) = cache.spaces[node].freeze_from_skeleton(overlay, skeleton)
     {
         return Ok(arch);
     }
+    let storage = storage.get();
     make(&mut state, storage, cache)?;
     let (arch, skeleton) = storage.freeze_with_skeleton()?;
     cache.skeletons[node] = skeleton;

@@ -19,9 +19,10 @@ use archspace::ports::{Fan, Siso, TypedOp};
 use archspace::{Op, Param, SpecError, search_space};
 use rayon::prelude::*;
 
-// A sample allocates a path per frozen module and per decision; glibc's
-// allocator is 5-15% slower at that (`sampling` against `sampling_mimalloc`
-// in archspace-core's benches).
+// Building and freezing spaces allocates many small lists (a warm seed-space
+// sample allocates once, larger spaces much more); glibc's allocator is
+// 13-20% slower at sampling them (`sampling` against `sampling_mimalloc` in
+// archspace-core's benches).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -61,7 +61,7 @@ pub struct ArchModule {
     /// The op name, e.g. `conv2d`.
     pub op: Name,
     /// The op's parameters with their values, in declaration order (inline
-    /// up to two: a frozen module allocates only its path).
+    /// up to two).
     pub params: SmallVec<[(Name, Value); 2]>,
     /// Its inputs, in order, with their sources (inline up to two).
     pub inputs: SmallVec<[(Name, Source); 2]>,

@@ -1,13 +1,14 @@
-//! [`Skeleton`]: a frozen architecture kept with where each of its values
-//! comes from, so that a space with the same graph freezes by filling in
-//! values instead of walking the graph again.
+//! [`Skeleton`]: the shared structure of a frozen architecture kept with
+//! where each of its values comes from, so that a space with the same graph
+//! freezes by looking up its values (an architecture in the skeleton's
+//! frame) instead of walking the graph again.
 //!
 //! Two spaces have the same graph when one was copied from a space the other
 //! also went through and only decisions that nothing waits for (none that
 //! fires a substitution, computes a dependent or checks a constraint) were
 //! made since; the [`PrefixCache`](crate::prefix_cache) knows when that is so.
 //! Such a space need not even be made: a kept space and the decisions made
-//! after it (`overlay`) are enough to fill the skeleton in.
+//! after it (`overlay`) are enough to give the values.
 
 use super::Space;
 use super::records::{ModuleKind, ParamSlot};
@@ -80,7 +81,7 @@ impl Space {
 
     /// Freezes the space made of this one (whose graph is the one `skeleton`
     /// was made from) and then the decisions `overlay` (hyperparameter and
-    /// index, none with anything waiting for it), by filling in the values;
+    /// index, none with anything waiting for it), by looking up the values;
     /// `None` if they do not fit the skeleton after all.
     pub(crate) fn freeze_from_skeleton(&self, overlay: &[(HyperId, u32)], skeleton: &Skeleton) -> Option<Architecture> {
         let base = self.made.len();

@@ -366,20 +366,17 @@ mod tests {
         assert!(valid > 100 && invalid > 10, "{valid} valid, {invalid} invalid");
     }
 
-    /// The prefix cache of `def` on this thread: how many spaces it keeps.
-    fn kept(def: &SpaceDef) -> usize {
+    /// The prefix cache of `def` on this thread: how many spaces it keeps
+    /// and how many skeletons it made.
+    fn cached(def: &SpaceDef) -> (usize, usize) {
         let prefixes = take_prefixes(&def.build).expect("the definition has a template");
-        let kept = prefixes.len();
+        let counts = (prefixes.len(), prefixes.skeletons());
         return_prefixes(&def.build, prefixes);
-        kept
+        counts
     }
 
-    /// The prefix cache of `def` on this thread: how many skeletons it made.
-    fn skeletons(def: &SpaceDef) -> usize {
-        let prefixes = take_prefixes(&def.build).expect("the definition has a template");
-        let made = prefixes.skeletons();
-        return_prefixes(&def.build, prefixes);
-        made
+    fn kept(def: &SpaceDef) -> usize {
+        cached(def).0
     }
 
     /// Samples, replays by path and replays by position of `def` on this
@@ -445,8 +442,8 @@ mod tests {
         // n (3 values), the stem's filters (2), whether to drop (2): 3 + 3 * 2 * 2.
         assert_eq!(kept(&seed), 15);
         // Only filters and rates after whether to drop: one skeleton each.
-        assert_eq!(skeletons(&seed), 12);
-        assert!(skeletons(&def) > 0);
+        assert_eq!(cached(&seed).1, 12);
+        assert!(cached(&def).1 > 0);
     }
 
     #[test]

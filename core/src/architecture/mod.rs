@@ -152,6 +152,9 @@ impl Architecture {
     ///
     /// The order is canonical: a depth-first walk back from the outputs,
     /// visiting inputs in port order, listing each module after its sources.
+    /// On an architecture that shares its structure, the first call copies
+    /// the shared modules with this architecture's values (about a
+    /// microsecond for the seed space); later calls return that copy.
     pub fn modules(&self) -> &[ArchModule] {
         if self.frame.sites.is_empty() {
             return &self.frame.modules;

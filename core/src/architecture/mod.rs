@@ -119,8 +119,9 @@ pub struct Decision {
 /// [`decisions`](Architecture::decisions) and [`globals`](Architecture::globals)
 /// put the values into place the first time they are called (a copy of the
 /// shared modules, one allocation each) and return that after; sampling,
-/// hashing, comparing and dropping copy none of it. The sharing is invisible
-/// otherwise: `==`, `Debug` and serde see the plain data.
+/// hashing, dropping and comparing two architectures of one structure copy
+/// none of it. The sharing is invisible otherwise: `==`, `Debug` and serde
+/// see the plain data.
 #[derive(Clone)]
 pub struct Architecture {
     /// The structure, shared with architectures of the same graph.

@@ -45,14 +45,18 @@ impl Space {
         let ids = self.frozen_module_ids(arch.modules().len())?;
         let decisions: Vec<HyperId> = self.made.iter().map(|d| d.hyper).collect();
         let mut others = Vec::new();
+        // Where the value of `h` is among the architecture's values.
         let mut position = |h: HyperId| -> u32 {
-            let at = decisions.iter().position(|d| *d == h).unwrap_or_else(|| {
-                let other = others.iter().position(|o| *o == h).unwrap_or_else(|| {
-                    others.push(h);
-                    others.len() - 1
-                });
-                decisions.len() + other
-            });
+            let at = match decisions.iter().position(|d| *d == h) {
+                Some(at) => at,
+                None => match others.iter().position(|o| *o == h) {
+                    Some(other) => decisions.len() + other,
+                    None => {
+                        others.push(h);
+                        decisions.len() + others.len() - 1
+                    }
+                },
+            };
             at as u32
         };
         let mut sites = Vec::new();

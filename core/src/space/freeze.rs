@@ -1,5 +1,8 @@
 //! Freezing a specified space into an [`Architecture`].
 
+use std::ops::Range;
+use std::sync::Arc;
+
 use smallvec::SmallVec;
 
 use super::Space;
@@ -26,16 +29,29 @@ pub(crate) trait ModuleSink {
 }
 
 /// Collects [`ArchModule`]s for [`Space::freeze`].
-struct ArchSink {
+struct ArchSink<'a> {
     modules: Vec<ArchModule>,
-    /// Where paths are rendered before they are shared.
-    scratch: String,
+    /// The paths of the freeze, and where each module's is in it.
+    text: &'a Arc<str>,
+    spans: &'a [Range<usize>],
 }
 
-impl ModuleSink for ArchSink {
+impl ModuleSink for ArchSink<'_> {
     fn module(&mut self, space: &Space, m: ModuleId, sources: &[Source]) -> Result<(), SpecError> {
-        space.push_arch_module(m, sources, &mut self.modules, &mut self.scratch)
+        let span = self.spans.get(m.index()).cloned().unwrap_or_default();
+        space.push_arch_module(m, sources, SpacePath::within(self.text, span), &mut self.modules)
     }
+}
+
+/// Where a freeze renders its paths, kept by the space between freezes.
+#[derive(Default)]
+pub(crate) struct PathBuffers {
+    /// Every live basic module's path, then every decision's.
+    text: String,
+    /// Per module: where its path is in `text` (empty for the others).
+    modules: Vec<Range<usize>>,
+    /// Per decision made: where its path is in `text`.
+    decisions: Vec<Range<usize>>,
 }
 
 /// The walk's working memory, kept by the space between walks (and across
@@ -48,6 +64,8 @@ pub(crate) struct WalkBuffers {
     /// Depth-first frames: (module, where its resolved sources start in `sources`).
     frames: Vec<(ModuleId, usize)>,
     sources: Vec<Source>,
+    /// For freezing: where the paths are rendered.
+    paths: PathBuffers,
 }
 
 impl WalkBuffers {
@@ -75,15 +93,24 @@ impl Space {
     /// ([`DanglingInput`](SpecError::DanglingInput), [`Cycle`](SpecError::Cycle),
     /// [`UnreachableModule`](SpecError::UnreachableModule), …) naming the path.
     pub fn freeze(&mut self) -> Result<Architecture, SpecError> {
+        let mut paths = std::mem::take(&mut self.walk_buffers.paths);
+        let frozen = self.freeze_with(&mut paths);
+        self.walk_buffers.paths = paths;
+        frozen
+    }
+
+    /// [`freeze`](Self::freeze), rendering the paths in `paths`.
+    fn freeze_with(&mut self, paths: &mut PathBuffers) -> Result<Architecture, SpecError> {
+        let (text, basic) = self.render_paths(paths);
         // Every live basic module is frozen (or the walk fails).
-        let capacity = self.modules.iter().filter(|m| m.alive && m.kind == KindTag::Basic).count();
-        let sink = ArchSink { modules: Vec::with_capacity(capacity), scratch: String::with_capacity(64) };
-        let (ArchSink { modules, mut scratch }, outputs) = self.walk_specified(sink)?;
+        let sink = ArchSink { modules: Vec::with_capacity(basic), text: &text, spans: &paths.modules };
+        let (ArchSink { modules, .. }, outputs) = self.walk_specified(sink)?;
         let decisions = self
             .made
             .iter()
-            .map(|d| Decision {
-                path: self.decision_path(d.hyper, &modules, &mut scratch),
+            .zip(&paths.decisions)
+            .map(|(d, span)| Decision {
+                path: SpacePath::within(&text, span.clone()),
                 value: self.value_of(d.hyper).cloned().unwrap_or(crate::Value::Bool(false)),
             })
             .collect();
@@ -91,23 +118,41 @@ impl Space {
         Ok(Architecture::new(inputs, outputs, modules, decisions, self.globals()))
     }
 
-    /// The path of decision `h` after a walk that froze `modules`: a
-    /// parameter of a frozen module extends that module's path; others are
-    /// rendered in `scratch` and copied out at their exact length.
-    fn decision_path(&self, h: HyperId, modules: &[ArchModule], scratch: &mut String) -> SpacePath {
-        scratch.clear();
-        if let HyperName::Param { module, param } = self.hypers[h.index()].name
-            && self.modules[module.index()].kind == KindTag::Basic
-            && let Some(&index) = self.walk_buffers.state.get(module.index())
-            && let Some(frozen) = modules.get(index as usize)
-        {
-            scratch.push_str(&frozen.path);
-            scratch.push('/');
-            scratch.push_str(self.param_name(module, param as usize));
-        } else {
-            self.push_hyper_path(h, scratch);
+    /// Renders the path of every live basic module and of every decision
+    /// into one text, noting in `paths` where each is; returns that text,
+    /// to be shared by all of them (one allocation instead of one per
+    /// path), and the number of live basic modules.
+    fn render_paths(&self, paths: &mut PathBuffers) -> (Arc<str>, usize) {
+        let PathBuffers { text, modules, decisions } = paths;
+        text.clear();
+        modules.clear();
+        modules.resize(self.modules.len(), 0..0);
+        decisions.clear();
+        let mut basic = 0;
+        for (i, m) in self.modules.iter().enumerate() {
+            if m.alive && m.kind == KindTag::Basic {
+                let start = text.len();
+                self.push_module_path(ModuleId::from_index(i), text);
+                modules[i] = start..text.len();
+                basic += 1;
+            }
         }
-        SpacePath::from(scratch.as_str())
+        for d in &self.made {
+            let start = text.len();
+            // A parameter of a live basic module extends the module's path.
+            match self.hypers.get(d.hyper.index()).map(|h| h.name) {
+                Some(HyperName::Param { module, param })
+                    if !modules.get(module.index()).is_none_or(Range::is_empty) =>
+                {
+                    text.extend_from_within(modules[module.index()].clone());
+                    text.push('/');
+                    text.push_str(self.param_name(module, param as usize));
+                }
+                _ => self.push_hyper_path(d.hyper, text),
+            }
+            decisions.push(start..text.len());
+        }
+        (Arc::from(text.as_str()), basic)
     }
 
     /// Walks a fully specified space from its border outputs, giving `sink`
@@ -301,14 +346,15 @@ impl Space {
         Err(SpecError::Unusable { reason: "internal invariant: freeze walk ended early".to_owned() })
     }
 
-    /// Appends the frozen form of basic module `m` reading from `sources`
-    /// (built in the push: a frozen module is a few hundred bytes to move).
+    /// Appends the frozen form of basic module `m` at `path` reading from
+    /// `sources` (built in the push: a frozen module is a few hundred bytes
+    /// to move).
     fn push_arch_module(
         &self,
         m: ModuleId,
         sources: &[Source],
+        path: SpacePath,
         out: &mut Vec<ArchModule>,
-        scratch: &mut String,
     ) -> Result<(), SpecError> {
         let rec = &self.modules[m.index()];
         let ModuleKind::Basic { op, params } = &self.module_def(m).kind else {
@@ -327,15 +373,7 @@ impl Space {
         for o in rec.outputs.iter() {
             outputs.push(self.output_name(o).clone());
         }
-        scratch.clear();
-        self.push_module_path(m, scratch);
-        out.push(ArchModule {
-            path: SpacePath::from(scratch.as_str()),
-            op: op.clone(),
-            params: frozen,
-            inputs,
-            outputs,
-        });
+        out.push(ArchModule { path, op: op.clone(), params: frozen, inputs, outputs });
         Ok(())
     }
 

@@ -51,13 +51,13 @@ impl SpacePath {
     }
 
     /// The part `range` of `text`, sharing `text` (a copy of its own where
-    /// the offsets are too large for the compact form, past 4 GiB; an empty
-    /// path where `range` is not a part of `text`).
+    /// the offsets are too large for the compact form, past 4 GiB). A range
+    /// that is not a part of `text` reads as an empty path.
     pub(crate) fn within(text: &Arc<str>, range: Range<usize>) -> SpacePath {
         match (u32::try_from(range.start), u32::try_from(range.end)) {
-            (Ok(start), Ok(end)) if end != WHOLE && text.get(range.clone()).is_some() => {
-                SpacePath { text: Arc::clone(text), start, end }
-            }
+            // Checked where it is read (`as_str`), not here: a freeze makes
+            // thousands of these from ranges it has just rendered.
+            (Ok(start), Ok(end)) if end != WHOLE => SpacePath { text: Arc::clone(text), start, end },
             _ => SpacePath::from(text.get(range).unwrap_or_default()),
         }
     }

@@ -62,10 +62,9 @@ impl SpacePath {
         }
     }
 
-    /// All of `text`.
+    /// All of `text`, however long.
     fn whole(text: Arc<str>) -> SpacePath {
-        let end = u32::try_from(text.len()).ok().filter(|&end| end != WHOLE).unwrap_or(WHOLE);
-        SpacePath { text, start: 0, end }
+        SpacePath { text, start: 0, end: WHOLE }
     }
 }
 

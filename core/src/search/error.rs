@@ -93,6 +93,16 @@ pub enum SearchError {
         /// What differs.
         reason: String,
     },
+    /// A benchmark table that cannot be read.
+    #[error("table `{file}`, line {line}: {reason}")]
+    Table {
+        /// The file, or `<text>`.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
     /// The rayon thread pool could not be built.
     #[error("cannot start the thread pool: {0}")]
     ThreadPool(String),

@@ -54,6 +54,7 @@ mod report;
 mod searcher;
 mod smbo;
 mod surrogate;
+mod tabular;
 mod tree;
 
 pub use common::{DEFAULT_MAX_INVALID, trial_seed};
@@ -73,3 +74,4 @@ pub use report::SearchReport;
 pub use searcher::{Candidate, Proposal, Searcher, Token};
 pub use smbo::{InnerOptimizer, SmboConfig, SmboSearcher};
 pub use surrogate::SurrogateConfig;
+pub use tabular::Table;

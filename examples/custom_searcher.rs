@@ -19,6 +19,11 @@ impl Searcher for HillClimber {
         "hill-climber"
     }
 
+    // The search's one seed (`SearchConfig::seed`) arrives here before the first ask.
+    fn set_seed(&mut self, seed: u64) {
+        self.rng = archspace::rng(seed);
+    }
+
     fn ask(&mut self) -> Result<Proposal, SearchError> {
         let mut space = self.def.instantiate()?;
         while let Some(h) = space.next_decision() {
@@ -51,7 +56,7 @@ impl Searcher for HillClimber {
 fn main() -> Result<(), SearchError> {
     let op = Op::new("dense").param("units", choice([16, 32, 64, 128])).param("act", choice(["relu", "gelu"]));
     let def = SpaceDef::new(move |s| s.basic(op.clone()));
-    let mut searcher = HillClimber { def, rng: archspace::rng(7), asked: 0, best: None, pending: Default::default() };
+    let mut searcher = HillClimber { def, rng: archspace::rng(0), asked: 0, best: None, pending: Default::default() };
     let eval = evaluator(|_, arch| {
         let (units, act) = (arch.modules()[0].param("units"), arch.modules()[0].param("act"));
         let score = -(units.and_then(|v| v.as_int()).unwrap_or(0) - 64).abs() as f64 / 64.0;

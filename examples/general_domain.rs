@@ -151,12 +151,11 @@ fn main() -> Result<(), archspace::search::SearchError> {
     let eval = evaluator(|_, arch| cross_validate(arch, &x, &y));
     let seed = 11;
     let searchers: Vec<Box<dyn Searcher>> = vec![
-        Box::new(RandomSearcher::per_decision(def.clone(), seed)),
-        Box::new(MctsSearcher::new(def.clone(), seed)),
-        Box::new(SmboSearcher::new(def.clone(), seed, SmboConfig { candidates: 128, ..SmboConfig::default() })),
+        Box::new(RandomSearcher::per_decision(def.clone())),
+        Box::new(MctsSearcher::new(def.clone())),
+        Box::new(SmboSearcher::new(def.clone(), SmboConfig { candidates: 128, ..SmboConfig::default() })),
         Box::new(EvolutionSearcher::new(
             def.clone(),
-            seed,
             EvolutionConfig { population: 10, tournament: 4, ..Default::default() },
         )),
         Box::new(GridSearcher::new(def.clone())),

@@ -208,10 +208,11 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let total = bars.add(ProgressBar::new(args.trials as u64));
     total.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} trials {msg}")?);
     let style = ProgressStyle::with_template("  [{bar:30}] {pos:>6}/{len:6} images {msg}")?;
-    // Random search through the core driver: trial i's seed comes from
-    // (seed, i), outcomes are logged as they complete, and a rerun with the
-    // same flags resumes from the log instead of training again.
-    let mut searcher = RandomSearcher::per_decision(def.clone(), args.seed);
+    // Random search through the core driver: `--seed` is the search's one
+    // seed (the searcher's, and trial i's comes from (seed, i)), outcomes are
+    // logged as they complete, and a rerun with the same flags resumes from
+    // the log instead of training again.
+    let mut searcher = RandomSearcher::per_decision(def.clone());
     let eval = evaluator(|trial: &Trial, arch: &Architecture| {
         let bar = bars.add(ProgressBar::new(1));
         bar.set_style(style.clone());

@@ -2,7 +2,7 @@
 //! deterministic synthetic objective (no training).
 //!
 //! ```text
-//! cargo run --release --example search -- --searcher <random|uniform|grid|mcts|smbo|evolution|halving> \
+//! cargo run --release --example search -- --searcher <random|uniform|grid|mcts|smbo|bayes|local|evolution|halving|hyperband|asha> \
 //!     --trials N --threads T --seed S --log PATH [--in-flight K] [--csv PATH]
 //! ```
 //!
@@ -14,8 +14,9 @@
 //! of at most ±0.05 / budget, as a short training run would. The evaluator
 //! also reports `params` (a rough count from the filters) and `modules`.
 //!
-//! The search is deterministic: the same flags (and `--in-flight`, which
-//! defaults to the thread count) print the same leaderboard. With `--log`,
+//! The search is deterministic: the same flags print the same leaderboard,
+//! whatever `--threads` is (`--in-flight` defaults to
+//! `archspace::search::DEFAULT_IN_FLIGHT`, not to the thread count). With `--log`,
 //! every trial is appended to a JSON-lines log as it finishes; run the same
 //! command again after a crash and it resumes where it stopped.
 //! The last line printed is `best: <value>`.
@@ -23,8 +24,10 @@
 use std::path::PathBuf;
 
 use archspace::search::{
-    EvolutionConfig, EvolutionSearcher, GridSearcher, HalvingConfig, HalvingSearcher, MctsSearcher, Metrics, Objective,
-    RandomSearcher, SearchConfig, Searcher, SmboConfig, SmboSearcher, Trial, evaluator, export_csv, run, write_csv,
+    AshaConfig, AshaSearcher, BayesConfig, BayesSearcher, EvolutionConfig, EvolutionSearcher, GridSearcher,
+    HalvingConfig, HalvingSearcher, HyperbandConfig, HyperbandSearcher, LocalConfig, LocalSearcher, MctsSearcher,
+    Metrics, Objective, RandomSearcher, SearchConfig, Searcher, SmboConfig, SmboSearcher, Trial, evaluator, export_csv,
+    run, write_csv,
 };
 use archspace::{Architecture, Op, Param, SpaceDef, choice};
 
@@ -93,8 +96,11 @@ struct Args {
     csv: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: search --searcher <random|uniform|grid|mcts|smbo|evolution|halving> --trials N \
-                     --threads T --seed S [--log PATH] [--in-flight K] [--csv PATH]";
+const SEARCHERS: &str = "random, uniform, grid, mcts, smbo, bayes, local, evolution, halving, hyperband, asha";
+
+const USAGE: &str = "usage: search --searcher NAME --trials N --threads T --seed S [--log PATH] [--in-flight K] \
+                     [--csv PATH]\n  NAME: random, uniform, grid, mcts, smbo, bayes, local, evolution, halving, \
+                     hyperband, asha";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -129,19 +135,21 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn make_searcher(name: &str, def: SpaceDef, seed: u64) -> Result<Box<dyn Searcher>, String> {
+fn make_searcher(name: &str, def: SpaceDef) -> Result<Box<dyn Searcher>, String> {
     Ok(match name {
-        "random" => Box::new(RandomSearcher::per_decision(def, seed)),
-        "uniform" => Box::new(RandomSearcher::uniform(def, seed)),
+        "random" => Box::new(RandomSearcher::per_decision(def)),
+        "uniform" => Box::new(RandomSearcher::uniform(def)),
         "grid" => Box::new(GridSearcher::new(def)),
-        "mcts" => Box::new(MctsSearcher::new(def, seed)),
-        "smbo" => Box::new(SmboSearcher::new(def, seed, SmboConfig::default())),
-        "evolution" => Box::new(EvolutionSearcher::new(def, seed, EvolutionConfig::default())),
-        "halving" => Box::new(HalvingSearcher::new(def, seed, HalvingConfig::default())),
+        "mcts" => Box::new(MctsSearcher::new(def)),
+        "smbo" => Box::new(SmboSearcher::new(def, SmboConfig::default())),
+        "bayes" => Box::new(BayesSearcher::new(def, BayesConfig::default())),
+        "local" => Box::new(LocalSearcher::new(def, LocalConfig::default())),
+        "evolution" => Box::new(EvolutionSearcher::new(def, EvolutionConfig::default())),
+        "halving" => Box::new(HalvingSearcher::new(def, HalvingConfig::default())),
+        "hyperband" => Box::new(HyperbandSearcher::new(def, HyperbandConfig::default())),
+        "asha" => Box::new(AshaSearcher::new(def, AshaConfig::default())),
         other => {
-            return Err(format!(
-                "unknown searcher `{other}`; expected random, uniform, grid, mcts, smbo, evolution or halving"
-            ));
+            return Err(format!("unknown searcher `{other}`; expected one of {SEARCHERS}"));
         }
     })
 }
@@ -154,7 +162,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let mut searcher = match make_searcher(&args.searcher, seed_space(), args.config.seed) {
+    let mut searcher = match make_searcher(&args.searcher, seed_space()) {
         Ok(s) => s,
         Err(msg) => {
             eprintln!("{msg}");

@@ -19,7 +19,7 @@ const LOG_ENV: &str = "ARCHSPACE_CRASH_CHILD_LOG";
 const TRIALS: usize = 60;
 
 fn searcher() -> SmboSearcher {
-    SmboSearcher::new(seed_space(), 31, SmboConfig { candidates: 16, ..SmboConfig::default() })
+    SmboSearcher::new(seed_space(), SmboConfig { candidates: 16, ..SmboConfig::default() })
 }
 
 fn config(log: Option<PathBuf>) -> SearchConfig {

@@ -39,15 +39,14 @@ fn timeless(report: &SearchReport) -> Vec<TrialRecord> {
 fn searchers() -> Vec<Box<dyn Searcher>> {
     let def = seed_space();
     vec![
-        Box::new(RandomSearcher::per_decision(def.clone(), 2)),
-        Box::new(MctsSearcher::new(def.clone(), 2)),
-        Box::new(SmboSearcher::new(def.clone(), 2, SmboConfig { candidates: 16, ..SmboConfig::default() })),
+        Box::new(RandomSearcher::per_decision(def.clone())),
+        Box::new(MctsSearcher::new(def.clone())),
+        Box::new(SmboSearcher::new(def.clone(), SmboConfig { candidates: 16, ..SmboConfig::default() })),
         Box::new(EvolutionSearcher::new(
             def.clone(),
-            2,
             EvolutionConfig { population: 8, tournament: 3, ..Default::default() },
         )),
-        Box::new(HalvingSearcher::new(def, 2, HalvingConfig { initial: 9, ..HalvingConfig::default() })),
+        Box::new(HalvingSearcher::new(def, HalvingConfig { initial: 9, ..HalvingConfig::default() })),
     ]
 }
 
@@ -71,7 +70,7 @@ fn panicking_erroring_and_nan_evaluations_are_recorded_and_the_search_goes_on() 
         3 => Ok(Metrics::new().with("score", f64::NAN)),
         _ => Ok(synthetic(t, a)),
     });
-    let mut searcher = MctsSearcher::new(seed_space(), 1);
+    let mut searcher = MctsSearcher::new(seed_space());
     let report = run(&mut searcher, &eval, &config(20, 2)).expect("the search survives failures");
     assert_eq!(report.records.len(), 20);
     assert_eq!(report.count(TrialStatus::Failed), 15);
@@ -89,10 +88,10 @@ fn dedup_skips_repeated_networks_and_copies_their_outcome() {
         calls.fetch_add(1, Ordering::SeqCst);
         Ok(synthetic(t, a))
     });
-    // A two-choice space: most trials repeat.
+    // A searcher that proposes the two networks of a two-choice space in turn.
     let def =
         archspace::SpaceDef::new(|s| s.basic(archspace::Op::new("dense").param("units", archspace::choice([8, 16]))));
-    let mut searcher = RandomSearcher::per_decision(def, 3);
+    let mut searcher = Alternating { def, asked: 0 };
     let report = run(&mut searcher, &eval, &SearchConfig { dedup: true, ..config(12, 2) }).expect("run");
     assert_eq!(report.records.len(), 12);
     assert_eq!(calls.load(Ordering::SeqCst), 2, "only the two distinct networks are evaluated");
@@ -104,7 +103,7 @@ fn dedup_skips_repeated_networks_and_copies_their_outcome() {
 #[test]
 fn a_resumed_search_equals_an_uninterrupted_one_and_runs_nothing_twice() {
     let eval = evaluator(|t, a| Ok(synthetic(t, a)));
-    let make = || SmboSearcher::new(seed_space(), 9, SmboConfig { candidates: 16, ..SmboConfig::default() });
+    let make = || SmboSearcher::new(seed_space(), SmboConfig { candidates: 16, ..SmboConfig::default() });
     let full = run(&mut make(), &eval, &config(30, 2)).expect("uninterrupted");
 
     let log = temp_log("resume.jsonl");
@@ -130,7 +129,7 @@ fn a_resumed_search_equals_an_uninterrupted_one_and_runs_nothing_twice() {
 fn a_truncated_last_line_is_tolerated_and_reported() {
     let eval = evaluator(|t, a| Ok(synthetic(t, a)));
     let log = temp_log("truncated.jsonl");
-    let make = || RandomSearcher::per_decision(seed_space(), 4);
+    let make = || RandomSearcher::per_decision(seed_space());
     let full = run(&mut make(), &eval, &config(10, 1)).expect("uninterrupted");
     run(&mut make(), &eval, &SearchConfig { log: Some(log.clone()), ..config(6, 1) }).expect("first part");
     let text = std::fs::read_to_string(&log).expect("log");
@@ -148,7 +147,7 @@ fn other_corruption_is_a_clear_error() {
     let eval = evaluator(|t, a| Ok(synthetic(t, a)));
     let log = temp_log("corrupt.jsonl");
     run(
-        &mut RandomSearcher::per_decision(seed_space(), 4),
+        &mut RandomSearcher::per_decision(seed_space()),
         &eval,
         &SearchConfig { log: Some(log.clone()), ..config(5, 1) },
     )
@@ -158,7 +157,7 @@ fn other_corruption_is_a_clear_error() {
     lines[2] = "{\"id\": 1, garbage";
     std::fs::write(&log, lines.join("\n") + "\n").expect("corrupt");
     let err = run(
-        &mut RandomSearcher::per_decision(seed_space(), 4),
+        &mut RandomSearcher::per_decision(seed_space()),
         &eval,
         &SearchConfig { log: Some(log.clone()), ..config(8, 1) },
     )
@@ -171,21 +170,66 @@ fn a_log_of_another_search_is_refused() {
     let eval = evaluator(|t, a| Ok(synthetic(t, a)));
     let log = temp_log("other.jsonl");
     run(
-        &mut RandomSearcher::per_decision(seed_space(), 4),
+        &mut RandomSearcher::per_decision(seed_space()),
         &eval,
         &SearchConfig { log: Some(log.clone()), ..config(3, 1) },
     )
     .expect("first");
     let other_seed = SearchConfig { log: Some(log.clone()), seed: 99, ..config(6, 1) };
-    let err = run(&mut RandomSearcher::per_decision(seed_space(), 4), &eval, &other_seed).expect_err("seed differs");
+    let err = run(&mut RandomSearcher::per_decision(seed_space()), &eval, &other_seed).expect_err("seed differs");
     assert!(matches!(err, SearchError::LogMismatch { .. }), "{err}");
     let other_searcher = SearchConfig { log: Some(log.clone()), ..config(6, 1) };
-    let err = run(&mut MctsSearcher::new(seed_space(), 4), &eval, &other_searcher).expect_err("searcher differs");
+    let err = run(&mut MctsSearcher::new(seed_space()), &eval, &other_searcher).expect_err("searcher differs");
     assert!(err.to_string().contains("mcts"), "{err}");
-    // Same searcher name and seed, but a searcher seeded differently proposes other trials.
-    let err =
-        run(&mut RandomSearcher::per_decision(seed_space(), 5), &eval, &other_searcher).expect_err("trials differ");
+    // Same searcher name and seed, but a searcher configured differently proposes other trials.
+    let uniform = RandomSearcher::new(seed_space(), archspace::search::RandomMode::Uniform);
+    let err = run(&mut RenamedAsRandom(uniform), &eval, &other_searcher).expect_err("trials differ");
     assert!(matches!(err, SearchError::LogMismatch { .. }), "{err}");
+}
+
+/// Proposes the first and second value of a one-decision space in turn, forever.
+struct Alternating {
+    def: archspace::SpaceDef,
+    asked: u64,
+}
+
+impl Searcher for Alternating {
+    fn name(&self) -> &str {
+        "alternating"
+    }
+    fn ask(&mut self) -> Result<archspace::search::Proposal, SearchError> {
+        let mut space = self.def.instantiate()?;
+        let decision = space.next_decision().expect("one decision");
+        space.assign_index(decision, (self.asked % 2) as usize)?;
+        let token = archspace::search::Token(self.asked);
+        self.asked += 1;
+        Ok(archspace::search::Proposal::Candidate(archspace::search::Candidate::new(token, space.freeze()?)))
+    }
+    fn tell(&mut self, _: archspace::search::Token, _: &archspace::search::Outcome) -> Result<(), SearchError> {
+        Ok(())
+    }
+}
+
+/// A searcher that reports the name `random` whatever it wraps.
+struct RenamedAsRandom<S>(S);
+
+impl<S: Searcher> Searcher for RenamedAsRandom<S> {
+    fn name(&self) -> &str {
+        "random"
+    }
+    fn set_seed(&mut self, seed: u64) {
+        self.0.set_seed(seed)
+    }
+    fn ask(&mut self) -> Result<archspace::search::Proposal, SearchError> {
+        self.0.ask()
+    }
+    fn tell(
+        &mut self,
+        token: archspace::search::Token,
+        outcome: &archspace::search::Outcome,
+    ) -> Result<(), SearchError> {
+        self.0.tell(token, outcome)
+    }
 }
 
 #[test]
@@ -194,7 +238,7 @@ fn the_log_exports_as_csv_and_minimize_objectives_rank_low_first() {
     let log = temp_log("csv.jsonl");
     let objective = Objective::minimize("modules");
     let cfg = SearchConfig { log: Some(log.clone()), objective, ..config(8, 1) };
-    let report = run(&mut RandomSearcher::per_decision(seed_space(), 6), &eval, &cfg).expect("run");
+    let report = run(&mut RandomSearcher::per_decision(seed_space()), &eval, &cfg).expect("run");
     let fewest = report.records.iter().map(|r| r.metrics.get("modules").unwrap_or(f64::MAX)).fold(f64::MAX, f64::min);
     assert_eq!(report.best_value(), Some(fewest));
     let csv = log.with_extension("csv");

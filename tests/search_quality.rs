@@ -53,21 +53,24 @@ fn assert_beats_random(name: &str, better: (f64, f64), random: (f64, f64)) {
 }
 
 fn random(def: SpaceDef, seed: u64) -> Box<dyn Searcher> {
-    Box::new(RandomSearcher::per_decision(def, seed))
+    Box::new(RandomSearcher::per_decision(def).seeded(seed))
 }
 
 fn mcts(def: SpaceDef, seed: u64) -> Box<dyn Searcher> {
-    Box::new(MctsSearcher::new(def, seed))
+    Box::new(MctsSearcher::new(def).seeded(seed))
 }
 
 /// SMBO with the paper's settings except 32 candidates per ask (tests run unoptimized).
 fn smbo(def: SpaceDef, seed: u64) -> Box<dyn Searcher> {
-    Box::new(SmboSearcher::new(def, seed, SmboConfig { candidates: 32, ..SmboConfig::default() }))
+    Box::new(SmboSearcher::new(def, SmboConfig { candidates: 32, ..SmboConfig::default() }).seeded(seed))
 }
 
 /// Evolution with P and S scaled to the budget (the paper's 100/25 needs more trials).
 fn evolution(def: SpaceDef, seed: u64) -> Box<dyn Searcher> {
-    Box::new(EvolutionSearcher::new(def, seed, EvolutionConfig { population: 20, tournament: 5, ..Default::default() }))
+    Box::new(
+        EvolutionSearcher::new(def, EvolutionConfig { population: 20, tournament: 5, ..Default::default() })
+            .seeded(seed),
+    )
 }
 
 #[test]

@@ -4,8 +4,10 @@
 mod search_support;
 
 use archspace::search::{
-    EvolutionConfig, EvolutionSearcher, GridSearcher, HalvingConfig, HalvingSearcher, InnerOptimizer, MctsSearcher,
-    Outcome, Proposal, RandomSearcher, SearchError, Searcher, SmboConfig, SmboSearcher, Token,
+    AshaConfig, AshaSearcher, BayesConfig, BayesSearcher, EvolutionConfig, EvolutionSearcher, FidelityConfig,
+    GridSearcher, HalvingConfig, HalvingSearcher, HyperbandConfig, HyperbandSearcher, Improvement, InnerOptimizer,
+    LocalConfig, LocalSearcher, MctsSearcher, NsgaConfig, NsgaSearcher, Outcome, Proposal, RandomSearcher, SearchError,
+    Searcher, SmboConfig, SmboSearcher, Token,
 };
 use archspace::{Architecture, Decision, SpaceDef};
 use search_support::{constrained_space, seed_objective, seed_space, small_seed_space};
@@ -14,25 +16,46 @@ type Make = fn(SpaceDef, u64) -> Box<dyn Searcher>;
 
 fn searchers() -> Vec<(&'static str, Make)> {
     vec![
-        ("random", |d, s| Box::new(RandomSearcher::per_decision(d, s))),
-        ("uniform", |d, s| Box::new(RandomSearcher::uniform(d, s))),
+        ("random", |d, s| Box::new(RandomSearcher::per_decision(d).seeded(s))),
+        ("uniform", |d, s| Box::new(RandomSearcher::uniform(d).seeded(s))),
         ("grid", |d, _| Box::new(GridSearcher::new(d))),
-        ("mcts", |d, s| Box::new(MctsSearcher::new(d, s))),
-        ("smbo", |d, s| Box::new(SmboSearcher::new(d, s, SmboConfig { candidates: 16, ..SmboConfig::default() }))),
+        ("mcts", |d, s| Box::new(MctsSearcher::new(d).seeded(s))),
+        ("smbo", |d, s| {
+            Box::new(SmboSearcher::new(d, SmboConfig { candidates: 16, ..SmboConfig::default() }).seeded(s))
+        }),
         ("smbo-mcts", |d, s| {
             let inner = InnerOptimizer::Mcts { exploration_bonus: 0.33, tree_refit_interval: 4 };
-            Box::new(SmboSearcher::new(d, s, SmboConfig { candidates: 16, inner, ..SmboConfig::default() }))
+            Box::new(SmboSearcher::new(d, SmboConfig { candidates: 16, inner, ..SmboConfig::default() }).seeded(s))
         }),
         ("evolution", |d, s| {
-            Box::new(EvolutionSearcher::new(
-                d,
-                s,
-                EvolutionConfig { population: 6, tournament: 3, ..Default::default() },
-            ))
+            Box::new(
+                EvolutionSearcher::new(d, EvolutionConfig { population: 6, tournament: 3, ..Default::default() })
+                    .seeded(s),
+            )
         }),
         ("halving", |d, s| {
-            Box::new(HalvingSearcher::new(d, s, HalvingConfig { initial: 9, ..HalvingConfig::default() }))
+            Box::new(HalvingSearcher::new(d, HalvingConfig { initial: 9, ..HalvingConfig::default() }).seeded(s))
         }),
+        ("local", |d, s| {
+            Box::new(LocalSearcher::new(d, LocalConfig { initial: 3, ..LocalConfig::default() }).seeded(s))
+        }),
+        ("local-best", |d, s| {
+            let config = LocalConfig { initial: 3, improvement: Improvement::Best, ..LocalConfig::default() };
+            Box::new(LocalSearcher::new(d, config).seeded(s))
+        }),
+        ("bayes", |d, s| {
+            Box::new(
+                BayesSearcher::new(d, BayesConfig { initial: 4, candidates: 16, ..BayesConfig::default() }).seeded(s),
+            )
+        }),
+        ("nsga2", |d, s| {
+            Box::new(NsgaSearcher::new(d, NsgaConfig { population: 6, ..NsgaConfig::default() }).seeded(s))
+        }),
+        ("hyperband", |d, s| {
+            let fidelity = FidelityConfig { min_budget: 1.0, max_budget: 9.0, reduction: 3.0 };
+            Box::new(HyperbandSearcher::new(d, HyperbandConfig { fidelity, ..HyperbandConfig::default() }).seeded(s))
+        }),
+        ("asha", |d, s| Box::new(AshaSearcher::new(d, AshaConfig::default()).seeded(s))),
     ]
 }
 
@@ -163,12 +186,14 @@ fn invalid_architectures_are_resampled_and_counted() {
                 break;
             }
         }
-        if name == "grid" {
-            assert_eq!(proposed, 38, "the grid enumerates exactly the 38 valid architectures");
-        } else if name != "halving" {
-            assert_eq!(proposed, 40, "{name}");
+        if !matches!(name, "halving" | "hyperband" | "asha") {
+            // No architecture twice: each of the 38 valid ones, then the space is exhausted.
+            assert_eq!(proposed, 38, "{name} proposes each of the 38 valid architectures once");
+            assert_eq!(s.ask().expect("ask"), Proposal::Exhausted, "{name}");
+            let why = s.why_exhausted().unwrap_or_default();
+            assert!(why.contains("every one of the space's 38 architectures"), "{name}: {why}");
         }
-        if matches!(name, "random" | "mcts" | "smbo" | "evolution" | "halving") {
+        if name != "grid" {
             assert!(s.invalid_count() > 0, "{name} drew no invalid architecture: not counted?");
         }
     }
@@ -182,8 +207,9 @@ fn grid_refuses_a_space_too_large_to_enumerate() {
 
 #[test]
 fn halving_keeps_the_best_and_raises_the_budget() {
-    let config = HalvingConfig { initial: 9, reduction: 3.0, budget_growth: 3.0, ..HalvingConfig::default() };
-    let mut sh = HalvingSearcher::new(small_seed_space(), 4, config);
+    let config =
+        HalvingConfig { initial: 9, reduction: 3.0, budget_growth: 3.0, brackets: Some(1), ..HalvingConfig::default() };
+    let mut sh = HalvingSearcher::new(small_seed_space(), config).seeded(4);
     let mut rounds: Vec<Vec<(f64, f64)>> = Vec::new();
     loop {
         let mut batch = Vec::new();

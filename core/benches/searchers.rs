@@ -55,21 +55,23 @@ type Make = Box<dyn Fn(SpaceDef) -> Box<dyn Searcher>>;
 
 fn makers() -> Vec<(&'static str, Make)> {
     vec![
-        ("random", Box::new(|d| Box::new(RandomSearcher::per_decision(d, 1)))),
-        ("uniform", Box::new(|d| Box::new(RandomSearcher::uniform(d, 1)))),
-        ("mcts", Box::new(|d| Box::new(MctsSearcher::new(d, 1)))),
-        ("smbo_random512", Box::new(|d| Box::new(SmboSearcher::new(d, 1, SmboConfig::default())))),
+        ("random", Box::new(|d| Box::new(RandomSearcher::per_decision(d).seeded(1)))),
+        ("uniform", Box::new(|d| Box::new(RandomSearcher::uniform(d).seeded(1)))),
+        ("mcts", Box::new(|d| Box::new(MctsSearcher::new(d).seeded(1)))),
+        ("smbo_random512", Box::new(|d| Box::new(SmboSearcher::new(d, SmboConfig::default()).seeded(1)))),
         (
             "smbo_mcts512",
             Box::new(|d| {
                 let inner = InnerOptimizer::Mcts { exploration_bonus: 0.33, tree_refit_interval: 10 };
-                Box::new(SmboSearcher::new(d, 1, SmboConfig { inner, ..SmboConfig::default() }))
+                Box::new(SmboSearcher::new(d, SmboConfig { inner, ..SmboConfig::default() }).seeded(1))
             }),
         ),
-        ("evolution", Box::new(|d| Box::new(EvolutionSearcher::new(d, 1, EvolutionConfig::default())))),
+        ("evolution", Box::new(|d| Box::new(EvolutionSearcher::new(d, EvolutionConfig::default()).seeded(1)))),
         (
             "halving",
-            Box::new(|d| Box::new(HalvingSearcher::new(d, 1, HalvingConfig { initial: 81, ..Default::default() }))),
+            Box::new(|d| {
+                Box::new(HalvingSearcher::new(d, HalvingConfig { initial: 81, ..Default::default() }).seeded(1))
+            }),
         ),
     ]
 }

@@ -11,9 +11,6 @@
 use archspace::ports::{Fan, Siso, TypedOp};
 use archspace::{Op, search_space};
 
-/// The five operations, by code.
-pub const OPERATIONS: [&str; 5] = ["skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3"];
-
 /// The decision path of each edge, in the column order of the AnalogNAS-Bench
 /// table (`e0` … `e5`): (1,2), (1,3), (1,4), (2,3), (2,4), (3,4).
 pub const EDGE_PATHS: [&str; 6] = ["e12/op/idx", "e13/op/idx", "e14/op/idx", "e23/op/idx", "e24/op/idx", "e34/op/idx"];

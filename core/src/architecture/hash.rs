@@ -14,12 +14,46 @@ use super::{Architecture, Source};
 /// the hash covers ops, parameter values, connections, port names and carried
 /// hyperparameters, and is stable across runs, machines and versions of Rust
 /// (XXH3-128 over a fixed little-endian encoding).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+///
+/// It displays, parses and serializes as 32 hexadecimal digits (as a search
+/// log's `hash`): JSON numbers do not hold 128 bits.
+///
+/// ```
+/// use archspace_core::ArchitectureHash;
+/// let hash = ArchitectureHash(u128::MAX - 1);
+/// let text = serde_json::to_string(&hash).unwrap();
+/// assert_eq!(text, "\"fffffffffffffffffffffffffffffffe\"");
+/// assert_eq!(serde_json::from_str::<ArchitectureHash>(&text).unwrap(), hash);
+/// assert_eq!(hash.to_string().parse::<ArchitectureHash>(), Ok(hash));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ArchitectureHash(pub u128);
 
 impl fmt::Display for ArchitectureHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:032x}", self.0)
+    }
+}
+
+impl std::str::FromStr for ArchitectureHash {
+    type Err = std::num::ParseIntError;
+
+    /// Reads the hexadecimal text of [`Display`](fmt::Display).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        u128::from_str_radix(text, 16).map(ArchitectureHash)
+    }
+}
+
+impl Serialize for ArchitectureHash {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ArchitectureHash {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        text.parse().map_err(|e| serde::de::Error::custom(format!("architecture hash `{text}`: {e}")))
     }
 }
 

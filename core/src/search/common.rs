@@ -16,12 +16,16 @@ pub const DEFAULT_MAX_INVALID: u32 = 10_000;
 /// Salt that separates searcher streams from trial-seed streams.
 const SEARCHER_SALT: u64 = 0x5EA2_C4E2_0000_0001;
 
-/// The random stream number `stream` of a searcher seeded with `seed`.
+/// The random stream number `stream` of the searcher named `searcher`,
+/// seeded with `seed`.
 ///
 /// Every ask draws from its own stream, so a searcher's randomness depends on
-/// its seed and on how many asks came before, never on saved RNG state.
-pub(crate) fn stream_rng(seed: u64, stream: u64) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ SEARCHER_SALT);
+/// its seed and on how many asks came before, never on saved RNG state. The
+/// name is part of the stream, so two searchers given the same seed do not
+/// draw the same architectures (regularized evolution's first population is
+/// not the random searcher's first proposals).
+pub(crate) fn stream_rng(searcher: &str, seed: u64, stream: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ SEARCHER_SALT ^ xxhash_rust::xxh3::xxh3_64(searcher.as_bytes()));
     rng.set_stream(stream);
     rng
 }
@@ -98,9 +102,10 @@ mod tests {
     #[test]
     fn streams_differ_by_seed_and_index() {
         use rand::RngCore;
-        let a = stream_rng(1, 0).next_u64();
-        assert_eq!(a, stream_rng(1, 0).next_u64());
-        assert_ne!(a, stream_rng(1, 1).next_u64());
-        assert_ne!(a, stream_rng(2, 0).next_u64());
+        let a = stream_rng("a", 1, 0).next_u64();
+        assert_eq!(a, stream_rng("a", 1, 0).next_u64());
+        assert_ne!(a, stream_rng("a", 1, 1).next_u64());
+        assert_ne!(a, stream_rng("a", 2, 0).next_u64());
+        assert_ne!(a, stream_rng("b", 1, 0).next_u64());
     }
 }

@@ -30,7 +30,7 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 /// ```
 /// use archspace_core::search::{write_csv, Trial, TrialRecord, TrialStatus, Metrics};
 /// let record = TrialRecord {
-///     trial: Trial { id: 0, seed: 1, budget: None, decisions: vec![] },
+///     trial: Trial::new(0, 1, vec![]),
 ///     hash: "00".into(), status: TrialStatus::Completed,
 ///     metrics: Metrics::new().with("acc", 0.5), score: Some(0.5),
 ///     error: None, duplicate_of: None, seconds: 0.25,

@@ -5,11 +5,14 @@
 //! The driver keeps a window of `in_flight` trials. It asks for candidates
 //! until the window is full, then waits for the *oldest* trial, tells its
 //! outcome, and asks again. Outcomes are told in trial order, whatever order
-//! the evaluations finish in, so the trajectory depends on the master seed
-//! and `in_flight`, never on the number of threads or their timing: with a
-//! deterministic evaluator, 1 thread and T threads give identical records.
-//! Evaluations still run `in_flight` at a time; results are logged the
-//! moment they finish.
+//! the evaluations finish in. So the records are determined by what the
+//! user wrote — the space, the searcher and its settings, the evaluator,
+//! and the [`SearchConfig`] fields `seed`, `trials`, `in_flight` (default
+//! [`DEFAULT_IN_FLIGHT`], a constant), `objective`, `tradeoffs` and `dedup`
+//! — and by nothing about the machine: not `threads`, not the number of
+//! cores, not timing. With a deterministic evaluator, 1 thread and T threads
+//! give identical records. Evaluations still run `in_flight` at a time;
+//! results are logged the moment they finish.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -22,11 +25,11 @@ use crate::architecture::{Architecture, ArchitectureHash};
 use super::common::trial_seed;
 use super::error::SearchError;
 use super::journal::{LOG_FORMAT, LogHeader, SearchLog};
-use super::outcome::{Metrics, Objective};
+use super::outcome::{Metrics, Objective, Outcome};
 use super::progress::Progress;
 use super::record::{Trial, TrialRecord, TrialStatus};
 use super::report::SearchReport;
-use super::searcher::{Proposal, Searcher, Token};
+use super::searcher::{Candidate, Proposal, Searcher, Token};
 
 /// The error an evaluation may return; recorded as a failed trial.
 pub type EvalError = Box<dyn std::error::Error + Send + Sync>;
@@ -60,33 +63,51 @@ where
     f
 }
 
+/// Trials in flight when [`SearchConfig::in_flight`] is `None`.
+///
+/// A constant, not the thread count: `in_flight` shapes the trajectory (a
+/// searcher asked for four candidates before hearing of the first proposes
+/// other ones than a searcher told each outcome at once), so deriving it
+/// from the machine would make the records depend on the machine.
+pub const DEFAULT_IN_FLIGHT: usize = 4;
+
 /// Settings of a search run.
+///
+/// # One seed
+/// `seed` is the search's only seed: the driver hands it to the searcher
+/// ([`Searcher::set_seed`]) before the first ask, and trial `i`'s
+/// evaluation seed is [`trial_seed`]`(seed, i)`.
 ///
 /// # Threads
 /// Evaluations run on one rayon pool of `threads` threads, `in_flight` at a
-/// time. By default `in_flight` equals `threads`: several trials at once,
-/// each mostly on one thread — measured faster for training small networks
-/// on CPU than one trial on every thread (archspace-candle's README: two
-/// trials at once on 2 cores train net1 at 933 images/s in total against
-/// 698 for one trial on both). Work an evaluation splits with rayon (the
-/// candle backend's kernels do) runs on the same pool, so a trial alone on
-/// it (the last ones of a search, or `in_flight: Some(1)`) still uses every
-/// thread. Set `in_flight` below `threads` to give each trial more threads;
-/// since `in_flight` is part of the trajectory, keep it fixed across
-/// machines to get the same search everywhere.
+/// time (default [`DEFAULT_IN_FLIGHT`]); neither the thread count nor the
+/// machine changes the records. Several trials at once, each mostly on one
+/// thread, is faster for training small networks on CPU than one trial on
+/// every thread (archspace-candle's README: two trials at once on 2 cores
+/// train net1 at 933 images/s in total against 698 for one trial on both);
+/// work an evaluation splits with rayon (the candle backend's kernels do)
+/// runs on the same pool, so a trial alone on it still uses every thread.
+/// Trials beyond `threads` wait in the pool's queue. On a machine with more
+/// cores than [`DEFAULT_IN_FLIGHT`], raise `in_flight` to use them all — a
+/// setting you write, so the search stays the same wherever it runs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchConfig {
     /// Number of trials (at most; a searcher may be exhausted earlier).
     pub trials: usize,
-    /// Threads evaluating in parallel.
+    /// Threads evaluating in parallel (does not change the records).
     pub threads: usize,
-    /// Trials in flight; `None`: as many as threads. Part of the trajectory:
-    /// keep it fixed to get the same search on any number of threads.
+    /// Trials in flight; `None`: [`DEFAULT_IN_FLIGHT`]. Part of the trajectory.
     pub in_flight: Option<usize>,
-    /// Master seed; trial `i`'s seed is [`trial_seed`]`(seed, i)`.
+    /// The search's seed: the searcher's, and trial `i`'s is [`trial_seed`]`(seed, i)`.
     pub seed: u64,
     /// The metric to optimize.
     pub objective: Objective,
+    /// Further objectives traded off against `objective` (e.g. minimize
+    /// `params`): the report's [`pareto`](SearchReport::pareto) front is over
+    /// all of them, and searchers that target the front
+    /// ([`NsgaSearcher`](super::NsgaSearcher)) are told every score. A trial
+    /// that does not report one of them fails.
+    pub tradeoffs: Vec<Objective>,
     /// Skip architectures whose network (and budget) was already tried.
     pub dedup: bool,
     /// Show a progress bar (on a terminal) with the best value so far.
@@ -105,6 +126,7 @@ impl Default for SearchConfig {
             in_flight: None,
             seed: 0,
             objective: Objective::default(),
+            tradeoffs: Vec::new(),
             dedup: false,
             progress: false,
             log: None,
@@ -116,7 +138,36 @@ impl Default for SearchConfig {
 impl SearchConfig {
     /// Trials in flight, after defaults.
     pub fn in_flight(&self) -> usize {
-        self.in_flight.unwrap_or(self.threads).max(1)
+        self.in_flight.unwrap_or(DEFAULT_IN_FLIGHT).max(1)
+    }
+}
+
+/// The trial id and seed of every token the searcher was given, so that a
+/// promotion can name the trial it continues and keep its seed.
+#[derive(Default)]
+struct IssuedTokens(HashMap<Token, (u64, u64)>);
+
+impl IssuedTokens {
+    /// Trial `id` for `candidate`.
+    fn trial(&mut self, id: u64, master: u64, candidate: &Candidate) -> Result<Trial, SearchError> {
+        let (continues, seed) = match candidate.continues {
+            Some(token) => {
+                let &(from, seed) = self.0.get(&token).ok_or_else(|| {
+                    SearchError::Config(format!("a candidate continues token {token}, which was never proposed"))
+                })?;
+                (Some(from), seed)
+            }
+            None => (None, trial_seed(master, id)),
+        };
+        self.0.insert(candidate.token, (id, seed));
+        Ok(Trial {
+            id,
+            seed,
+            budget: candidate.budget,
+            decisions: candidate.decisions().to_vec(),
+            rung: candidate.rung,
+            continues,
+        })
     }
 }
 
@@ -132,9 +183,11 @@ struct Slot {
     pending: Pending,
 }
 
-/// Runs a search: asks `searcher` for up to `config.trials` candidates,
-/// evaluates them with `evaluator` on `config.threads` threads, tells the
-/// outcomes in trial order, and returns every trial record.
+/// Runs a search: seeds `searcher` with `config.seed`, asks it for up to
+/// `config.trials` candidates, evaluates them with `evaluator` on
+/// `config.threads` threads, tells the outcomes in trial order, and returns
+/// every trial record. A searcher that runs out of candidates earlier ends
+/// the search; the report says why ([`SearchReport::exhausted`]).
 ///
 /// With `config.log` set, each finished trial is appended to the log; if the
 /// log already holds trials of the same search, they are not run again: their
@@ -144,16 +197,18 @@ struct Slot {
 /// ```
 /// use archspace_core::search::{evaluator, run, Metrics, RandomSearcher, SearchConfig};
 /// use archspace_core::{choice, Op, SpaceDef};
-/// let def = SpaceDef::new(|s| s.basic(Op::new("dense").param("units", choice([8, 16, 32]))));
-/// let mut searcher = RandomSearcher::per_decision(def, 1);
+/// let def = SpaceDef::new(|s| s.basic(Op::new("dense").param("units", choice([8, 16, 32, 64]))));
+/// let mut searcher = RandomSearcher::per_decision(def);
 /// let eval = evaluator(|_, arch| {
 ///     let units = arch.modules()[0].param("units").and_then(|v| v.as_int()).unwrap_or(0);
 ///     Ok(Metrics::new().with("score", units as f64))
 /// });
 /// let config = SearchConfig { trials: 20, threads: 2, seed: 1, ..SearchConfig::default() };
 /// let report = run(&mut searcher, &eval, &config)?;
-/// assert_eq!(report.records.len(), 20);
-/// assert_eq!(report.best_value(), Some(32.0));
+/// // Four networks, each proposed once: the searcher stops after four trials and says why.
+/// assert_eq!(report.records.len(), 4);
+/// assert!(report.exhausted.as_deref().unwrap_or("").contains("every one of the space's 4 architectures"));
+/// assert_eq!(report.best_value(), Some(64.0));
 /// # Ok::<(), archspace_core::search::SearchError>(())
 /// ```
 pub fn run<S, E>(searcher: &mut S, evaluator: &E, config: &SearchConfig) -> Result<SearchReport, SearchError>
@@ -165,6 +220,7 @@ where
         return Err(SearchError::Config("threads must be at least 1".to_owned()));
     }
     let in_flight = config.in_flight();
+    searcher.set_seed(config.seed);
     let (mut log, logged, truncated_log_line) = match &config.log {
         Some(path) => {
             let header = LogHeader {
@@ -173,6 +229,7 @@ where
                 seed: config.seed,
                 in_flight,
                 objective: config.objective.clone(),
+                tradeoffs: config.tradeoffs.clone(),
                 dedup: config.dedup,
             };
             let (log, contents) = SearchLog::open(path, &header, config.fsync)?;
@@ -189,17 +246,18 @@ where
     let progress = Progress::new(config.trials as u64, config.progress, &config.objective);
     let mut records: Vec<TrialRecord> = Vec::new();
     let mut resumed = 0;
+    let mut exhausted = None;
     let (sender, receiver) = mpsc::channel::<TrialRecord>();
 
     pool.in_place_scope(|scope| -> Result<(), SearchError> {
         let mut window: VecDeque<Slot> = VecDeque::new();
         let mut finished: BTreeMap<u64, TrialRecord> = BTreeMap::new();
         let mut seen: HashMap<(ArchitectureHash, Option<u64>), u64> = HashMap::new();
+        let mut issued = IssuedTokens::default();
         let mut next_id = 0u64;
-        let mut exhausted = false;
         loop {
             let mut waiting = false;
-            while !exhausted && window.len() < in_flight && (next_id as usize) < config.trials {
+            while exhausted.is_none() && window.len() < in_flight && (next_id as usize) < config.trials {
                 let candidate = match searcher.ask()? {
                     Proposal::Candidate(c) => c,
                     Proposal::Wait => {
@@ -207,18 +265,18 @@ where
                         break;
                     }
                     Proposal::Exhausted => {
-                        exhausted = true;
+                        let reason = searcher.why_exhausted().unwrap_or_else(|| "no reason given".to_owned());
+                        exhausted = Some(format!(
+                            "`{}` had nothing more to propose after {next_id} of {} trials: {reason}",
+                            searcher.name(),
+                            config.trials
+                        ));
                         break;
                     }
                 };
                 let id = next_id;
                 next_id += 1;
-                let trial = Trial {
-                    id,
-                    seed: trial_seed(config.seed, id),
-                    budget: candidate.budget,
-                    decisions: candidate.decisions().to_vec(),
-                };
+                let trial = issued.trial(id, config.seed, &candidate)?;
                 let hash = candidate.architecture.canonical_hash();
                 let key = (hash, candidate.budget.map(f64::to_bits));
                 let original = if config.dedup { seen.get(&key).copied() } else { None };
@@ -226,7 +284,7 @@ where
                     seen.insert(key, id);
                 }
                 let pending = if let Some(record) = logged.remove(&id) {
-                    if record.trial.decisions != trial.decisions || record.trial.budget != trial.budget {
+                    if !same_work(&record.trial, &trial) {
                         return Err(SearchError::LogMismatch {
                             path: config.log.clone().unwrap_or_default(),
                             reason: format!("trial {id} has other decisions in the log than the searcher proposes now"),
@@ -239,9 +297,9 @@ where
                 } else {
                     let sender = sender.clone();
                     let architecture = candidate.architecture;
-                    let objective = &config.objective;
+                    let objectives = (&config.objective, config.tradeoffs.as_slice());
                     scope.spawn(move |_| {
-                        let record = evaluate(evaluator, objective, trial, &architecture, hash);
+                        let record = evaluate(evaluator, objectives, trial, &architecture, hash);
                         // The receiver is gone only when the search stopped on an error.
                         let _ = sender.send(record);
                     });
@@ -281,7 +339,7 @@ where
                     finished.insert(record.trial.id, record);
                 },
             };
-            searcher.tell(slot.token, &record.outcome())?;
+            searcher.tell(slot.token, &record.outcome_with(&config.tradeoffs))?;
             progress.record(&record);
             records.push(record);
         }
@@ -290,11 +348,21 @@ where
     Ok(SearchReport {
         searcher: searcher.name().to_owned(),
         objective: config.objective.clone(),
+        tradeoffs: config.tradeoffs.clone(),
         records,
         resumed,
         truncated_log_line,
         invalid: searcher.invalid_count(),
+        exhausted,
     })
+}
+
+/// Whether a logged trial is the work the searcher proposes now.
+fn same_work(logged: &Trial, now: &Trial) -> bool {
+    logged.decisions == now.decisions
+        && logged.budget == now.budget
+        && logged.rung == now.rung
+        && logged.continues == now.continues
 }
 
 fn duplicate_record(first: &TrialRecord, id: u64, master: u64, original: u64) -> TrialRecord {
@@ -319,7 +387,7 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 
 fn evaluate<E: Evaluator + ?Sized>(
     evaluator: &E,
-    objective: &Objective,
+    (objective, tradeoffs): (&Objective, &[Objective]),
     trial: Trial,
     architecture: &Architecture,
     hash: ArchitectureHash,
@@ -328,9 +396,9 @@ fn evaluate<E: Evaluator + ?Sized>(
     let result = catch_unwind(AssertUnwindSafe(|| evaluator.evaluate(&trial, architecture)));
     let seconds = started.elapsed().as_secs_f64();
     let (metrics, score, error) = match result {
-        Ok(Ok(metrics)) => match objective.score(&metrics) {
-            Ok(score) => (metrics, Some(score), None),
-            Err(reason) => (metrics.finite_only(), None, Some(reason)),
+        Ok(Ok(metrics)) => match objective.outcome_with(tradeoffs, metrics.clone()) {
+            Outcome::Completed { score, .. } => (metrics, Some(score), None),
+            Outcome::Failed { reason } => (metrics.finite_only(), None, Some(reason)),
         },
         Ok(Err(e)) => (Metrics::new(), None, Some(format!("the evaluation failed: {e}"))),
         Err(payload) => (Metrics::new(), None, Some(format!("the evaluation panicked: {}", panic_text(&*payload)))),

@@ -6,13 +6,13 @@ use std::collections::{BTreeMap, VecDeque};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::architecture::{Architecture, Decision};
+use crate::architecture::{ArchitectureHash, Decision};
 use crate::definition::SpaceDef;
-use crate::error::SpecError;
-use crate::value::Value;
 
-use super::common::{self, DEFAULT_MAX_INVALID, retry_invalid, stream_rng};
+use super::common::{self, DEFAULT_MAX_INVALID, stream_rng};
 use super::error::SearchError;
+use super::neighbours::mutate;
+use super::novelty::{Proposals, draw_novel, exhausted_reason};
 use super::outcome::Outcome;
 use super::searcher::{Candidate, Proposal, Searcher, Token};
 
@@ -47,12 +47,17 @@ impl Default for EvolutionConfig {
 /// structural mutation that adds a layer adds its decisions). DeepArchitect's
 /// positional replay needed hyperparameters named `…sub…` for this.
 ///
+/// A child (or first-population draw) that repeats a network proposed before
+/// is drawn again, so no trial re-evaluates a network. Draws come from the
+/// searcher's own random stream: the first population is not the random
+/// searcher's first proposals under the same seed.
+///
 /// ```
 /// use archspace_core::search::{EvolutionConfig, EvolutionSearcher, Outcome, Proposal, Searcher};
 /// use archspace_core::{choice, Op, SpaceDef};
-/// let def = SpaceDef::new(|s| s.basic(Op::new("dense").param("units", choice([8, 16, 32]))));
+/// let def = SpaceDef::new(|s| s.basic(Op::new("dense").param("units", choice((1..=64).collect::<Vec<i64>>()))));
 /// let config = EvolutionConfig { population: 4, tournament: 2, ..EvolutionConfig::default() };
-/// let mut evo = EvolutionSearcher::new(def, 9, config);
+/// let mut evo = EvolutionSearcher::new(def, config).seeded(9);
 /// for _ in 0..10 {
 ///     let Proposal::Candidate(c) = evo.ask()? else { unreachable!() };
 ///     let units = c.decisions()[0].value.as_int().unwrap();
@@ -79,18 +84,19 @@ struct EvolutionState {
     asked: u64,
     invalid: u64,
     population: VecDeque<Member>,
-    pending: BTreeMap<Token, Vec<Decision>>,
+    pending: BTreeMap<Token, (Vec<Decision>, ArchitectureHash)>,
+    proposals: Proposals,
+    exhausted: bool,
 }
 
 impl EvolutionSearcher {
     /// Regularized evolution over `def` with `config`.
-    pub fn new(def: SpaceDef, seed: u64, config: EvolutionConfig) -> Self {
-        EvolutionSearcher { def, seed, config, state: EvolutionState::default() }
+    pub fn new(def: SpaceDef, config: EvolutionConfig) -> Self {
+        EvolutionSearcher { def, seed: 0, config, state: EvolutionState::default() }
     }
 
-    fn tournament_winner<R: Rng>(&self, rng: &mut R) -> &Member {
-        let population = &self.state.population;
-        let picks = rand::seq::index::sample(rng, population.len(), self.config.tournament.clamp(1, population.len()));
+    fn tournament_winner<'a, R: Rng>(population: &'a VecDeque<Member>, tournament: usize, rng: &mut R) -> &'a Member {
+        let picks = rand::seq::index::sample(rng, population.len(), tournament.clamp(1, population.len()));
         // Best score; among equals the earliest pick, so the result is deterministic.
         let mut best = picks.index(0);
         for i in picks.iter() {
@@ -102,70 +108,57 @@ impl EvolutionSearcher {
     }
 }
 
-/// The child of `parent` with the decision at `parent[target]` changed:
-/// every other path that comes up keeps the parent's value when it is still
-/// in the domain; new paths are drawn at random.
-pub(crate) fn mutate<R: Rng>(
-    def: &SpaceDef,
-    parent: &[Decision],
-    target: usize,
-    rng: &mut R,
-) -> Result<Architecture, SpecError> {
-    let by_path: BTreeMap<&str, &Value> = parent.iter().map(|d| (d.path.as_str(), &d.value)).collect();
-    let target_path = parent[target].path.as_str();
-    let mut space = def.instantiate()?;
-    while let Some(h) = space.next_decision() {
-        let path = space.hyper_path(h);
-        let domain = space.domain(h).cloned();
-        let len = domain.as_ref().map_or(1, |d| d.len());
-        let kept = by_path.get(path.as_str()).and_then(|v| domain.as_ref().and_then(|d| d.index_of(v)));
-        let index = match kept {
-            Some(old) if path == target_path && len > 1 => {
-                let other = rng.random_range(0..len - 1);
-                if other >= old { other + 1 } else { other }
-            }
-            Some(old) => old,
-            None => rng.random_range(0..len),
-        };
-        space.assign_index(h, index)?;
-    }
-    space.freeze()
-}
-
 impl Searcher for EvolutionSearcher {
     fn name(&self) -> &str {
         "evolution"
     }
 
+    fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+    }
+
     fn ask(&mut self) -> Result<Proposal, SearchError> {
-        let mut rng = stream_rng(self.seed, self.state.asked);
+        if self.state.exhausted {
+            return Ok(Proposal::Exhausted);
+        }
+        let mut rng = stream_rng("evolution", self.seed, self.state.asked);
+        let mut fallback = stream_rng("evolution", !self.seed, self.state.asked);
         let initializing = self.state.asked < self.config.population as u64 || self.state.population.is_empty();
-        let architecture = if initializing {
-            let def = &self.def;
-            retry_invalid("evolution", self.config.max_invalid, &mut self.state.invalid, || {
-                def.sample_random(&mut rng)
-            })?
-        } else {
-            let mut invalid = self.state.invalid;
-            let result = retry_invalid("evolution", self.config.max_invalid, &mut invalid, || {
-                let parent = &self.tournament_winner(&mut rng).decisions;
+        let (def, state, tournament) = (&self.def, &mut self.state, self.config.tournament);
+        let population = &state.population;
+        let drawn = draw_novel(
+            "evolution",
+            def,
+            &mut state.proposals,
+            self.config.max_invalid,
+            &mut state.invalid,
+            &mut fallback,
+            || {
+                if initializing {
+                    return def.sample_random(&mut rng);
+                }
+                let parent = &Self::tournament_winner(population, tournament, &mut rng).decisions;
                 if parent.is_empty() {
-                    return self.def.sample_random(&mut rng);
+                    return def.sample_random(&mut rng);
                 }
                 let target = rng.random_range(0..parent.len());
-                mutate(&self.def, parent, target, &mut rng)
-            });
-            self.state.invalid = invalid;
-            result?
+                mutate(def, parent, target, &mut rng)
+            },
+        )?;
+        let Some(architecture) = drawn else {
+            self.state.exhausted = true;
+            return Ok(Proposal::Exhausted);
         };
         let token = Token(self.state.asked);
         self.state.asked += 1;
-        self.state.pending.insert(token, architecture.decisions().to_vec());
+        self.state.pending.insert(token, (architecture.decisions().to_vec(), architecture.canonical_hash()));
         Ok(Proposal::Candidate(Candidate::new(token, architecture)))
     }
 
     fn tell(&mut self, token: Token, outcome: &Outcome) -> Result<(), SearchError> {
-        let decisions = self.state.pending.remove(&token).ok_or_else(|| common::unknown_token("evolution", token))?;
+        let (decisions, hash) =
+            self.state.pending.remove(&token).ok_or_else(|| common::unknown_token("evolution", token))?;
+        self.state.proposals.record(hash, outcome.score());
         let Some(score) = outcome.score() else { return Ok(()) };
         let population = &mut self.state.population;
         population.push_back(Member { decisions, score });
@@ -193,53 +186,8 @@ impl Searcher for EvolutionSearcher {
     fn invalid_count(&self) -> u64 {
         self.state.invalid
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{Op, choice, rng};
-
-    /// `depth` chooses 1 or 3 layers; each layer has its own width.
-    fn def() -> SpaceDef {
-        SpaceDef::new(|s| {
-            let depth = s.named_choice("depth", [1, 3])?;
-            let body = s.named("body").repeat(depth, |s| s.basic(Op::new("dense").param("units", choice([8, 16]))))?;
-            Ok(body)
-        })
-    }
-
-    #[test]
-    fn structural_mutation_keeps_surviving_paths_and_draws_new_ones() {
-        let def = def();
-        let parent = def.replay_values(&[1.into(), 16.into()]).unwrap();
-        let target = parent.decisions().iter().position(|d| d.path == "depth").unwrap();
-        let child = mutate(&def, parent.decisions(), target, &mut rng(4)).unwrap();
-        assert_eq!(child.decisions().len(), 4, "{:?}", child.decisions());
-        assert_eq!(child.decisions()[0].value, Value::from(3));
-        let width = |a: &Architecture, p: &str| a.decisions().iter().find(|d| d.path == p).map(|d| d.value.clone());
-        let kept = parent.decisions()[1].path.clone();
-        assert_eq!(width(&child, &kept), Some(16.into()));
-        // Shrinking drops the layers that no longer exist.
-        let shrunk = mutate(&def, child.decisions(), 0, &mut rng(5)).unwrap();
-        assert_eq!(shrunk.decisions().len(), 2);
-        assert_eq!(width(&shrunk, &kept), Some(16.into()));
-    }
-
-    #[test]
-    fn a_value_mutation_changes_exactly_one_decision() {
-        let def = def();
-        let parent = def.replay_values(&[3.into(), 8.into(), 8.into(), 8.into()]).unwrap();
-        for seed in 0..10 {
-            let child = mutate(&def, parent.decisions(), 2, &mut rng(seed)).unwrap();
-            let changed: Vec<_> = parent
-                .decisions()
-                .iter()
-                .zip(child.decisions())
-                .filter(|(a, b)| a != b)
-                .map(|(a, _)| &a.path)
-                .collect();
-            assert_eq!(changed, [&parent.decisions()[2].path]);
-        }
+    fn why_exhausted(&self) -> Option<String> {
+        self.state.exhausted.then(|| exhausted_reason(&self.def, self.state.proposals.len()))
     }
 }

@@ -9,6 +9,7 @@ use crate::definition::SpaceDef;
 
 use super::common;
 use super::error::SearchError;
+use super::novelty::Proposals;
 use super::outcome::Outcome;
 use super::searcher::{Candidate, Proposal, Searcher, Token};
 
@@ -16,8 +17,9 @@ use super::searcher::{Candidate, Proposal, Searcher, Token};
 pub const DEFAULT_GRID_LIMIT: u64 = 1_000_000;
 
 /// Every architecture of the space, in the lexicographic order of
-/// [`SpaceDef::enumerate`] (rejected combinations are skipped, as there),
-/// then [`Proposal::Exhausted`].
+/// [`SpaceDef::enumerate`] (rejected combinations are skipped, as there, and
+/// so are assignments that build a network proposed before), then
+/// [`Proposal::Exhausted`].
 ///
 /// The space is counted first; one larger than `limit` is an error rather
 /// than an enumeration that never ends. The enumeration is kept as decision
@@ -47,7 +49,15 @@ pub struct GridSearcher {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct GridState {
     asked: u64,
+    /// The next position in the enumeration.
+    #[serde(default)]
+    next: u64,
+    /// Assignments skipped because their network was proposed before.
+    #[serde(default)]
+    repeats: u64,
     pending: BTreeSet<Token>,
+    #[serde(default)]
+    proposals: Proposals,
 }
 
 impl GridSearcher {
@@ -81,15 +91,22 @@ impl Searcher for GridSearcher {
     }
 
     fn ask(&mut self) -> Result<Proposal, SearchError> {
-        let index = self.state.asked;
-        let Some(decisions) = self.grid()?.get(index as usize).cloned() else {
-            return Ok(Proposal::Exhausted);
-        };
-        let architecture = self.def.replay(&decisions)?;
-        let token = Token(index);
-        self.state.asked += 1;
-        self.state.pending.insert(token);
-        Ok(Proposal::Candidate(Candidate::new(token, architecture)))
+        loop {
+            let next = self.state.next as usize;
+            let Some(decisions) = self.grid()?.get(next).cloned() else {
+                return Ok(Proposal::Exhausted);
+            };
+            self.state.next += 1;
+            let architecture = self.def.replay(&decisions)?;
+            if !self.state.proposals.insert(architecture.canonical_hash()) {
+                self.state.repeats += 1;
+                continue;
+            }
+            let token = Token(self.state.asked);
+            self.state.asked += 1;
+            self.state.pending.insert(token);
+            return Ok(Proposal::Candidate(Candidate::new(token, architecture)));
+        }
     }
 
     fn tell(&mut self, token: Token, _outcome: &Outcome) -> Result<(), SearchError> {
@@ -103,5 +120,17 @@ impl Searcher for GridSearcher {
     fn restore_state(&mut self, state: serde_json::Value) -> Result<(), SearchError> {
         self.state = common::load(self.name(), state)?;
         Ok(())
+    }
+
+    fn why_exhausted(&self) -> Option<String> {
+        let total = self.grid.as_ref()?.len();
+        (self.state.next as usize >= total).then(|| {
+            let mut reason = format!("every one of the space's {total} architectures has been proposed");
+            if self.state.repeats > 0 {
+                reason +=
+                    &format!(" ({} of them repeat a network proposed before and were skipped)", self.state.repeats);
+            }
+            reason
+        })
     }
 }

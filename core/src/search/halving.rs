@@ -1,21 +1,25 @@
-//! Successive halving / successive narrowing over a budget.
+//! Successive halving / successive narrowing over a budget, one bracket
+//! after another.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::architecture::Decision;
+use crate::architecture::ArchitectureHash;
 use crate::definition::SpaceDef;
 
-use super::common::{self, DEFAULT_MAX_INVALID, retry_invalid, stream_rng};
+use super::bracket::{Bracket, halving_schedule};
+use super::common::{self, DEFAULT_MAX_INVALID, stream_rng};
 use super::error::SearchError;
+use super::multi_bracket::{BracketPool, Opened};
+use super::novelty::Proposals;
 use super::outcome::Outcome;
-use super::searcher::{Candidate, Proposal, Searcher, Token};
+use super::searcher::{Proposal, Searcher, Token};
 
 /// Settings of [`HalvingSearcher`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HalvingConfig {
-    /// Architectures drawn at random for the first round.
+    /// Architectures drawn at random for the first round of a bracket.
     pub initial: usize,
     /// Each round keeps the best `⌊n / reduction⌋` (at least one).
     pub reduction: f64,
@@ -25,12 +29,16 @@ pub struct HalvingConfig {
     pub budget_growth: f64,
     /// At most this many rounds (the last has one survivor otherwise).
     pub max_rounds: Option<usize>,
+    /// At most this many brackets; `None`: as many as the search's trials
+    /// allow (a bracket of the defaults takes 40 trials).
+    pub brackets: Option<usize>,
     /// Bound on consecutive `Invalid` draws.
     pub max_invalid: u32,
 }
 
 impl Default for HalvingConfig {
-    /// 27 architectures, keep a third per round, budgets 1, 3, 9, 27.
+    /// 27 architectures, keep a third per round, budgets 1, 3, 9, 27; new
+    /// brackets until the search's trials are used.
     fn default() -> Self {
         HalvingConfig {
             initial: 27,
@@ -38,49 +46,48 @@ impl Default for HalvingConfig {
             min_budget: 1.0,
             budget_growth: 3.0,
             max_rounds: None,
+            brackets: None,
             max_invalid: DEFAULT_MAX_INVALID,
         }
     }
 }
 
 impl HalvingConfig {
-    /// Members and budget of each round.
+    /// Members and budget of each round of a bracket.
     pub fn schedule(&self) -> Vec<(usize, f64)> {
-        let mut out = Vec::new();
-        let (mut n, mut budget) = (self.initial.max(1), self.min_budget);
-        loop {
-            out.push((n, budget));
-            if n == 1 || self.max_rounds.is_some_and(|r| out.len() >= r) {
-                return out;
-            }
-            n = ((n as f64 / self.reduction.max(1.0 + f64::EPSILON)).floor() as usize).max(1);
-            budget *= self.budget_growth;
-        }
+        halving_schedule(self.initial, self.reduction, self.min_budget, self.budget_growth, self.max_rounds)
     }
 }
 
-/// Successive halving (Jamieson & Talwalkar; DeepArchitect's successive
+/// Successive halving (Jamieson & Talwalkar 2016; DeepArchitect's successive
 /// narrowing): draw `initial` random architectures, evaluate them at the
 /// smallest budget, keep the best fraction, evaluate the survivors with a
-/// larger budget, and so on until one is left. Each evaluation is its own
-/// trial and carries its budget ([`Candidate::budget`]).
+/// larger budget, and so on until one is left: a *bracket*. Each evaluation
+/// is its own trial and carries its budget and rung ([`Candidate::budget`](super::Candidate),
+/// [`rung`](super::Candidate::rung)); a promoted one names the trial it
+/// continues ([`continues`](super::Candidate::continues)), so an evaluator
+/// can resume that training instead of starting again.
 ///
-/// Asks return [`Proposal::Wait`] while a round still has outcomes to come,
-/// and [`Proposal::Exhausted`] after the last round. Failed trials rank last.
+/// When a bracket ends, the next one starts with new architectures (none
+/// proposed before), so a search gets the trials it asked for; set
+/// `brackets` to stop earlier, with the reason in the report. While a round
+/// waits for outcomes, the next bracket starts, so trials in flight keep
+/// every thread busy. Failed trials rank last.
 ///
 /// ```
 /// use archspace_core::search::{HalvingConfig, HalvingSearcher, Outcome, Proposal, Searcher};
 /// use archspace_core::{choice, Op, SpaceDef};
-/// let def = SpaceDef::new(|s| s.basic(Op::new("dense").param("units", choice([8, 16, 32]))));
-/// let config = HalvingConfig { initial: 4, reduction: 2.0, budget_growth: 2.0, ..HalvingConfig::default() };
+/// let def = SpaceDef::new(|s| s.basic(Op::new("dense").param("units", choice([8, 16, 32, 64]))));
+/// let config = HalvingConfig { initial: 4, reduction: 2.0, budget_growth: 2.0, brackets: Some(1), ..HalvingConfig::default() };
 /// assert_eq!(config.schedule(), [(4, 1.0), (2, 2.0), (1, 4.0)]);
-/// let mut sh = HalvingSearcher::new(def, 1, config);
+/// let mut sh = HalvingSearcher::new(def, config).seeded(1);
 /// let mut trials = 0;
 /// while let Proposal::Candidate(c) = sh.ask()? {
 ///     sh.tell(c.token, &Outcome::scored(c.budget.unwrap()))?;
 ///     trials += 1;
 /// }
 /// assert_eq!(trials, 7);
+/// assert!(sh.why_exhausted().unwrap().contains("1 bracket"));
 /// # Ok::<(), archspace_core::search::SearchError>(())
 /// ```
 #[derive(Debug)]
@@ -94,39 +101,16 @@ pub struct HalvingSearcher {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct HalvingState {
-    asked: u64,
-    invalid: u64,
-    round: usize,
-    /// Members of the current round, in rank order of the previous round.
-    members: Vec<Vec<Decision>>,
-    /// Scores of this round's members (`None`: failed).
-    scores: BTreeMap<usize, Option<f64>>,
-    next_member: usize,
-    pending: BTreeMap<Token, usize>,
+    pool: BracketPool,
+    proposals: Proposals,
+    pending: BTreeMap<Token, (usize, usize, ArchitectureHash)>,
 }
 
 impl HalvingSearcher {
     /// Successive halving over `def` with `config`.
-    pub fn new(def: SpaceDef, seed: u64, config: HalvingConfig) -> Self {
+    pub fn new(def: SpaceDef, config: HalvingConfig) -> Self {
         let schedule = config.schedule();
-        HalvingSearcher { def, seed, config, schedule, state: HalvingState::default() }
-    }
-
-    fn start_next_round(&mut self) {
-        let mut ranked: Vec<(usize, Option<f64>)> = self.state.scores.iter().map(|(&i, &s)| (i, s)).collect();
-        // Best first; failures last; ties by member order.
-        ranked.sort_by(|a, b| match (a.1, b.1) {
-            (Some(x), Some(y)) => y.total_cmp(&x).then(a.0.cmp(&b.0)),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => a.0.cmp(&b.0),
-        });
-        self.state.round += 1;
-        let keep = self.schedule.get(self.state.round).map_or(0, |r| r.0);
-        let members = std::mem::take(&mut self.state.members);
-        self.state.members = ranked.iter().take(keep).map(|&(i, _)| members[i].clone()).collect();
-        self.state.scores.clear();
-        self.state.next_member = 0;
+        HalvingSearcher { def, seed: 0, config, schedule, state: HalvingState::default() }
     }
 }
 
@@ -135,39 +119,31 @@ impl Searcher for HalvingSearcher {
         "halving"
     }
 
+    fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+    }
+
     fn ask(&mut self) -> Result<Proposal, SearchError> {
-        let Some(&(size, budget)) = self.schedule.get(self.state.round) else {
-            return Ok(Proposal::Exhausted);
-        };
-        if self.state.next_member >= size {
-            return Ok(if self.state.scores.len() >= size { Proposal::Exhausted } else { Proposal::Wait });
-        }
-        let member = self.state.next_member;
-        let architecture = if self.state.round == 0 {
-            let mut rng = stream_rng(self.seed, self.state.asked);
-            let def = &self.def;
-            let arch = retry_invalid("halving", self.config.max_invalid, &mut self.state.invalid, || {
-                def.sample_random(&mut rng)
-            })?;
-            self.state.members.push(arch.decisions().to_vec());
-            arch
-        } else {
-            self.def.replay(&self.state.members[member])?
-        };
-        let token = Token(self.state.asked);
-        self.state.asked += 1;
-        self.state.next_member += 1;
-        self.state.pending.insert(token, member);
-        Ok(Proposal::Candidate(Candidate { token, architecture, budget: Some(budget) }))
+        let mut rng = stream_rng("halving", self.seed, self.state.pool.asked());
+        let (schedule, limit) = (&self.schedule, self.config.brackets);
+        let open = |opened: usize| (limit.is_none_or(|l| opened < l)).then(|| Bracket::new(schedule.clone(), 0));
+        let state = &mut self.state;
+        let asked = state.pool.ask(&self.def, &mut state.proposals, self.config.max_invalid, &mut rng, open)?;
+        Ok(match asked {
+            Opened::Candidate { candidate, bracket, member } => {
+                state.pending.insert(candidate.token, (bracket, member, candidate.architecture.canonical_hash()));
+                Proposal::Candidate(candidate)
+            }
+            Opened::Wait => Proposal::Wait,
+            Opened::Exhausted => Proposal::Exhausted,
+        })
     }
 
     fn tell(&mut self, token: Token, outcome: &Outcome) -> Result<(), SearchError> {
-        let member = self.state.pending.remove(&token).ok_or_else(|| common::unknown_token("halving", token))?;
-        self.state.scores.insert(member, outcome.score());
-        let size = self.schedule.get(self.state.round).map_or(0, |r| r.0);
-        if self.state.scores.len() >= size && self.state.round + 1 < self.schedule.len() {
-            self.start_next_round();
-        }
+        let (bracket, member, hash) =
+            self.state.pending.remove(&token).ok_or_else(|| common::unknown_token("halving", token))?;
+        self.state.proposals.record(hash, outcome.score());
+        self.state.pool.told(bracket, member, outcome.score());
         Ok(())
     }
 
@@ -181,6 +157,10 @@ impl Searcher for HalvingSearcher {
     }
 
     fn invalid_count(&self) -> u64 {
-        self.state.invalid
+        self.state.pool.invalid()
+    }
+
+    fn why_exhausted(&self) -> Option<String> {
+        self.state.pool.why_exhausted(&self.def, self.state.proposals.len(), self.config.brackets)
     }
 }

@@ -33,6 +33,9 @@ pub struct LogHeader {
     pub in_flight: usize,
     /// The objective.
     pub objective: Objective,
+    /// The trade-off objectives of a multi-objective search.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tradeoffs: Vec<Objective>,
     /// Whether duplicates are skipped.
     pub dedup: bool,
 }
@@ -132,6 +135,9 @@ fn check_header(path: &Path, found: &LogHeader, expected: &LogHeader) -> Result<
     }
     if found.objective != expected.objective {
         return mismatch("the objective", format!("{:?}", found.objective), format!("{:?}", expected.objective));
+    }
+    if found.tradeoffs != expected.tradeoffs {
+        return mismatch("the trade-offs", format!("{:?}", found.tradeoffs), format!("{:?}", expected.tradeoffs));
     }
     if found.dedup != expected.dedup {
         return mismatch("de-duplication", found.dedup.to_string(), expected.dedup.to_string());

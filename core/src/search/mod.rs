@@ -30,23 +30,34 @@
 //!     Ok(Metrics::new().with("score", units as f64 / 32.0))
 //! });
 //! let config = SearchConfig { trials: 30, seed: 3, ..SearchConfig::default() };
-//! let report = run(&mut MctsSearcher::new(def, 3), &eval, &config)?;
+//! let report = run(&mut MctsSearcher::new(def), &eval, &config)?;
 //! assert_eq!(report.best_value(), Some(1.0));
 //! println!("{report}");
 //! # Ok::<(), archspace_core::search::SearchError>(())
 //! ```
 
+mod asha;
+mod bayes;
+mod bracket;
 mod common;
 mod csv;
 mod driver;
 mod error;
 mod evolution;
 mod features;
+mod gp;
 mod grid;
 mod halving;
+mod hyperband;
 mod journal;
+mod local;
 mod mcts;
+mod multi_bracket;
+mod neighbours;
+mod novelty;
+mod nsga;
 mod outcome;
+mod pareto;
 mod progress;
 mod random;
 mod record;
@@ -57,17 +68,23 @@ mod surrogate;
 mod tabular;
 mod tree;
 
+pub use asha::{AshaConfig, AshaSearcher};
+pub use bayes::{BayesConfig, BayesSearcher};
 pub use common::{DEFAULT_MAX_INVALID, trial_seed};
 pub use csv::{export_csv, write_csv};
-pub use driver::{EvalError, Evaluator, SearchConfig, evaluator, run};
+pub use driver::{DEFAULT_IN_FLIGHT, EvalError, Evaluator, SearchConfig, evaluator, run};
 pub use error::SearchError;
 pub use evolution::{EvolutionConfig, EvolutionSearcher};
 pub use features::{SparseFeatures, architecture_features};
 pub use grid::{DEFAULT_GRID_LIMIT, GridSearcher};
 pub use halving::{HalvingConfig, HalvingSearcher};
+pub use hyperband::{FidelityConfig, HyperbandConfig, HyperbandSearcher};
 pub use journal::{LOG_FORMAT, LogContents, LogHeader, SearchLog, read_log};
+pub use local::{Improvement, LocalConfig, LocalSearcher};
 pub use mcts::{MctsSearcher, PAPER_EXPLORATION_BONUS};
+pub use nsga::{NsgaConfig, NsgaSearcher};
 pub use outcome::{Goal, Metrics, Objective, Outcome};
+pub use pareto::{dominates, hypervolume, pareto_front};
 pub use random::{RandomMode, RandomSearcher};
 pub use record::{Trial, TrialRecord, TrialStatus};
 pub use report::SearchReport;

@@ -138,8 +138,19 @@ impl Objective {
 
     /// The outcome of an evaluation that returned `metrics`.
     pub fn outcome(&self, metrics: Metrics) -> Outcome {
-        match self.score(&metrics) {
-            Ok(score) => Outcome::Completed { metrics, score },
+        self.outcome_with(&[], metrics)
+    }
+
+    /// The outcome of an evaluation that returned `metrics`, with this
+    /// objective and the trade-off objectives `tradeoffs` (see
+    /// [`SearchConfig::tradeoffs`](super::SearchConfig::tradeoffs)).
+    pub fn outcome_with(&self, tradeoffs: &[Objective], metrics: Metrics) -> Outcome {
+        let scores = self.score(&metrics).and_then(|score| {
+            let others = tradeoffs.iter().map(|o| o.score(&metrics)).collect::<Result<Vec<f64>, String>>()?;
+            Ok((score, others))
+        });
+        match scores {
+            Ok((score, tradeoffs)) => Outcome::Completed { metrics, score, tradeoffs },
             Err(reason) => Outcome::Failed { reason },
         }
     }
@@ -155,6 +166,11 @@ pub enum Outcome {
         metrics: Metrics,
         /// The objective as a score: larger is better.
         score: f64,
+        /// The trade-off objectives as scores (larger is better), in the
+        /// order of [`SearchConfig::tradeoffs`](super::SearchConfig::tradeoffs);
+        /// empty for a single-objective search.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tradeoffs: Vec<f64>,
     },
     /// The evaluation failed (panic, error, NaN, missing metric).
     Failed {
@@ -166,7 +182,7 @@ pub enum Outcome {
 impl Outcome {
     /// A completed outcome whose only metric is `score`.
     pub fn scored(score: f64) -> Self {
-        Outcome::Completed { metrics: Metrics::new().with("score", score), score }
+        Outcome::Completed { metrics: Metrics::new().with("score", score), score, tradeoffs: Vec::new() }
     }
 
     /// A failed outcome.
@@ -178,6 +194,16 @@ impl Outcome {
     pub fn score(&self) -> Option<f64> {
         match self {
             Outcome::Completed { score, .. } => Some(*score),
+            Outcome::Failed { .. } => None,
+        }
+    }
+
+    /// Every objective's score (the objective, then the trade-offs), when completed.
+    pub fn scores(&self) -> Option<Vec<f64>> {
+        match self {
+            Outcome::Completed { score, tradeoffs, .. } => {
+                Some(std::iter::once(*score).chain(tradeoffs.iter().copied()).collect())
+            }
             Outcome::Failed { .. } => None,
         }
     }
@@ -193,6 +219,16 @@ mod tests {
         let outcome = objective.outcome(Metrics::new().with("acc", 0.5).with("loss", f64::NAN));
         assert!(matches!(outcome, Outcome::Failed { ref reason } if reason.contains("loss")));
         assert_eq!(objective.outcome(Metrics::new().with("acc", 0.5)).score(), Some(0.5));
+    }
+
+    #[test]
+    fn trade_offs_are_scored_in_order_and_a_missing_one_fails() {
+        let accuracy = Objective::maximize("acc");
+        let others = [Objective::minimize("params"), Objective::maximize("speed")];
+        let m = Metrics::new().with("acc", 0.9).with("params", 5.0).with("speed", 2.0);
+        assert_eq!(accuracy.outcome_with(&others, m.clone()).scores(), Some(vec![0.9, -5.0, 2.0]));
+        let missing = accuracy.outcome_with(&others, Metrics::new().with("acc", 0.9).with("params", 5.0));
+        assert!(matches!(missing, Outcome::Failed { ref reason } if reason.contains("`speed`")));
     }
 
     #[test]

@@ -4,21 +4,43 @@ use serde::{Deserialize, Serialize};
 
 use crate::architecture::Decision;
 
-use super::outcome::{Metrics, Outcome};
+use super::outcome::{Metrics, Objective, Outcome};
 
 /// One unit of work: everything a worker needs, besides the space's code, to
 /// rebuild the architecture ([`SpaceDef::replay`](crate::SpaceDef::replay)
 /// of `decisions`) and evaluate it reproducibly.
+///
+/// Multi-fidelity searchers ([`AshaSearcher`](super::AshaSearcher),
+/// [`HyperbandSearcher`](super::HyperbandSearcher), [`HalvingSearcher`](super::HalvingSearcher))
+/// set `budget` and `rung`; a promotion names the trial of the rung below
+/// that it continues and keeps that trial's seed, so that training resumed
+/// from that trial's checkpoint and training from scratch to the larger
+/// budget are the same run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trial {
     /// Index of the trial in the search (0, 1, …).
     pub id: u64,
-    /// Seed for the evaluation's randomness, from (master seed, trial id).
+    /// Seed for the evaluation's randomness: from (master seed, trial id),
+    /// or the continued trial's seed.
     pub seed: u64,
-    /// Budget (e.g. epochs) when the searcher sets one.
+    /// Budget (e.g. epochs) when the searcher sets one: the whole budget of
+    /// the evaluation, including what a continued trial already spent.
     pub budget: Option<f64>,
     /// The decisions that replay the architecture, by path.
     pub decisions: Vec<Decision>,
+    /// The rung of a multi-fidelity search (0: smallest budget).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rung: Option<u32>,
+    /// The trial (of the rung below) whose evaluation this one continues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continues: Option<u64>,
+}
+
+impl Trial {
+    /// A trial without budget or rung.
+    pub fn new(id: u64, seed: u64, decisions: Vec<Decision>) -> Self {
+        Trial { id, seed, budget: None, decisions, rung: None, continues: None }
+    }
 }
 
 /// How a trial ended.
@@ -57,11 +79,21 @@ pub struct TrialRecord {
 }
 
 impl TrialRecord {
-    /// The outcome a searcher is told for this record.
+    /// The outcome a searcher is told for this record (single objective).
     pub fn outcome(&self) -> Outcome {
-        match self.score {
-            Some(score) => Outcome::Completed { metrics: self.metrics.clone(), score },
-            None => Outcome::Failed { reason: self.error.clone().unwrap_or_else(|| "failed".to_owned()) },
+        self.outcome_with(&[])
+    }
+
+    /// The outcome a searcher is told for this record, with the trade-off
+    /// objectives `tradeoffs` scored from its metrics.
+    pub fn outcome_with(&self, tradeoffs: &[Objective]) -> Outcome {
+        let failed = |reason: Option<&String>| Outcome::Failed {
+            reason: reason.cloned().unwrap_or_else(|| "failed".to_owned()),
+        };
+        let Some(score) = self.score else { return failed(self.error.as_ref()) };
+        match tradeoffs.iter().map(|o| o.score(&self.metrics)).collect::<Result<Vec<f64>, String>>() {
+            Ok(tradeoffs) => Outcome::Completed { metrics: self.metrics.clone(), score, tradeoffs },
+            Err(reason) => failed(Some(&reason)),
         }
     }
 

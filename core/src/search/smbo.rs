@@ -7,13 +7,14 @@ use rand::Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::architecture::Architecture;
+use crate::architecture::{Architecture, ArchitectureHash};
 use crate::definition::SpaceDef;
 use crate::space::Space;
 
 use super::common::{self, DEFAULT_MAX_INVALID, retry_invalid, stream_rng};
 use super::error::SearchError;
 use super::features::{FeatureBag, SparseFeatures, architecture_features, score_space, space_features};
+use super::novelty::{Proposals, draw_novel, draw_novel_random, exhausted_reason};
 use super::outcome::Outcome;
 use super::searcher::{Candidate, Proposal, Searcher, Token};
 use super::surrogate::{RidgeSurrogate, SurrogateConfig, SurrogateState};
@@ -65,24 +66,26 @@ impl Default for SmboConfig {
 /// A candidate with its surrogate score and features.
 type Scored = (f64, Architecture, SparseFeatures);
 
-/// The best candidate (score, index) of a split of the random candidates,
-/// and the invalid draws of the whole split.
+/// Random candidates kept per ask, best first: the proposal is the best of
+/// them that was not proposed before.
+const KEPT: usize = 8;
+
+/// The best candidates (score, index) of a split of the random candidates,
+/// best first, and the invalid draws of the whole split.
 #[derive(Default)]
 struct Best {
     invalid: u64,
-    best: Option<(f64, u64)>,
+    best: Vec<(f64, u64)>,
 }
 
 impl Best {
-    /// Higher score wins; among equal scores the lower candidate index, so the
-    /// result does not depend on how rayon splits the work.
-    fn merge(self, other: Best) -> Best {
-        let invalid = self.invalid + other.invalid;
-        let best = match (self.best, other.best) {
-            (Some(a), Some(b)) => Some(if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) { b } else { a }),
-            (a, b) => a.or(b),
-        };
-        Best { invalid, best }
+    /// Higher score first; among equal scores the lower candidate index, so
+    /// the result does not depend on how rayon splits the work.
+    fn merge(mut self, other: Best) -> Best {
+        self.best.extend(other.best);
+        self.best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.best.truncate(KEPT);
+        Best { invalid: self.invalid + other.invalid, best: self.best }
     }
 }
 
@@ -97,14 +100,16 @@ const CANDIDATE_SALT: u64 = 0x0005_CA4D_1DA7_E500;
 /// Random candidates are drawn and scored in parallel on rayon's global pool,
 /// each from its own stream: the result does not depend on the thread count.
 /// A failed trial is learned as the lowest score seen so far (ignored before
-/// any score).
+/// any score). The proposal is the best candidate not proposed before (no
+/// trial re-evaluates a network); when every good candidate was, a random
+/// new one.
 ///
 /// ```
 /// use archspace_core::search::{Outcome, Proposal, Searcher, SmboConfig, SmboSearcher};
 /// use archspace_core::{choice, Op, SpaceDef};
 /// let def = SpaceDef::new(|s| s.basic(Op::new("dense").param("units", choice([8, 16, 32]))));
 /// let config = SmboConfig { candidates: 16, ..SmboConfig::default() };
-/// let mut smbo = SmboSearcher::new(def, 5, config);
+/// let mut smbo = SmboSearcher::new(def, config).seeded(5);
 /// let Proposal::Candidate(c) = smbo.ask()? else { unreachable!() };
 /// smbo.tell(c.token, &Outcome::scored(0.5))?;
 /// # Ok::<(), archspace_core::search::SearchError>(())
@@ -125,16 +130,18 @@ struct SmboState {
     invalid: u64,
     worst: Option<f64>,
     inner_tree: UctTree,
-    pending: BTreeMap<Token, SparseFeatures>,
+    pending: BTreeMap<Token, (SparseFeatures, ArchitectureHash)>,
     #[serde(default)]
     surrogate: SurrogateState,
+    proposals: Proposals,
+    exhausted: bool,
 }
 
 impl SmboSearcher {
     /// SMBO over `def` with `config`.
-    pub fn new(def: SpaceDef, seed: u64, config: SmboConfig) -> Self {
+    pub fn new(def: SpaceDef, config: SmboConfig) -> Self {
         let surrogate = RidgeSurrogate::new(config.surrogate.clone());
-        SmboSearcher { def, seed, config, surrogate, state: SmboState::default() }
+        SmboSearcher { def, seed: 0, config, surrogate, state: SmboState::default() }
     }
 
     /// The configuration.
@@ -142,22 +149,40 @@ impl SmboSearcher {
         &self.config
     }
 
-    /// The best of `candidates` drawn from the inner optimizer, with its features.
-    fn optimize<R: Rng>(&mut self, rng: &mut R) -> Result<(Architecture, SparseFeatures), SearchError> {
+    /// The best of `candidates` drawn from the inner optimizer that was not
+    /// proposed before, with its features; a random new architecture when
+    /// there is none; `None` when the space is exhausted.
+    fn optimize<R: Rng>(&mut self, rng: &mut R) -> Result<Option<(Architecture, SparseFeatures)>, SearchError> {
         let best = match &self.config.inner {
             InnerOptimizer::Random => self.best_random_candidate()?,
             InnerOptimizer::Mcts { exploration_bonus, .. } => self.best_mcts_candidate(*exploration_bonus, rng)?,
         };
-        let (_, arch, features) = best.ok_or_else(|| SearchError::Config("smbo needs candidates ≥ 1".into()))?;
-        Ok((arch, features))
+        if let Some((_, arch, features)) = best {
+            self.state.proposals.insert(arch.canonical_hash());
+            return Ok(Some((arch, features)));
+        }
+        let state = &mut self.state;
+        let drawn = draw_novel_random(
+            "smbo",
+            &self.def,
+            &mut state.proposals,
+            self.config.max_invalid,
+            &mut state.invalid,
+            rng,
+        )?;
+        Ok(drawn.map(|arch| {
+            let features = architecture_features(&arch, self.config.surrogate.buckets);
+            (arch, features)
+        }))
     }
 
     /// Independent random candidates, drawn and scored in parallel (rayon).
     /// Candidate `i` of ask `k` draws from its own stream, and the first best
     /// wins, so the result does not depend on the number of threads. Each
-    /// candidate is scored off its specified space and dropped; the winner
-    /// is drawn again from its stream (the same space: building and random
-    /// specification are deterministic) and only it is frozen.
+    /// candidate is scored off its specified space and dropped; the best
+    /// [`KEPT`] are drawn again from their streams (the same space: building
+    /// and random specification are deterministic) and frozen, best first,
+    /// until one was not proposed before.
     fn best_random_candidate(&mut self) -> Result<Option<Scored>, SearchError> {
         let (surrogate, buckets) = (&self.surrogate, self.config.surrogate.buckets);
         let found = (0..self.config.candidates.max(1) as u64)
@@ -169,17 +194,21 @@ impl SmboSearcher {
                     crate::definition::recycle(space);
                     score
                 })?;
-                Ok::<_, SearchError>(Best { invalid, best: Some((score, i)) })
+                Ok::<_, SearchError>(Best { invalid, best: vec![(score, i)] })
             })
             .try_reduce(Best::default, |a, b| Ok(a.merge(b)))?;
         self.state.invalid += found.invalid;
-        let Some((score, i)) = found.best else { return Ok(None) };
-        let (space, features) = self.draw_candidate(i, &mut 0, |mut space| {
-            let features = space_features(&mut space, buckets)?;
-            Ok((space, features))
-        })?;
-        let arch = self.def.finish(space)?;
-        Ok(Some((score, arch, features.into_sparse())))
+        for (score, i) in found.best {
+            let (space, features) = self.draw_candidate(i, &mut 0, |mut space| {
+                let features = space_features(&mut space, buckets)?;
+                Ok((space, features))
+            })?;
+            let arch = self.def.finish(space)?;
+            if !self.state.proposals.contains(arch.canonical_hash()) {
+                return Ok(Some((score, arch, features.into_sparse())));
+            }
+        }
+        Ok(None)
     }
 
     /// Random candidate `i` of the current ask, handed to `keep`; `Invalid`
@@ -190,7 +219,7 @@ impl SmboSearcher {
         invalid: &mut u64,
         mut keep: impl FnMut(Space) -> Result<T, crate::SpecError>,
     ) -> Result<T, SearchError> {
-        let mut rng = stream_rng(self.seed ^ CANDIDATE_SALT, (self.state.asked << 24) | i);
+        let mut rng = stream_rng("smbo", self.seed ^ CANDIDATE_SALT, (self.state.asked << 24) | i);
         retry_invalid("smbo", self.config.max_invalid, invalid, || {
             let mut space = self.def.instantiate()?;
             space.specify_random(&mut rng)?;
@@ -199,37 +228,36 @@ impl SmboSearcher {
     }
 
     /// Candidates from the inner tree, each told its surrogate score; a
-    /// candidate's space is kept only while it is the best so far.
+    /// candidate that beats the best so far is frozen and kept if it was not
+    /// proposed before.
     fn best_mcts_candidate<R: Rng>(&mut self, bonus: f64, rng: &mut R) -> Result<Option<Scored>, SearchError> {
-        let mut best: Option<(f64, Space, FeatureBag)> = None;
-        // An invalid walk scores as the worst outcome seen.
-        let penalty = self.state.worst.unwrap_or(0.0);
+        let mut best: Option<(f64, Architecture, FeatureBag)> = None;
         let buckets = self.config.surrogate.buckets;
         for _ in 0..self.config.candidates.max(1) {
-            let (def, tree, surrogate) = (&self.def, &mut self.state.inner_tree, &self.surrogate);
+            let (def, state, surrogate) = (&self.def, &mut self.state, &self.surrogate);
+            let (tree, proposals) = (&mut state.inner_tree, &state.proposals);
             let to_beat = best.as_ref().map(|(b, _, _)| *b);
             let ((score, better), history) =
-                retry_invalid("smbo", self.config.max_invalid, &mut self.state.invalid, || {
-                    tree.sample_then(def, bonus, penalty, rng, |mut space| {
+                retry_invalid("smbo", self.config.max_invalid, &mut state.invalid, || {
+                    tree.sample_then(def, bonus, rng, |mut space| {
                         let score = score_space(&mut space, buckets, |bag| surrogate.predict_bag(bag))?;
                         if to_beat.is_none_or(|b| score > b) {
                             let features = space_features(&mut space, buckets)?;
-                            Ok((score, Some((space, features))))
+                            let arch = def.finish(space)?;
+                            let new = !proposals.contains(arch.canonical_hash());
+                            Ok((score, new.then_some((arch, features))))
                         } else {
                             crate::definition::recycle(space);
                             Ok((score, None))
                         }
                     })
                 })?;
-            self.state.inner_tree.update(&history, score);
-            if let Some((space, features)) = better
-                && let Some((_, previous, _)) = best.replace((score, space, features))
-            {
-                crate::definition::recycle(previous);
+            state.inner_tree.update(&history, Some(score));
+            if let Some((arch, features)) = better {
+                best = Some((score, arch, features));
             }
         }
-        let Some((score, space, features)) = best else { return Ok(None) };
-        Ok(Some((score, self.def.finish(space)?, features.into_sparse())))
+        Ok(best.map(|(score, arch, features)| (score, arch, features.into_sparse())))
     }
 }
 
@@ -238,27 +266,48 @@ impl Searcher for SmboSearcher {
         "smbo"
     }
 
+    fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+    }
+
     fn ask(&mut self) -> Result<Proposal, SearchError> {
-        let mut rng = stream_rng(self.seed, self.state.asked);
+        if self.state.exhausted {
+            return Ok(Proposal::Exhausted);
+        }
+        let mut rng = stream_rng("smbo", self.seed, self.state.asked);
         let explore = rng.random::<f64>() < self.config.exploration;
-        let (architecture, features) = if explore {
-            let def = &self.def;
-            let arch = retry_invalid("smbo", self.config.max_invalid, &mut self.state.invalid, || {
-                def.sample_random(&mut rng)
-            })?;
-            let features = architecture_features(&arch, self.config.surrogate.buckets);
-            (arch, features)
+        let proposal = if explore {
+            let (def, state) = (&self.def, &mut self.state);
+            let mut fallback = stream_rng("smbo", !self.seed, state.asked);
+            let drawn = draw_novel(
+                "smbo",
+                def,
+                &mut state.proposals,
+                self.config.max_invalid,
+                &mut state.invalid,
+                &mut fallback,
+                || def.sample_random(&mut rng),
+            )?;
+            drawn.map(|arch| {
+                let features = architecture_features(&arch, self.config.surrogate.buckets);
+                (arch, features)
+            })
         } else {
             self.optimize(&mut rng)?
         };
+        let Some((architecture, features)) = proposal else {
+            self.state.exhausted = true;
+            return Ok(Proposal::Exhausted);
+        };
         let token = Token(self.state.asked);
         self.state.asked += 1;
-        self.state.pending.insert(token, features);
+        self.state.pending.insert(token, (features, architecture.canonical_hash()));
         Ok(Proposal::Candidate(Candidate::new(token, architecture)))
     }
 
     fn tell(&mut self, token: Token, outcome: &Outcome) -> Result<(), SearchError> {
-        let features = self.state.pending.remove(&token).ok_or_else(|| common::unknown_token("smbo", token))?;
+        let (features, hash) = self.state.pending.remove(&token).ok_or_else(|| common::unknown_token("smbo", token))?;
+        self.state.proposals.record(hash, outcome.score());
         let value = match outcome.score() {
             Some(score) => {
                 self.state.worst = Some(self.state.worst.map_or(score, |w| w.min(score)));
@@ -294,6 +343,10 @@ impl Searcher for SmboSearcher {
     fn invalid_count(&self) -> u64 {
         self.state.invalid
     }
+
+    fn why_exhausted(&self) -> Option<String> {
+        self.state.exhausted.then(|| exhausted_reason(&self.def, self.state.proposals.len()))
+    }
 }
 
 #[cfg(test)]
@@ -306,7 +359,7 @@ mod tests {
     fn the_proposal_is_the_best_scored_candidate() {
         let def = crate::spaces::seed();
         let config = SmboConfig { candidates: 64, exploration: 0.0, ..SmboConfig::default() };
-        let mut searcher = SmboSearcher::new(def.clone(), 5, config);
+        let mut searcher = SmboSearcher::new(def.clone(), config).seeded(5);
         for _ in 0..12 {
             let Proposal::Candidate(c) = searcher.ask().unwrap() else { panic!("no candidate") };
             let filters: i64 = c.architecture.modules().iter().filter_map(|m| m.param("filters")?.as_int()).sum();
@@ -315,7 +368,7 @@ mod tests {
         let buckets = searcher.config.surrogate.buckets;
         let scored: Vec<(f64, Architecture)> = (0..64)
             .map(|i| {
-                let mut rng = stream_rng(searcher.seed ^ CANDIDATE_SALT, (searcher.state.asked << 24) | i);
+                let mut rng = stream_rng("smbo", searcher.seed ^ CANDIDATE_SALT, (searcher.state.asked << 24) | i);
                 let arch = def.sample_random(&mut rng).unwrap();
                 (searcher.surrogate.predict(&architecture_features(&arch, buckets)), arch)
             })
@@ -326,6 +379,6 @@ mod tests {
         let Proposal::Candidate(c) = searcher.ask().unwrap() else { panic!("no candidate") };
         let (score, winner) = scored.iter().find(|(_, a)| *a == c.architecture).expect("one of the candidates");
         assert!((score - best).abs() <= 1e-9 * best.abs().max(1.0), "proposed {score}, best {best}");
-        assert_eq!(searcher.state.pending[&c.token], architecture_features(winner, buckets));
+        assert_eq!(searcher.state.pending[&c.token].0, architecture_features(winner, buckets));
     }
 }

@@ -1,0 +1,292 @@
+//! Bayesian optimization with a Gaussian process over structural features
+//! and expected improvement, its acquisition maximized over mutations of
+//! the best architectures and random ones (as BANANAS's mutation-based
+//! acquisition optimizer, White, Neiswanger & Savani 2021).
+
+use std::collections::BTreeMap;
+
+use rand::Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::architecture::{Architecture, ArchitectureHash, Decision};
+use crate::definition::SpaceDef;
+
+use super::common::{self, DEFAULT_MAX_INVALID, retry_invalid, stream_rng};
+use super::error::SearchError;
+use super::features::{SparseFeatures, architecture_features};
+use super::gp::{GaussianProcess, expected_improvement};
+use super::neighbours::mutate;
+use super::novelty::{Proposals, draw_novel_random, exhausted_reason};
+use super::outcome::Outcome;
+use super::searcher::{Candidate, Proposal, Searcher, Token};
+
+/// Settings of [`BayesSearcher`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BayesConfig {
+    /// Random architectures evaluated before the model is used.
+    pub initial: usize,
+    /// Candidates whose expected improvement is computed per ask.
+    pub candidates: usize,
+    /// Share of the candidates that are mutations of good architectures
+    /// (the rest are random).
+    pub mutation_share: f64,
+    /// Mutations start from one of the `parents` best architectures so far.
+    pub parents: usize,
+    /// Hash buckets of the structural features.
+    pub buckets: u32,
+    /// Observations between choices of the kernel's length-scale and noise
+    /// (by marginal likelihood); the model is refit after every one.
+    pub refit_interval: usize,
+    /// Bound on consecutive `Invalid` draws.
+    pub max_invalid: u32,
+}
+
+impl Default for BayesConfig {
+    fn default() -> Self {
+        BayesConfig {
+            initial: 10,
+            candidates: 200,
+            mutation_share: 0.5,
+            parents: 10,
+            buckets: 1 << 12,
+            refit_interval: 10,
+            max_invalid: DEFAULT_MAX_INVALID,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct BayesState {
+    asked: u64,
+    invalid: u64,
+    /// Every outcome told: features and score (a failure: the lowest score seen).
+    observations: Vec<(SparseFeatures, f64)>,
+    /// Decisions and score of every completed architecture, best first.
+    best: Vec<(f64, Vec<Decision>)>,
+    /// The kernel's squared length-scale and noise, and the number of
+    /// observations when they were chosen.
+    hyperparameters: Option<(f64, f64, usize)>,
+    worst: Option<f64>,
+    pending: BTreeMap<Token, (SparseFeatures, ArchitectureHash, Vec<Decision>)>,
+    proposals: Proposals,
+    exhausted: bool,
+}
+
+/// Separates candidate streams from the per-ask stream.
+const CANDIDATE_SALT: u64 = 0xBA7E_5CA4_D1DA_7E00;
+
+/// Bayesian optimization: after `initial` random architectures, each ask
+/// proposes the candidate of largest *expected improvement* under a
+/// Gaussian process fitted to every outcome so far.
+///
+/// - **Model**: a Gaussian process on the architectures' path-keyed
+///   structural features ([`architecture_features`]: ops, parameters,
+///   connections and decisions, hashed), with the squared-exponential kernel
+///   `exp(−‖x − y‖² / 2ℓ²)` on the feature distance, so it works on any
+///   space; `ℓ` and the noise are chosen by marginal likelihood every
+///   `refit_interval` observations (Rasmussen & Williams 2006, §5.4).
+/// - **Acquisition**: expected improvement over the best score (Jones,
+///   Schonlau & Welch 1998), maximized over `candidates` architectures:
+///   one-decision mutations of the `parents` best so far (BANANAS's
+///   acquisition optimizer, White et al. 2021) and random ones, drawn and
+///   scored in parallel from streams of their own (the result does not
+///   depend on the thread count). Candidates proposed before are skipped.
+///
+/// Failed trials are learned as the lowest score seen.
+///
+/// ```
+/// use archspace_core::search::{BayesConfig, BayesSearcher, Outcome, Proposal, Searcher};
+/// use archspace_core::{choice, Op, SpaceDef};
+/// let def = SpaceDef::new(|s| {
+///     let a = s.basic(Op::new("dense").param("units", choice([1, 2, 3, 4, 5, 6, 7, 8])))?;
+///     let b = s.basic(Op::new("dense").param("units", choice([1, 2, 3, 4, 5, 6, 7, 8])))?;
+///     s.chain(&a, &b)?;
+///     Ok(s.border_of(&a, &b))
+/// });
+/// let config = BayesConfig { initial: 5, candidates: 64, ..BayesConfig::default() };
+/// let mut bo = BayesSearcher::new(def, config).seeded(2);
+/// let mut best = f64::MIN;
+/// for _ in 0..25 {
+///     let Proposal::Candidate(c) = bo.ask()? else { unreachable!() };
+///     let units: i64 = c.decisions().iter().map(|d| d.value.as_int().unwrap()).sum();
+///     best = best.max(units as f64);
+///     bo.tell(c.token, &Outcome::scored(units as f64))?;
+/// }
+/// assert!(best >= 15.0, "{best}");
+/// # Ok::<(), archspace_core::search::SearchError>(())
+/// ```
+#[derive(Debug)]
+pub struct BayesSearcher {
+    def: SpaceDef,
+    seed: u64,
+    config: BayesConfig,
+    model: GaussianProcess,
+    state: BayesState,
+}
+
+/// The best candidate so far: (expected improvement, index, architecture, features).
+type Best = Option<(f64, u64, Architecture, SparseFeatures)>;
+
+fn keep_better(a: Best, b: Best) -> Best {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+impl BayesSearcher {
+    /// Bayesian optimization over `def` with `config`.
+    pub fn new(def: SpaceDef, config: BayesConfig) -> Self {
+        BayesSearcher { def, seed: 0, config, model: GaussianProcess::default(), state: BayesState::default() }
+    }
+
+    /// Brings the model up to date with every observation.
+    fn update_model(&mut self) {
+        if self.model.len() > self.state.observations.len() {
+            self.model = GaussianProcess::default();
+        }
+        for (x, y) in &self.state.observations[self.model.len()..] {
+            self.model.observe(x.clone(), *y);
+        }
+        if self.model.is_fitted() {
+            return;
+        }
+        let n = self.state.observations.len();
+        let choose = match self.state.hyperparameters {
+            Some((length2, noise, at)) if n < at + self.config.refit_interval.max(1) => {
+                self.model.set_hyperparameters(length2, noise);
+                false
+            }
+            _ => true,
+        };
+        self.model.fit(choose);
+        if choose {
+            let (length2, noise) = self.model.hyperparameters();
+            self.state.hyperparameters = Some((length2, noise, n));
+        }
+    }
+
+    /// The candidate of largest expected improvement not proposed before,
+    /// and the `Invalid` draws made on the way.
+    fn best_candidate(&self) -> Result<(u64, Best), SearchError> {
+        let incumbent = self.state.best.first().map_or(f64::NEG_INFINITY, |b| b.0);
+        let mutations = (self.config.candidates as f64 * self.config.mutation_share.clamp(0.0, 1.0)).round() as u64;
+        let parents = self.config.parents.clamp(1, self.state.best.len().max(1));
+        let (def, model, proposals) = (&self.def, &self.model, &self.state.proposals);
+        let found = (0..self.config.candidates.max(1) as u64)
+            .into_par_iter()
+            .map(|i| {
+                let mut rng = stream_rng("bayes", self.seed ^ CANDIDATE_SALT, (self.state.asked << 24) | i);
+                let mut invalid = 0;
+                let arch = retry_invalid("bayes", self.config.max_invalid, &mut invalid, || {
+                    match self.state.best.get(rng.random_range(0..parents)) {
+                        Some((_, parent)) if i < mutations && !parent.is_empty() => {
+                            let target = rng.random_range(0..parent.len());
+                            mutate(def, parent, target, &mut rng)
+                        }
+                        _ => def.sample_random(&mut rng),
+                    }
+                })?;
+                if proposals.contains(arch.canonical_hash()) {
+                    return Ok((invalid, None));
+                }
+                let features = architecture_features(&arch, self.config.buckets);
+                let ei = expected_improvement(model.predict(&features), incumbent);
+                Ok::<(u64, Best), SearchError>((invalid, Some((ei, i, arch, features))))
+            })
+            .try_reduce(|| (0, None), |a, b| Ok((a.0 + b.0, keep_better(a.1, b.1))))?;
+        Ok(found)
+    }
+}
+
+impl Searcher for BayesSearcher {
+    fn name(&self) -> &str {
+        "bayes"
+    }
+
+    fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+    }
+
+    fn ask(&mut self) -> Result<Proposal, SearchError> {
+        if self.state.exhausted {
+            return Ok(Proposal::Exhausted);
+        }
+        let mut rng = stream_rng("bayes", self.seed, self.state.asked);
+        let modelled = self.state.observations.len() >= self.config.initial.max(1) && !self.state.best.is_empty();
+        let chosen = if modelled {
+            self.update_model();
+            let (invalid, best) = self.best_candidate()?;
+            self.state.invalid += invalid;
+            best.map(|(_, _, arch, features)| (arch, features))
+        } else {
+            None
+        };
+        let (architecture, features) = match chosen {
+            Some((arch, features)) => {
+                self.state.proposals.insert(arch.canonical_hash());
+                (arch, features)
+            }
+            None => {
+                let state = &mut self.state;
+                let drawn = draw_novel_random(
+                    "bayes",
+                    &self.def,
+                    &mut state.proposals,
+                    self.config.max_invalid,
+                    &mut state.invalid,
+                    &mut rng,
+                )?;
+                let Some(arch) = drawn else {
+                    self.state.exhausted = true;
+                    return Ok(Proposal::Exhausted);
+                };
+                let features = architecture_features(&arch, self.config.buckets);
+                (arch, features)
+            }
+        };
+        let token = Token(self.state.asked);
+        self.state.asked += 1;
+        let entry = (features, architecture.canonical_hash(), architecture.decisions().to_vec());
+        self.state.pending.insert(token, entry);
+        Ok(Proposal::Candidate(Candidate::new(token, architecture)))
+    }
+
+    fn tell(&mut self, token: Token, outcome: &Outcome) -> Result<(), SearchError> {
+        let (features, hash, decisions) =
+            self.state.pending.remove(&token).ok_or_else(|| common::unknown_token("bayes", token))?;
+        self.state.proposals.record(hash, outcome.score());
+        let value = match outcome.score() {
+            Some(score) => {
+                self.state.worst = Some(self.state.worst.map_or(score, |w| w.min(score)));
+                let at = self.state.best.partition_point(|(s, _)| *s >= score);
+                self.state.best.insert(at, (score, decisions));
+                Some(score)
+            }
+            None => self.state.worst,
+        };
+        if let Some(value) = value {
+            self.state.observations.push((features, value));
+        }
+        Ok(())
+    }
+
+    fn save_state(&self) -> Result<serde_json::Value, SearchError> {
+        common::save(self.name(), &self.state)
+    }
+
+    fn restore_state(&mut self, state: serde_json::Value) -> Result<(), SearchError> {
+        self.state = common::load(self.name(), state)?;
+        self.model = GaussianProcess::default();
+        Ok(())
+    }
+
+    fn invalid_count(&self) -> u64 {
+        self.state.invalid
+    }
+
+    fn why_exhausted(&self) -> Option<String> {
+        self.state.exhausted.then(|| exhausted_reason(&self.def, self.state.proposals.len()))
+    }
+}

@@ -147,6 +147,8 @@ type BuildFn = dyn Fn(&mut Space) -> Result<Io, SpecError> + Send + Sync;
 pub struct SpaceDef {
     build: Arc<BuildFn>,
     hints: Arc<SizeHints>,
+    /// Completion counts of uniform sampling, shared by clones.
+    pub(crate) completions: Arc<crate::completion_cache::CompletionCache>,
 }
 
 /// The largest sizes seen so far, so fresh spaces are allocated once.
@@ -172,7 +174,7 @@ impl SpaceDef {
     /// what it built. So must the substitution functions it installs: a
     /// space specified like an earlier one copies what they built then.
     pub fn new(build: impl Fn(&mut Space) -> Result<Io, SpecError> + Send + Sync + 'static) -> Self {
-        SpaceDef { build: Arc::new(build), hints: Arc::default() }
+        SpaceDef { build: Arc::new(build), hints: Arc::default(), completions: Arc::default() }
     }
 
     /// A fresh, unspecified space: a copy of the space built before on this

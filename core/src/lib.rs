@@ -31,6 +31,7 @@
 
 pub mod architecture;
 pub mod combinators;
+mod completion_cache;
 mod count;
 mod definition;
 #[doc(hidden)]

@@ -112,3 +112,39 @@ pub fn metrics_of(objective: fn(&Architecture) -> f64, arch: &Architecture) -> M
 pub fn describe(trial: &Trial) -> String {
     trial.decisions.iter().map(|d| format!("{}={}", d.path, d.value)).collect::<Vec<_>>().join(" ")
 }
+
+/// The NAS-Bench-201 cell, as the `benchmark` example writes it in the DSL.
+#[path = "../../examples/benchmark/nb201.rs"]
+pub mod nb201;
+
+/// A synthetic tabular benchmark over the NAS-Bench-201 cell's 15,625
+/// architectures, in the column layout of AnalogNAS-Bench (`e0` … `e5`,
+/// `accuracy`): a fixed random effect per edge operation, one per pair of
+/// operations on edges that share a node, and a little noise, around 85.
+/// Deterministic, and small enough to build in a test.
+pub fn synthetic_nb201_csv() -> String {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(201);
+    let single: Vec<[f64; 5]> = (0..6).map(|_| std::array::from_fn(|_| rng.random_range(-2.0..2.0))).collect();
+    // Edges (1,2) (1,3) (1,4) (2,3) (2,4) (3,4) as e0 … e5; pairs that meet at a node.
+    let pairs = [(0, 3), (0, 4), (1, 5), (3, 5), (1, 3), (2, 4), (2, 5), (4, 5)];
+    let pair: Vec<[[f64; 5]; 5]> =
+        pairs.iter().map(|_| std::array::from_fn(|_| std::array::from_fn(|_| rng.random_range(-1.0..1.0)))).collect();
+    let mut csv = String::from("e0,e1,e2,e3,e4,e5,accuracy\n");
+    for index in 0..15_625usize {
+        let codes: Vec<usize> = (0..6).map(|e| (index / 5usize.pow(5 - e as u32)) % 5).collect();
+        let mut accuracy = 85.0 + rng.random_range(-0.1..0.1);
+        accuracy += (0..6).map(|e| single[e][codes[e]]).sum::<f64>();
+        accuracy += pairs.iter().zip(&pair).map(|(&(a, b), w)| w[codes[a]][codes[b]]).sum::<f64>();
+        let cells: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+        csv.push_str(&format!("{},{accuracy:.4}\n", cells.join(",")));
+    }
+    csv
+}
+
+/// The synthetic table, read as the `benchmark` example reads AnalogNAS-Bench.
+pub fn synthetic_nb201_table() -> archspace::search::Table {
+    let keys: Vec<(String, &str)> = nb201::EDGE_PATHS.iter().enumerate().map(|(i, p)| (format!("e{i}"), *p)).collect();
+    let keys: Vec<(&str, &str)> = keys.iter().map(|(c, p)| (c.as_str(), *p)).collect();
+    archspace::search::Table::parse_csv(&synthetic_nb201_csv(), &keys).expect("the synthetic table parses")
+}

@@ -35,7 +35,10 @@ fn no_searcher_proposes_a_network_twice() {
         Box::new(RandomSearcher::uniform(def.clone())),
         Box::new(MctsSearcher::new(def.clone())),
         Box::new(SmboSearcher::new(def.clone(), SmboConfig { candidates: 64, ..SmboConfig::default() })),
-        Box::new(EvolutionSearcher::new(def.clone(), EvolutionConfig { population: 10, tournament: 3, ..Default::default() })),
+        Box::new(EvolutionSearcher::new(
+            def.clone(),
+            EvolutionConfig { population: 10, tournament: 3, ..Default::default() },
+        )),
         Box::new(LocalSearcher::new(def.clone(), LocalConfig::default())),
         Box::new(BayesSearcher::new(def.clone(), BayesConfig { candidates: 32, ..BayesConfig::default() })),
         Box::new(NsgaSearcher::new(def.clone(), NsgaConfig::default())),
@@ -61,7 +64,10 @@ fn an_exhausted_space_ends_the_search_with_the_reason() {
     let eval = evaluator(|_, a: &Architecture| Ok(Metrics::new().with("score", a.modules().len() as f64)));
     for mut searcher in [
         Box::new(MctsSearcher::new(small.clone())) as Box<dyn Searcher>,
-        Box::new(EvolutionSearcher::new(small.clone(), EvolutionConfig { population: 4, tournament: 2, ..Default::default() })),
+        Box::new(EvolutionSearcher::new(
+            small.clone(),
+            EvolutionConfig { population: 4, tournament: 2, ..Default::default() },
+        )),
         Box::new(SmboSearcher::new(small.clone(), SmboConfig { candidates: 8, ..SmboConfig::default() })),
     ] {
         let report = run(&mut searcher, &eval, &SearchConfig { trials: 50, ..SearchConfig::default() }).expect("run");
@@ -77,7 +83,8 @@ fn an_exhausted_space_ends_the_search_with_the_reason() {
 #[test]
 fn mcts_does_not_depend_on_the_scale_of_the_scores() {
     let run_scaled = |scale: f64, shift: f64| {
-        let eval = evaluator(move |_, a: &Architecture| Ok(Metrics::new().with("score", scale * seed_objective(a) + shift)));
+        let eval =
+            evaluator(move |_, a: &Architecture| Ok(Metrics::new().with("score", scale * seed_objective(a) + shift)));
         let config = SearchConfig { trials: 60, seed: 3, ..SearchConfig::default() };
         let report = run(&mut MctsSearcher::new(seed_space()), &eval, &config).expect("search");
         report.records.iter().map(|r| r.trial.decisions.clone()).collect::<Vec<_>>()
@@ -98,7 +105,12 @@ fn default_settings_give_the_same_records_on_one_and_two_threads() {
     let make: Vec<fn() -> Box<dyn Searcher>> = vec![
         || Box::new(MctsSearcher::new(seed_space())),
         || Box::new(SmboSearcher::new(seed_space(), SmboConfig { candidates: 16, ..SmboConfig::default() })),
-        || Box::new(EvolutionSearcher::new(seed_space(), EvolutionConfig { population: 8, tournament: 3, ..Default::default() })),
+        || {
+            Box::new(EvolutionSearcher::new(
+                seed_space(),
+                EvolutionConfig { population: 8, tournament: 3, ..Default::default() },
+            ))
+        },
     ];
     for make in make {
         let one = run(&mut make(), &eval, &SearchConfig { trials: 24, threads: 1, seed: 9, ..SearchConfig::default() });

@@ -71,6 +71,9 @@ pub enum BackendError {
         #[source]
         source: std::io::Error,
     },
+    /// A checkpoint that does not fit the network or the run.
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
     /// A training or build configuration that makes no sense.
     #[error("invalid configuration: {0}")]
     Config(String),

@@ -1,5 +1,6 @@
 //! Training and evaluation: optimizers, schedules, augmentation, budgets,
-//! NaN detection and metrics.
+//! NaN detection and metrics; checkpoints that a multi-fidelity search
+//! continues from ([`train_from`], [`train_trial`], [`CheckpointStore`]).
 //!
 //! ```
 //! use archspace_candle::train::{self, Budget, TrainConfig};
@@ -20,11 +21,17 @@
 //! ```
 
 mod augment;
+mod checkpoint;
 mod optim;
 mod schedule;
+mod store;
 mod trainer;
 
 pub use augment::Augment;
-pub use optim::{Adam, Optimizer, Sgd};
+pub use checkpoint::{Checkpoint, TrainProgress};
+pub use optim::{Adam, Optimizer, OptimizerState, Sgd};
 pub use schedule::Schedule;
-pub use trainer::{Budget, EpochMetrics, Metrics, OptimizerKind, Progress, TrainConfig, TrainReport, evaluate, train};
+pub use store::{CheckpointStore, train_trial};
+pub use trainer::{
+    Budget, EpochMetrics, Metrics, OptimizerKind, Progress, TrainConfig, TrainReport, evaluate, train, train_from,
+};

@@ -18,6 +18,18 @@
 
 use candle_core::{Tensor, Var};
 
+/// An optimizer's state between steps: enough to continue training exactly
+/// where it stopped (see [`Checkpoint`](super::Checkpoint)).
+#[derive(Clone, Debug, Default)]
+pub struct OptimizerState {
+    /// Steps taken.
+    pub steps: u64,
+    /// Per variable, in the optimizer's order: its state tensors (SGD's
+    /// velocity; Adam's first and second moments), empty before its first
+    /// update.
+    pub slots: Vec<Vec<Tensor>>,
+}
+
 /// One parameter update from gradients.
 pub trait Optimizer: Send {
     /// Applies one step with learning rate `lr`; `grads[i]` belongs to the
@@ -25,6 +37,31 @@ pub trait Optimizer: Send {
     fn step(&mut self, grads: &[Option<Tensor>], lr: f64) -> candle_core::Result<()>;
     /// The variables updated.
     fn vars(&self) -> &[Var];
+    /// The state to continue from. Optimizers that keep state must override
+    /// this and [`restore`](Self::restore); the default has none.
+    fn state(&self) -> OptimizerState {
+        OptimizerState::default()
+    }
+    /// Continues from `state` (from [`state`](Self::state) of an optimizer
+    /// of the same kind over the same variables).
+    fn restore(&mut self, state: OptimizerState) -> candle_core::Result<()> {
+        if state.steps == 0 && state.slots.iter().all(Vec::is_empty) {
+            Ok(())
+        } else {
+            Err(candle_core::Error::Msg("this optimizer keeps no state to restore".into()))
+        }
+    }
+}
+
+/// Checks that `state` has one slot per variable, each empty or of `width` tensors.
+fn check_slots(state: &OptimizerState, vars: usize, width: usize) -> candle_core::Result<()> {
+    if state.slots.len() != vars || state.slots.iter().any(|s| !s.is_empty() && s.len() != width) {
+        return Err(candle_core::Error::Msg(format!(
+            "optimizer state for {} variables, expected {vars} with 0 or {width} tensors each",
+            state.slots.len()
+        )));
+    }
+    Ok(())
 }
 
 /// Stochastic gradient descent with (optionally Nesterov) momentum and L2 weight decay.
@@ -72,6 +109,16 @@ impl Optimizer for Sgd {
 
     fn vars(&self) -> &[Var] {
         &self.vars
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState { steps: 0, slots: self.velocity.iter().map(|v| v.iter().cloned().collect()).collect() }
+    }
+
+    fn restore(&mut self, state: OptimizerState) -> candle_core::Result<()> {
+        check_slots(&state, self.vars.len(), 1)?;
+        self.velocity = state.slots.into_iter().map(|s| s.into_iter().next()).collect();
+        Ok(())
     }
 }
 
@@ -130,5 +177,24 @@ impl Optimizer for Adam {
 
     fn vars(&self) -> &[Var] {
         &self.vars
+    }
+
+    fn state(&self) -> OptimizerState {
+        let slots = self.moments.iter().map(|m| m.iter().flat_map(|(m, v)| [m.clone(), v.clone()]).collect()).collect();
+        OptimizerState { steps: self.step as u64, slots }
+    }
+
+    fn restore(&mut self, state: OptimizerState) -> candle_core::Result<()> {
+        check_slots(&state, self.vars.len(), 2)?;
+        self.step = i32::try_from(state.steps).map_err(|e| candle_core::Error::Msg(e.to_string()))?;
+        self.moments = state
+            .slots
+            .into_iter()
+            .map(|s| {
+                let mut s = s.into_iter();
+                s.next().zip(s.next())
+            })
+            .collect();
+        Ok(())
     }
 }

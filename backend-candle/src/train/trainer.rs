@@ -8,6 +8,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use super::augment::Augment;
+use super::checkpoint::{Checkpoint, TrainProgress};
 use super::optim::{Adam, Optimizer, Sgd};
 use super::schedule::Schedule;
 use crate::data::{Dataset, Normalization};
@@ -46,8 +47,14 @@ pub struct TrainConfig {
     pub batch_size: usize,
     /// Images per evaluation batch.
     pub eval_batch_size: usize,
-    /// How long to train.
+    /// How long to train: in all, counting what a checkpoint continued from
+    /// already trained.
     pub budget: Budget,
+    /// The budget the learning-rate schedule spans (`None`: `budget`). A
+    /// multi-fidelity search sets it to its largest budget for every rung,
+    /// so that training to a small budget is the start of training to a
+    /// large one and a checkpoint can be continued ([`train_from`]).
+    pub horizon: Option<Budget>,
     /// The optimizer.
     pub optimizer: OptimizerKind,
     /// Base learning rate.
@@ -70,6 +77,7 @@ impl Default for TrainConfig {
             batch_size: 64,
             eval_batch_size: 500,
             budget: Budget::Epochs(1),
+            horizon: None,
             optimizer: OptimizerKind::AdamW,
             learning_rate: 1e-3,
             weight_decay: 1e-4,
@@ -170,72 +178,212 @@ pub fn train(
     config: &TrainConfig,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<TrainReport, BackendError> {
-    if config.batch_size == 0 || data.is_empty() {
-        return Err(BackendError::Config("training needs a batch size ≥ 1 and a non-empty training set".into()));
-    }
-    let total_images = match config.budget {
+    let mut run = Run::start(net, data, config, None)?;
+    run.train(net, data, validation, norm, config, progress)?;
+    Ok(run.report())
+}
+
+/// Like [`train`], continuing from `from` (a [`Checkpoint`] of the same
+/// architecture, built into `net` with the same settings) when given, and
+/// returning the run's checkpoint as well.
+///
+/// `config.budget` is the whole budget, including what `from` already
+/// trained; the continued run keeps `from`'s shuffling stream (its seed,
+/// not `config.seed`). With the same [`horizon`](TrainConfig::horizon), the
+/// result is the network a single run to `config.budget` gives, bit for
+/// bit, when `from` ended on a batch boundary (whole epochs always do).
+pub fn train_from(
+    net: &Network,
+    data: &Dataset,
+    validation: Option<&Dataset>,
+    norm: &Normalization,
+    config: &TrainConfig,
+    from: Option<&Checkpoint>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(TrainReport, Checkpoint), BackendError> {
+    let mut run = Run::start(net, data, config, from)?;
+    run.train(net, data, validation, norm, config, progress)?;
+    let checkpoint = Checkpoint::capture(net, run.optimizer.state(), run.progress())?;
+    Ok((run.report(), checkpoint))
+}
+
+/// Images of a budget over `data`.
+fn images_of(budget: Budget, data: &Dataset) -> usize {
+    match budget {
         Budget::Epochs(e) => e * data.len(),
         Budget::Images(n) => n,
-    };
-    let total_steps = total_images.div_ceil(config.batch_size);
-    let device = net.store().device().clone();
-    let mut opt = optimizer(net, config);
-    let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-    let started = Instant::now();
-    let (mut images, mut step, mut epoch) = (0usize, 0usize, 0usize);
-    let mut epochs = Vec::new();
-    while images < total_images {
-        let epoch_start = Instant::now();
-        let mut order: Vec<usize> = (0..data.len()).collect();
-        order.shuffle(&mut rng);
-        let (mut loss_sum, mut hits, mut seen) = (0f64, 0f64, 0usize);
-        for (i, chunk) in order.chunks(config.batch_size).enumerate() {
-            if images >= total_images {
-                break;
-            }
-            let chunk = &chunk[..chunk.len().min(total_images - images)];
-            let (x, y) = if config.augment.is_active() {
-                let mut batch = data.subset(chunk);
-                let per = batch.shape.iter().product::<usize>();
-                for image in batch.images.chunks_mut(per) {
-                    config.augment.apply(image, batch.shape, &mut rng);
-                }
-                batch.batch(&(0..chunk.len()).collect::<Vec<_>>(), norm, &device)?
-            } else {
-                data.batch(chunk, norm, &device)?
-            };
-            let mut logits = None;
-            let (loss, grad_store) = net.loss_and_gradients(&x, |output| {
-                logits = Some(output.detach());
-                candle_nn::loss::cross_entropy(output, &y)
-            })?;
-            let logits = logits.ok_or_else(|| BackendError::Config("internal: the loss was not computed".into()))?;
-            let loss_value = f64::from(loss.to_scalar::<f32>()?);
-            if !loss_value.is_finite() {
-                return Err(BackendError::Diverged { epoch, step: i, loss: loss_value });
-            }
-            let mut grads: Vec<Option<Tensor>> =
-                opt.vars().iter().map(|v| grad_store.get(v.as_tensor()).cloned()).collect();
-            if let Some(max) = config.clip_grad_norm {
-                clip(&mut grads, max)?;
-            }
-            opt.step(&grads, config.schedule.rate(config.learning_rate, step, total_steps))?;
-            loss_sum += loss_value * chunk.len() as f64;
-            hits += correct(&logits, &y)?;
-            seen += chunk.len();
-            images += chunk.len();
-            step += 1;
-            progress(Progress { epoch, images, total_images, loss: loss_value });
-        }
-        let validation = match validation {
-            Some(v) => Some(evaluate(net, v, norm, config.eval_batch_size)?),
-            None => None,
-        };
-        let train = Metrics { loss: loss_sum / seen.max(1) as f64, accuracy: hits / seen.max(1) as f64 };
-        epochs.push(EpochMetrics { epoch, train, validation, seconds: epoch_start.elapsed().as_secs_f64() });
-        epoch += 1;
     }
-    Ok(TrainReport { epochs, images, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// A training run in progress.
+struct Run {
+    optimizer: Box<dyn Optimizer>,
+    rng: ChaCha8Rng,
+    seed: u64,
+    images: usize,
+    step: usize,
+    epoch: usize,
+    epochs: Vec<EpochMetrics>,
+    /// The order of an epoch stopped part-way, and how far it got.
+    unfinished: Option<(Vec<usize>, usize)>,
+    started: Instant,
+    images_at_start: usize,
+    epochs_at_start: usize,
+}
+
+impl Run {
+    fn start(
+        net: &Network,
+        data: &Dataset,
+        config: &TrainConfig,
+        from: Option<&Checkpoint>,
+    ) -> Result<Self, BackendError> {
+        if config.batch_size == 0 || data.is_empty() {
+            return Err(BackendError::Config("training needs a batch size ≥ 1 and a non-empty training set".into()));
+        }
+        let mut run = Run {
+            optimizer: optimizer(net, config),
+            rng: ChaCha8Rng::seed_from_u64(config.seed),
+            seed: config.seed,
+            images: 0,
+            step: 0,
+            epoch: 0,
+            epochs: Vec::new(),
+            unfinished: None,
+            started: Instant::now(),
+            images_at_start: 0,
+            epochs_at_start: 0,
+        };
+        if let Some(from) = from {
+            let p = &from.progress;
+            if p.images > images_of(config.budget, data) {
+                return Err(BackendError::Checkpoint(format!(
+                    "the checkpoint trained {} images, more than the budget of {}",
+                    p.images,
+                    images_of(config.budget, data)
+                )));
+            }
+            if p.unfinished_epoch.as_ref().is_some_and(|(order, _)| order.len() != data.len()) {
+                return Err(BackendError::Checkpoint("the checkpoint was trained on another training set".into()));
+            }
+            from.load_into(net)?;
+            run.optimizer.restore(from.optimizer.clone())?;
+            run.seed = p.seed;
+            run.rng = ChaCha8Rng::seed_from_u64(p.seed);
+            run.rng.set_word_pos(p.word_position());
+            (run.images, run.step, run.epoch) = (p.images, p.step, p.epoch);
+            run.epochs = p.epochs.clone();
+            run.unfinished = p.unfinished_epoch.clone();
+            (run.images_at_start, run.epochs_at_start) = (p.images, p.epochs.len());
+        }
+        Ok(run)
+    }
+
+    fn progress(&self) -> TrainProgress {
+        TrainProgress {
+            seed: self.seed,
+            stream_position: TrainProgress::split_position(self.rng.get_word_pos()),
+            images: self.images,
+            step: self.step,
+            epoch: self.epoch,
+            unfinished_epoch: self.unfinished.clone(),
+            epochs: self.epochs.clone(),
+        }
+    }
+
+    /// This run's part of the training: its epochs and images.
+    fn report(&self) -> TrainReport {
+        TrainReport {
+            epochs: self.epochs[self.epochs_at_start.min(self.epochs.len())..].to_vec(),
+            images: self.images - self.images_at_start,
+            seconds: self.started.elapsed().as_secs_f64(),
+        }
+    }
+
+    fn train(
+        &mut self,
+        net: &Network,
+        data: &Dataset,
+        validation: Option<&Dataset>,
+        norm: &Normalization,
+        config: &TrainConfig,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(), BackendError> {
+        let total_images = images_of(config.budget, data);
+        let total_steps = images_of(config.horizon.unwrap_or(config.budget), data).div_ceil(config.batch_size);
+        let device = net.store().device().clone();
+        while self.images < total_images {
+            let epoch_start = Instant::now();
+            let (order, start) = match self.unfinished.take() {
+                Some(unfinished) => unfinished,
+                None => {
+                    let mut order: Vec<usize> = (0..data.len()).collect();
+                    order.shuffle(&mut self.rng);
+                    (order, 0)
+                }
+            };
+            let (mut loss_sum, mut hits, mut seen) = (0f64, 0f64, 0usize);
+            let mut position = start;
+            for (i, chunk) in order[start..].chunks(config.batch_size).enumerate() {
+                if self.images >= total_images {
+                    break;
+                }
+                let chunk = &chunk[..chunk.len().min(total_images - self.images)];
+                let (x, y) = if config.augment.is_active() {
+                    let mut batch = data.subset(chunk);
+                    let per = batch.shape.iter().product::<usize>();
+                    for image in batch.images.chunks_mut(per) {
+                        config.augment.apply(image, batch.shape, &mut self.rng);
+                    }
+                    batch.batch(&(0..chunk.len()).collect::<Vec<_>>(), norm, &device)?
+                } else {
+                    data.batch(chunk, norm, &device)?
+                };
+                let mut logits = None;
+                let (loss, grad_store) = net.loss_and_gradients(&x, |output| {
+                    logits = Some(output.detach());
+                    candle_nn::loss::cross_entropy(output, &y)
+                })?;
+                let logits =
+                    logits.ok_or_else(|| BackendError::Config("internal: the loss was not computed".into()))?;
+                let loss_value = f64::from(loss.to_scalar::<f32>()?);
+                if !loss_value.is_finite() {
+                    return Err(BackendError::Diverged { epoch: self.epoch, step: i, loss: loss_value });
+                }
+                let mut grads: Vec<Option<Tensor>> =
+                    self.optimizer.vars().iter().map(|v| grad_store.get(v.as_tensor()).cloned()).collect();
+                if let Some(max) = config.clip_grad_norm {
+                    clip(&mut grads, max)?;
+                }
+                self.optimizer.step(&grads, config.schedule.rate(config.learning_rate, self.step, total_steps))?;
+                loss_sum += loss_value * chunk.len() as f64;
+                hits += correct(&logits, &y)?;
+                seen += chunk.len();
+                self.images += chunk.len();
+                self.step += 1;
+                position += chunk.len();
+                progress(Progress { epoch: self.epoch, images: self.images, total_images, loss: loss_value });
+            }
+            if position < order.len() {
+                self.unfinished = Some((order, position));
+            }
+            let validation = match validation {
+                Some(v) => Some(evaluate(net, v, norm, config.eval_batch_size)?),
+                None => None,
+            };
+            let train = Metrics { loss: loss_sum / seen.max(1) as f64, accuracy: hits / seen.max(1) as f64 };
+            self.epochs.push(EpochMetrics {
+                epoch: self.epoch,
+                train,
+                validation,
+                seconds: epoch_start.elapsed().as_secs_f64(),
+            });
+            if self.unfinished.is_none() {
+                self.epoch += 1;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Loss and accuracy of `net` (eval mode) on `data`.

@@ -40,7 +40,13 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 /// let text = String::from_utf8(out).unwrap();
 /// assert_eq!(text.lines().nth(1), Some("0,completed,0.5,,1,00,0.25,,,0.5"));
 /// ```
-pub fn write_csv<W: Write>(records: &[TrialRecord], mut out: W) -> io::Result<()> {
+pub fn write_csv<W: Write>(records: &[TrialRecord], out: W) -> io::Result<()> {
+    write_table(records, None, out)
+}
+
+/// [`write_csv`], with a last column `pareto` (`true` for the trials on the
+/// Pareto front) when `front` is given.
+fn write_table<W: Write>(records: &[TrialRecord], front: Option<&BTreeSet<u64>>, mut out: W) -> io::Result<()> {
     let metrics: BTreeSet<&str> = records.iter().flat_map(|r| r.metrics.names()).collect();
     let paths: BTreeSet<&str> =
         records.iter().flat_map(|r| r.trial.decisions.iter().map(|d| d.path.as_str())).collect();
@@ -52,6 +58,9 @@ pub fn write_csv<W: Write>(records: &[TrialRecord], mut out: W) -> io::Result<()
     for p in &paths {
         line.push(',');
         field(&mut line, p);
+    }
+    if front.is_some() {
+        line.push_str(",pareto");
     }
     writeln!(out, "{line}")?;
     let mut sorted: Vec<&TrialRecord> = records.iter().collect();
@@ -89,20 +98,29 @@ pub fn write_csv<W: Write>(records: &[TrialRecord], mut out: W) -> io::Result<()
             let value = r.trial.decisions.iter().find(|d| d.path == *p).map(|d| d.value.to_string());
             field(&mut line, &value.unwrap_or_default());
         }
+        if let Some(front) = front {
+            line.push_str(if front.contains(&r.trial.id) { ",true" } else { ",false" });
+        }
         writeln!(out, "{line}")?;
     }
     out.flush()
 }
 
-/// Reads the search log at `log` and writes it as CSV to `csv` (see [`write_csv`]).
+/// Reads the search log at `log` and writes it as CSV to `csv` (see
+/// [`write_csv`]). The log of a multi-objective search (its header names
+/// trade-offs) gets a last column `pareto`: `true` for the trials on the
+/// Pareto front ([`pareto_front`](super::pareto_front)).
 pub fn export_csv(log: &Path, csv: &Path) -> Result<(), SearchError> {
     let contents = read_log(log)?;
+    let front: Option<BTreeSet<u64>> = contents.header.as_ref().filter(|h| !h.tradeoffs.is_empty()).map(|h| {
+        super::pareto::pareto_front(&contents.records, &h.objective, &h.tradeoffs).iter().map(|r| r.trial.id).collect()
+    });
     let file = std::fs::File::create(csv).map_err(|source| SearchError::Io {
         action: "cannot create",
         path: csv.to_owned(),
         source,
     })?;
-    write_csv(&contents.records, io::BufWriter::new(file)).map_err(|source| SearchError::Io {
+    write_table(&contents.records, front.as_ref(), io::BufWriter::new(file)).map_err(|source| SearchError::Io {
         action: "cannot write",
         path: csv.to_owned(),
         source,

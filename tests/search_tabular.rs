@@ -13,6 +13,9 @@ use archspace::search::{
 use search_support::{nb201, synthetic_nb201_table};
 
 const SEEDS: u64 = 6;
+
+/// Builds a searcher over a space.
+type Make = Box<dyn Fn(SpaceDef) -> Box<dyn Searcher>>;
 const TRIALS: usize = 60;
 
 fn mean_best(table: &Table, make: &dyn Fn(SpaceDef) -> Box<dyn Searcher>) -> f64 {
@@ -38,7 +41,7 @@ fn learning_searchers_beat_random_search_on_a_tabular_benchmark() {
     let optimum = table.optimum("accuracy", true).expect("optimum");
     let random = mean_best(&table, &|d| Box::new(RandomSearcher::per_decision(d)));
     let smaller = EvolutionConfig { population: 20, tournament: 5, ..EvolutionConfig::default() };
-    let contenders: Vec<(&str, Box<dyn Fn(SpaceDef) -> Box<dyn Searcher>>)> = vec![
+    let contenders: Vec<(&str, Make)> = vec![
         ("evolution", Box::new(move |d| Box::new(EvolutionSearcher::new(d, smaller.clone())))),
         ("local", Box::new(|d| Box::new(LocalSearcher::new(d, LocalConfig::default())))),
         ("nsga2", Box::new(|d| Box::new(NsgaSearcher::new(d, NsgaConfig::default())))),

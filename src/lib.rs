@@ -17,8 +17,9 @@ pub mod inline {
 #[doc(hidden)]
 pub mod __private {
     pub use archspace_core::dsl_support::*;
+    pub use archspace_core::ports::wiring::{AllInputs, AllWired, Everything, Mark, Open, Wired, wired, wiring};
     pub use archspace_core::ports::{
-        Fan, InPort, OutPort, Placeable, PortSet, Siso, border, connect, connect_fan_in, place,
+        Fan, InPort, OutPort, Placeable, PortSet, Siso, border, connect, connect_fan_in, input, output, place,
     };
     pub use archspace_core::{
         Alternatives, Factory, HyperId, InputId, Io, Name, OutputId, Param, Space, SpaceDef, SpecError, SubSpace,

@@ -25,6 +25,53 @@ pub fn combine_factory(
     Arc::new(f)
 }
 
+/// A parameter type that takes a factory `|| module`: [`Factory`].
+#[diagnostic::on_unimplemented(
+    message = "this argument is a factory `|| module`, which this parameter does not take",
+    label = "a factory `|| module`",
+    note = "a `Factory` parameter takes `|| module`; a `CombineFactory` parameter takes `|k| module`, `k` being its number of inputs"
+)]
+pub trait FromFactory {
+    /// Wraps the factory.
+    fn from_factory(f: Factory) -> Self;
+}
+
+impl FromFactory for Factory {
+    fn from_factory(f: Factory) -> Self {
+        f
+    }
+}
+
+/// A parameter type that takes a combine factory `|k| module`: [`CombineFactory`].
+#[diagnostic::on_unimplemented(
+    message = "this argument is a combine factory `|k| module`, which this parameter does not take",
+    label = "a combine factory `|k| module`",
+    note = "a `CombineFactory` parameter takes `|k| module`, `k` being its number of inputs; a `Factory` parameter takes `|| module`"
+)]
+pub trait FromCombineFactory {
+    /// Wraps the combine factory.
+    fn from_combine_factory(f: CombineFactory) -> Self;
+}
+
+impl FromCombineFactory for CombineFactory {
+    fn from_combine_factory(f: CombineFactory) -> Self {
+        f
+    }
+}
+
+/// A factory closure as the parameter type it is passed to; a compile error
+/// names the mistake when that type takes no factory `|| module`.
+pub fn to_factory<T: FromFactory>(f: impl Fn(&mut Space) -> Result<Io, SpecError> + Send + Sync + 'static) -> T {
+    T::from_factory(Arc::new(f))
+}
+
+/// A combine-factory closure as the parameter type it is passed to.
+pub fn to_combine_factory<T: FromCombineFactory>(
+    f: impl Fn(&mut Space, usize) -> Result<Io, SpecError> + Send + Sync + 'static,
+) -> T {
+    T::from_combine_factory(Arc::new(f))
+}
+
 /// Calls a boxed factory (for combinators that take `impl Fn`).
 pub fn call_factory(f: &Factory, s: &mut Space) -> Result<Io, SpecError> {
     f(s)

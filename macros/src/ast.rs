@@ -43,6 +43,28 @@ pub struct Body {
 pub enum Stmt {
     Let(Box<Let>),
     Connect(Connect),
+    /// A statement that did not parse: its error, and what checking the
+    /// rest needs to know of it.
+    Broken(Broken),
+}
+
+/// A statement that did not parse.
+pub struct Broken {
+    pub error: syn::Error,
+    pub kind: BrokenKind,
+    /// Every identifier in the statement's tokens: the modules it would
+    /// have wired are spared follow-on errors.
+    pub mentions: Vec<Ident>,
+}
+
+/// What a statement that did not parse was meant to be.
+pub enum BrokenKind {
+    /// `let name = ..`: the name is known, its value is not.
+    Let(Option<Ident>),
+    /// `connect!(..)` or anything else that binds no name.
+    Other,
+    /// `expose!(..)`: the border is unknown.
+    Expose,
 }
 
 /// `let name = value;`
@@ -171,6 +193,7 @@ pub struct Endpoint {
 
 /// `expose!(inputs -> outputs)`.
 pub struct Expose {
+    pub keyword: Ident,
     pub inputs: Vec<Exposed>,
     pub outputs: Vec<Exposed>,
 }
@@ -185,5 +208,15 @@ impl Exposed {
     /// The exposed name and where it is written.
     pub fn name(&self) -> Option<&Ident> {
         self.alias.as_ref().or(self.end.port.as_ref())
+    }
+}
+
+/// The name an identifier stands for, without a leading `r#`: `r#in` and
+/// `in` are one name, and paths and decisions say `in`.
+pub fn unraw(ident: &Ident) -> String {
+    let text = ident.to_string();
+    match text.strip_prefix("r#") {
+        Some(name) => name.to_owned(),
+        None => text,
     }
 }

@@ -94,15 +94,23 @@
 
 mod ast;
 mod check;
+mod check_module;
 mod ctxt;
+mod cycles;
+mod domain;
 mod emit;
+mod emit_ports;
 mod expand;
 mod graph;
 mod lower;
+mod lower_wiring;
 mod parse;
+mod parse_module;
+mod plan;
 mod scope;
 #[cfg(test)]
 mod tests;
+mod verdict;
 
 use proc_macro::TokenStream;
 

@@ -202,10 +202,9 @@ fn the_log_exports_as_csv_and_minimize_objectives_rank_low_first() {
     let text = std::fs::read_to_string(&csv).expect("csv");
     let mut lines = text.lines();
     let header = lines.next().expect("header");
-    assert!(
-        header
-            .starts_with("trial,status,score,budget,seed,hash,seconds,duplicate_of,error,metric:modules,metric:score,")
-    );
+    assert!(header.starts_with(
+        "trial,status,score,budget,seed,hash,seconds,duplicate_of,error,attempt,metric:modules,metric:score,"
+    ));
     assert!(header.contains(",n,") || header.ends_with(",n"), "decision columns by path: {header}");
     assert_eq!(lines.count(), 8);
     assert!(format!("{report}").contains("rank"));

@@ -235,3 +235,6 @@ fn ends_with_newline(path: &Path, len: u64) -> Result<bool, SearchError> {
     f.seek(SeekFrom::Start(len - 1)).and_then(|_| f.read_exact(&mut last)).map_err(io_error("cannot read", path))?;
     Ok(last[0] == b'\n')
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,9 +8,12 @@
 //! panic on a thread of a search's pool (where every evaluation runs, its
 //! nested parallel work included, and is caught) only leaves its location
 //! for the trial's error; any other panic goes to the previous hook as
-//! before. The last search to end puts the previous hook back. With
-//! `RUST_BACKTRACE` set (to anything but `0`), evaluations' panics go to the
-//! previous hook too, backtraces included, for debugging an evaluator.
+//! before. The last search to end puts the previous hook back.
+//!
+//! This holds with `RUST_BACKTRACE` set too: a backtrace per failed trial
+//! is the noise this module exists to remove. To debug a panicking
+//! evaluator, call it on the failed trial's architecture outside the search
+//! ([`SpaceDef::replay`](crate::SpaceDef::replay) of the trial's decisions).
 
 use std::cell::{Cell, RefCell};
 use std::panic::PanicHookInfo;
@@ -50,14 +53,13 @@ pub(crate) struct QuietEvaluationPanics(());
 
 impl QuietEvaluationPanics {
     pub(crate) fn install() -> Self {
-        let backtraces = std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0");
         let mut installed = INSTALLED.lock().unwrap_or_else(PoisonError::into_inner);
         // `previous` outlives the searches only when the last one ended while
         // unwinding; the quiet hook is then still in place.
         if installed.previous.is_none() {
             installed.previous = Some(Arc::from(std::panic::take_hook()));
             std::panic::set_hook(Box::new(move |info| {
-                if ON_SEARCH_THREAD.get() && !backtraces {
+                if ON_SEARCH_THREAD.get() {
                     LAST_LOCATION.set(info.location().map(ToString::to_string));
                 } else if let Some(previous) = previous_hook() {
                     previous(info);

@@ -4,7 +4,7 @@
 
 mod search_support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use archspace::search::{
@@ -41,7 +41,7 @@ fn searcher() -> SmboSearcher {
 
 /// Runs a search whose evaluator fails the trials in `failing` (a transient
 /// fault, say) and returns the report and the (trial id, seed) pairs evaluated.
-fn search(trials: usize, log: &PathBuf, retry: bool, failing: &[u64]) -> (SearchReport, Vec<(u64, u64)>) {
+fn search(trials: usize, log: &Path, retry: bool, failing: &[u64]) -> (SearchReport, Vec<(u64, u64)>) {
     let evaluated = Mutex::new(Vec::new());
     let eval = evaluator(|t: &Trial, a| {
         evaluated.lock().expect("evaluated").push((t.id, t.seed));
@@ -50,7 +50,7 @@ fn search(trials: usize, log: &PathBuf, retry: bool, failing: &[u64]) -> (Search
         }
         Ok(Metrics::new().with("score", seed_objective(a)))
     });
-    let report = run(&mut searcher(), &eval, &config(trials, Some(log.clone()), retry)).expect("search");
+    let report = run(&mut searcher(), &eval, &config(trials, Some(log.to_owned()), retry)).expect("search");
     let mut evaluated = evaluated.into_inner().expect("evaluated");
     evaluated.sort_unstable();
     (report, evaluated)

@@ -160,8 +160,8 @@ fn check_header(path: &Path, found: &LogHeader, expected: &LogHeader) -> Result<
 }
 
 impl SearchLog {
-    /// Opens the log at `path` for the search described by `header`: locks
-    /// it (failing at once with [`SearchError::LogLocked`] if another search
+    /// Opens the log at `path` for the search described by `header`: creates
+    /// its folder if needed; locks it (failing at once with [`SearchError::LogLocked`] if another search
     /// holds it, before anything is read or written); creates it (writing the
     /// header) when missing or empty; otherwise reads it, checks the header,
     /// and cuts off a truncated last line.
@@ -173,6 +173,9 @@ impl SearchLog {
                 path: path.to_owned(),
                 source: std::io::Error::other(reason),
             });
+        }
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(io_error("cannot create the folder of", path))?;
         }
         let lock = LogLock::acquire(path)?;
         let exists = path.metadata().map(|m| m.len() > 0).unwrap_or(false);

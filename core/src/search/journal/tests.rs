@@ -137,3 +137,42 @@ fn a_first_attempt_is_left_out_of_the_line_and_read_back_as_one() {
     let back: TrialRecord = serde_json::from_str(&line).expect("reads");
     assert_eq!(back.attempt, 1);
 }
+
+#[test]
+fn a_resume_with_other_settings_says_how_to_proceed() {
+    let logged = header();
+    let now = LogHeader { in_flight: 1, ..header() };
+    let err = check_header(Path::new("l.jsonl"), &logged, &now).expect_err("in flight differs");
+    let text = err.to_string();
+    assert!(
+        text.contains("trials in flight is 2 in the log but 1 now; to resume it, run 2 trials in flight"),
+        "{text}"
+    );
+    assert!(text.contains("e.g. 2 threads") && text.contains("another log path"), "{text}");
+    let now = LogHeader { seed: 8, ..header() };
+    let text = check_header(Path::new("l.jsonl"), &logged, &now).expect_err("seed differs").to_string();
+    assert!(text.contains("the seed is 7 in the log but 8 now; to resume it, set the seed back to 7"), "{text}");
+}
+
+#[test]
+fn log_paths_that_cannot_be_logs_are_errors_naming_them() {
+    let dir = std::env::temp_dir().join(format!("archspace-journal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let err = SearchLog::open(&dir, &header(), false).expect_err("a directory");
+    assert!(
+        err.to_string().contains(&format!("`{}`", dir.display())) && err.to_string().contains("directory"),
+        "{err}"
+    );
+
+    let file = dir.join("a-file");
+    std::fs::write(&file, b"not a folder").expect("write");
+    let log = file.join("search.jsonl");
+    let err = SearchLog::open(&log, &header(), false).expect_err("the folder is a file");
+    assert!(err.to_string().contains(&format!("cannot create the folder of `{}`", log.display())), "{err}");
+
+    let nested = dir.join("new/folder/search.jsonl");
+    let _ = std::fs::remove_dir_all(dir.join("new"));
+    SearchLog::open(&nested, &header(), false).expect("a missing folder is created");
+    assert!(nested.exists());
+    let _ = std::fs::remove_dir_all(dir);
+}

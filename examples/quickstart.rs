@@ -239,9 +239,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         // The search's own messages (a resume, failed trials) go above the bars.
         events: EventSink::custom({
             let bars = bars.clone();
-            move |event| {
-                let _ = bars.println(event.line());
-            }
+            move |event| bars.suspend(|| eprintln!("{}", event.line()))
         }),
         ..SearchConfig::default()
     };

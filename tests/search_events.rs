@@ -24,15 +24,27 @@ fn temp_log(name: &str) -> PathBuf {
     log
 }
 
-/// A search as the quickstart configures it: default events, a log.
+/// A search with a log and the default events, or with the events printed
+/// above indicatif bars as the quickstart prints them.
 fn search(log: Option<&Path>, trials: usize, panics: bool) -> SearchReport {
+    search_with(log, trials, panics, EventSink::default())
+}
+
+fn quickstart_sink() -> EventSink {
+    let bars = indicatif::MultiProgress::new();
+    bars.add(indicatif::ProgressBar::new(4));
+    EventSink::custom(move |event| bars.suspend(|| eprintln!("{}", event.line())))
+}
+
+fn search_with(log: Option<&Path>, trials: usize, panics: bool, events: EventSink) -> SearchReport {
     let eval = evaluator(|t, a| {
         if panics && t.id % 2 == 1 {
             panic!("boom in trial {}", t.id);
         }
         Ok(Metrics::new().with("score", seed_objective(a)))
     });
-    let config = SearchConfig { trials, threads: 2, seed: 8, log: log.map(Path::to_owned), ..SearchConfig::default() };
+    let config =
+        SearchConfig { trials, threads: 2, seed: 8, log: log.map(Path::to_owned), events, ..SearchConfig::default() };
     run(&mut RandomSearcher::per_decision(seed_space(), 8), &eval, &config).expect("search")
 }
 
@@ -45,6 +57,10 @@ fn events_child() {
         Some("truncated") => {
             let log = PathBuf::from(std::env::var_os(LOG_ENV).expect("log path"));
             search(Some(&log), 6, false);
+        }
+        Some("truncated-quickstart") => {
+            let log = PathBuf::from(std::env::var_os(LOG_ENV).expect("log path"));
+            search_with(Some(&log), 6, false, quickstart_sink());
         }
         Some("panics") => {
             search(None, 4, true);
@@ -73,20 +89,24 @@ fn child_stderr(case: &str, log: Option<&Path>, backtrace: Option<&str>) -> Stri
 
 #[test]
 fn a_dropped_last_log_line_is_reported_by_every_program() {
-    let log = temp_log("truncated.jsonl");
-    search(Some(&log), 3, false);
-    let text = std::fs::read_to_string(&log).expect("log");
-    let lines = text.lines().count();
-    std::fs::write(&log, format!("{text}{{\"id\":3,\"seed\":1,\"deci")).expect("cut the last line");
-    let stderr = child_stderr("truncated", Some(&log), None);
-    let expected = format!(
-        "warning: search log `{}`: its last line ({}) was cut short, by a crash mid-write, and was dropped",
-        log.display(),
-        lines + 1
-    );
-    assert_eq!(stderr.matches(&expected).count(), 1, "reported once:\n{stderr}");
-    assert!(stderr.contains(&format!("resuming search log `{}`: 3 trials recorded", log.display())), "{stderr}");
-    let _ = std::fs::remove_file(&log);
+    // The default sink, and the quickstart's (above its progress bars).
+    for case in ["truncated", "truncated-quickstart"] {
+        let log = temp_log(&format!("{case}.jsonl"));
+        search(Some(&log), 3, false);
+        let text = std::fs::read_to_string(&log).expect("log");
+        let lines = text.lines().count();
+        std::fs::write(&log, format!("{text}{{\"id\":3,\"seed\":1,\"deci")).expect("cut the last line");
+        let stderr = child_stderr(case, Some(&log), None);
+        let expected = format!(
+            "warning: search log `{}`: its last line ({}) was cut short, by a crash mid-write, and was dropped",
+            log.display(),
+            lines + 1
+        );
+        assert_eq!(stderr.matches(&expected).count(), 1, "{case}: reported once:\n{stderr}");
+        let resumed = format!("resuming search log `{}`: 3 trials recorded", log.display());
+        assert!(stderr.contains(&resumed), "{case}: {stderr}");
+        let _ = std::fs::remove_file(&log);
+    }
 }
 
 #[test]

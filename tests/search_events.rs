@@ -11,18 +11,10 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use archspace::search::{EventSink, Metrics, RandomSearcher, SearchConfig, SearchEvent, SearchReport, evaluator, run};
-use search_support::{seed_objective, seed_space};
+use search_support::{seed_objective, seed_space, temp_log};
 
 const CASE_ENV: &str = "ARCHSPACE_EVENTS_CHILD";
 const LOG_ENV: &str = "ARCHSPACE_EVENTS_CHILD_LOG";
-
-fn temp_log(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("archspace-events-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let log = dir.join(name);
-    let _ = std::fs::remove_file(&log);
-    log
-}
 
 /// A search with a log and the default events, or with the events printed
 /// above indicatif bars as the quickstart prints them.
@@ -91,7 +83,7 @@ fn child_stderr(case: &str, log: Option<&Path>, backtrace: Option<&str>) -> Stri
 fn a_dropped_last_log_line_is_reported_by_every_program() {
     // The default sink, and the quickstart's (above its progress bars).
     for case in ["truncated", "truncated-quickstart"] {
-        let log = temp_log(&format!("{case}.jsonl"));
+        let log = temp_log("events", &format!("{case}.jsonl"));
         search(Some(&log), 3, false);
         let text = std::fs::read_to_string(&log).expect("log");
         let lines = text.lines().count();

@@ -4,14 +4,14 @@
 
 mod search_support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use archspace::search::{
     EventSink, Metrics, RandomSearcher, SearchConfig, SearchError, TrialRecord, evaluator, read_log, run,
 };
-use search_support::{seed_objective, seed_space};
+use search_support::{seed_objective, seed_space, temp_log};
 
 const LOG_ENV: &str = "ARCHSPACE_LOCK_CHILD_LOG";
 const TRIALS: usize = 12;
@@ -36,14 +36,6 @@ fn search(log: &Path, millis: u64) -> Result<archspace::search::SearchReport, Se
     run(&mut RandomSearcher::per_decision(seed_space(), 3), &eval, &config(log))
 }
 
-fn temp_log(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("archspace-lock-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let log = dir.join(name);
-    let _ = std::fs::remove_file(&log);
-    log
-}
-
 fn complete_lines(path: &Path) -> usize {
     std::fs::read(path).map(|b| b.iter().filter(|&&c| c == b'\n').count()).unwrap_or(0)
 }
@@ -66,7 +58,7 @@ fn lock_child() {
 
 #[test]
 fn a_second_process_on_a_log_in_use_is_refused_and_writes_nothing() {
-    let log = temp_log("two-processes.jsonl");
+    let log = temp_log("lock", "two-processes.jsonl");
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
         .args(["lock_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
         .env(LOG_ENV, &log)
@@ -104,7 +96,7 @@ fn a_second_process_on_a_log_in_use_is_refused_and_writes_nothing() {
 
 #[test]
 fn a_second_search_in_the_same_process_is_refused_too() {
-    let log = temp_log("two-threads.jsonl");
+    let log = temp_log("lock", "two-threads.jsonl");
     let first = std::thread::spawn({
         let log = log.clone();
         move || search(&log, 40)

@@ -11,15 +11,7 @@ use archspace::search::{
     EventSink, Metrics, SearchConfig, SearchReport, SmboConfig, SmboSearcher, Trial, TrialRecord, TrialStatus,
     evaluator, export_csv, read_log, run,
 };
-use search_support::{seed_objective, seed_space};
-
-fn temp_log(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("archspace-retry-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let log = dir.join(name);
-    let _ = std::fs::remove_file(&log);
-    log
-}
+use search_support::{seed_objective, seed_space, temp_log};
 
 fn config(trials: usize, log: Option<PathBuf>, retry_failed: bool) -> SearchConfig {
     SearchConfig {
@@ -58,7 +50,7 @@ fn search(trials: usize, log: &Path, retry: bool, failing: &[u64]) -> (SearchRep
 
 #[test]
 fn failed_trials_are_evaluated_again_on_a_resume_with_retry_failed() {
-    let log = temp_log("retry.jsonl");
+    let log = temp_log("retry", "retry.jsonl");
     let (first, _) = search(10, &log, false, &[2, 5]);
     assert_eq!(first.count(TrialStatus::Failed), 2);
 
@@ -100,7 +92,7 @@ fn failed_trials_are_evaluated_again_on_a_resume_with_retry_failed() {
 
 #[test]
 fn a_trial_that_fails_again_gets_one_attempt_more_per_resume() {
-    let log = temp_log("again.jsonl");
+    let log = temp_log("retry", "again.jsonl");
     search(4, &log, false, &[1]);
     let (second, _) = search(4, &log, true, &[1]);
     let (third, evaluated) = search(4, &log, true, &[1]);
@@ -117,10 +109,10 @@ fn retries_never_change_which_trials_the_searcher_proposes() {
     // An adaptive searcher: outcomes steer its proposals. The retried search,
     // extended past the log, proposes what an uninterrupted search with the
     // same first outcomes proposes.
-    let log = temp_log("trajectory.jsonl");
+    let log = temp_log("retry", "trajectory.jsonl");
     search(9, &log, false, &[1, 4]);
     let (extended, _) = search(18, &log, true, &[]);
-    let (uninterrupted, _) = search(18, &temp_log("uninterrupted.jsonl"), false, &[1, 4]);
+    let (uninterrupted, _) = search(18, &temp_log("retry", "uninterrupted.jsonl"), false, &[1, 4]);
     let decisions = |r: &SearchReport| r.records.iter().map(|r| r.trial.clone()).collect::<Vec<_>>();
     assert_eq!(decisions(&extended), decisions(&uninterrupted));
     assert_eq!(extended.records[4].status, TrialStatus::Completed);

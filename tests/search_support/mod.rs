@@ -1,6 +1,8 @@
 //! Spaces and synthetic objectives shared by the search tests.
 #![allow(dead_code)]
 
+use std::path::PathBuf;
+
 use archspace::search::{Metrics, Trial};
 use archspace::{Architecture, Op, Param, SpaceDef, choice};
 
@@ -111,4 +113,14 @@ pub fn metrics_of(objective: fn(&Architecture) -> f64, arch: &Architecture) -> M
 /// The decisions of a trial as `path=value` text, for messages.
 pub fn describe(trial: &Trial) -> String {
     trial.decisions.iter().map(|d| format!("{}={}", d.path, d.value)).collect::<Vec<_>>().join(" ")
+}
+
+/// A path `name` in this process's temporary folder for `group`'s search
+/// logs, with no file there yet.
+pub fn temp_log(group: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("archspace-{group}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(&path);
+    path
 }

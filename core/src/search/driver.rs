@@ -172,7 +172,14 @@ struct Slot {
 /// With `config.log` set, each finished trial is appended to the log; if the
 /// log already holds trials of the same search, they are not run again: their
 /// logged outcomes are told to the searcher in the same order, so the
-/// result equals that of an uninterrupted run.
+/// result equals that of an uninterrupted run. The log is locked while the
+/// search runs: a second search on it fails at once with
+/// [`SearchError::LogLocked`].
+///
+/// A resume, a dropped log line and every failed trial are reported once,
+/// through `config.events` (standard error by default). While the search
+/// runs, a panic in an evaluation is such a failed trial, not a message of
+/// the panic hook: the hook sees only panics outside the search's threads.
 ///
 /// ```
 /// use archspace_core::search::{evaluator, run, Metrics, RandomSearcher, SearchConfig};

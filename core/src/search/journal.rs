@@ -161,10 +161,11 @@ fn check_header(path: &Path, found: &LogHeader, expected: &LogHeader) -> Result<
 
 impl SearchLog {
     /// Opens the log at `path` for the search described by `header`: creates
-    /// its folder if needed; locks it (failing at once with [`SearchError::LogLocked`] if another search
-    /// holds it, before anything is read or written); creates it (writing the
-    /// header) when missing or empty; otherwise reads it, checks the header,
-    /// and cuts off a truncated last line.
+    /// its folder if needed; locks it, failing at once with
+    /// [`SearchError::LogLocked`] if another search holds it, before anything
+    /// is read or written; creates it (writing the header) when missing or
+    /// empty; otherwise reads it, checks the header, and cuts off a truncated
+    /// last line.
     pub fn open(path: &Path, header: &LogHeader, fsync: bool) -> Result<(SearchLog, LogContents), SearchError> {
         if path.is_dir() {
             let reason = format!("it is a directory; give a file path, e.g. `{}`", path.join("search.jsonl").display());

@@ -30,7 +30,7 @@ use crate::definition::SpaceDef;
 use crate::error::{Invalid, SpecError};
 use crate::ids::{HyperId, ModuleId};
 use crate::space::Space;
-use crate::space::records::{HyperKind, ModuleKind};
+use crate::space::records::{Counting, HyperKind, ModuleKind};
 
 /// Why a counting branch stopped early.
 enum Fail {
@@ -53,6 +53,8 @@ type Prefix = Vec<(HyperId, u32)>;
 struct Group {
     decisions: FxHashSet<HyperId>,
     waiters: FxHashSet<ModuleId>,
+    /// A constraint reads some of them.
+    constrained: bool,
 }
 
 impl Group {
@@ -79,13 +81,20 @@ impl Group {
     }
 }
 
+/// Whether substitution module `def` reads its hyperparameters structurally
+/// (a transparent one does not, for counting).
+fn branches(counting: &Counting) -> bool {
+    !matches!(counting, Counting::Transparent)
+}
+
 /// Per hyperparameter: read by a substitution or constraint that has not fired yet.
-fn structural_set(space: &Space) -> Vec<bool> {
+pub(crate) fn structural_set(space: &Space) -> Vec<bool> {
     let mut marked = vec![false; space.hypers.len()];
     let mut stack: Vec<HyperId> = Vec::new();
     for (m, def) in space.modules.iter().zip(space.module_defs.iter()) {
-        if let ModuleKind::Substitution { hypers, .. } = &def.kind
+        if let ModuleKind::Substitution { hypers, counting, .. } = &def.kind
             && !m.fired
+            && branches(counting)
         {
             stack.extend(hypers.iter().map(|(_, h)| *h));
         }
@@ -137,8 +146,9 @@ fn find_groups(space: &Space, decisions: &[HyperId]) -> Vec<Group> {
         out
     };
     for (i, (m, def)) in space.modules.iter().zip(space.module_defs.iter()).enumerate() {
-        if let ModuleKind::Substitution { hypers, .. } = &def.kind
+        if let ModuleKind::Substitution { hypers, counting, .. } = &def.kind
             && !m.fired
+            && branches(counting)
         {
             let hs: Vec<HyperId> = hypers.iter().map(|(_, h)| *h).collect();
             readers.push((Some(ModuleId::from_index(i)), closure(&hs)));
@@ -161,17 +171,25 @@ fn find_groups(space: &Space, decisions: &[HyperId]) -> Vec<Group> {
         let slot = match groups.iter().position(|(g, _)| *g == r) {
             Some(p) => p,
             None => {
-                groups.push((r, Group { decisions: FxHashSet::default(), waiters: FxHashSet::default() }));
+                groups.push((
+                    r,
+                    Group { decisions: FxHashSet::default(), waiters: FxHashSet::default(), constrained: false },
+                ));
                 groups.len() - 1
             }
         };
         groups[slot].1.decisions.insert(decision);
     }
     for (module, members) in readers {
-        if let (Some(m), Some(&first)) = (module, members.first()) {
+        if let Some(&first) = members.first() {
             let r = root(&mut parent, first);
             if let Some((_, g)) = groups.iter_mut().find(|(g, _)| *g == r) {
-                g.waiters.insert(m);
+                match module {
+                    Some(m) => {
+                        g.waiters.insert(m);
+                    }
+                    None => g.constrained = true,
+                }
             }
         }
     }
@@ -197,12 +215,17 @@ fn random_below<R: Rng + ?Sized>(rng: &mut R, bound: &BigUint) -> BigUint {
 }
 
 impl SpaceDef {
-    /// A fresh space with `prefix` replayed; `None` if it is invalid. With
-    /// `watch_from`, uses of hyperparameters are recorded from that position on.
-    fn rebuild(&self, prefix: &[(HyperId, u32)], watch_from: Option<usize>) -> Result<Option<Space>, SpecError> {
+    /// A fresh space with `prefix` replayed; `Err` with the broken space (if
+    /// one was made) if it is invalid. With `watch_from`, uses of
+    /// hyperparameters are recorded from that position on.
+    fn rebuild(
+        &self,
+        prefix: &[(HyperId, u32)],
+        watch_from: Option<usize>,
+    ) -> Result<Result<Space, Option<Space>>, SpecError> {
         let mut space = match self.instantiate() {
             Ok(s) => s,
-            Err(e) if e.is_invalid() => return Ok(None),
+            Err(e) if e.is_invalid() => return Ok(Err(None)),
             Err(e) => return Err(e),
         };
         for (position, &(h, i)) in prefix.iter().enumerate() {
@@ -211,14 +234,14 @@ impl SpaceDef {
             }
             match space.assign_index(h, i as usize) {
                 Ok(()) => {}
-                Err(e) if e.is_invalid() => return Ok(None),
+                Err(e) if e.is_invalid() => return Ok(Err(Some(space))),
                 Err(e) => return Err(e),
             }
         }
         if watch_from.is_some() && space.watch.is_none() {
             space.watch = Some(Vec::new());
         }
-        Ok(Some(space))
+        Ok(Ok(space))
     }
 
     /// The exact number of distinct complete decision assignments the space
@@ -284,8 +307,16 @@ impl SpaceDef {
         forced: &FxHashSet<String>,
     ) -> Result<BigUint, Fail> {
         let watch_from = group.map(|_| if check_last { prefix.len().saturating_sub(1) } else { prefix.len() });
-        let Some(mut space) = self.rebuild(prefix, watch_from)? else {
-            return Ok(BigUint::zero());
+        let mut space = match self.rebuild(prefix, watch_from)? {
+            Ok(space) => space,
+            Err(broken) => {
+                // A transparent module that rejected a value assumed to be a
+                // leaf makes that value matter: branch on it.
+                if let Some(broken) = broken {
+                    check_assumed(&broken, prefix, assumed)?;
+                }
+                return Ok(BigUint::zero());
+            }
         };
         check_conflicts(&mut space, group)?;
         let mut factor = BigUint::one();
@@ -308,7 +339,13 @@ impl SpaceDef {
                 factor *= BigUint::from(len);
                 match space.assign_index(h, 0) {
                     Ok(()) => {}
-                    Err(e) if e.is_invalid() => return Ok(BigUint::zero()),
+                    Err(e) if e.is_invalid() => {
+                        if space.hypers[h.index()].read_structurally {
+                            return Err(Fail::Restart(space.hyper_path(h)));
+                        }
+                        check_assumed(&space, prefix, assumed)?;
+                        return Ok(BigUint::zero());
+                    }
                     Err(e) => return Err(e.into()),
                 }
                 prefix.push((h, 0));
@@ -318,32 +355,60 @@ impl SpaceDef {
             if branchable.is_empty() {
                 continue;
             }
-            if branchable.len() > 1 {
-                let groups = find_groups(&space, &branchable);
-                if groups.len() > 1 {
-                    let mut product = BigUint::one();
-                    let mut split_held = true;
-                    for g in &groups {
-                        match self.count_node(prefix, assumed, Some(g), false, forced) {
-                            Ok(c) => {
-                                product *= c;
-                                if product.is_zero() {
-                                    break;
-                                }
-                            }
-                            Err(Fail::Conflict) => {
-                                split_held = false;
-                                break;
-                            }
-                            Err(e) => return Err(e),
-                        }
+            let groups = find_groups(&space, &branchable);
+            // Cells over edge flags are counted whole, by dynamic programming.
+            let mut cells = BigUint::one();
+            let mut counted_cells = false;
+            let mut rest = Vec::with_capacity(groups.len());
+            for g in groups {
+                let readers: Vec<Option<ModuleId>> = g.waiters.iter().copied().map(Some).collect();
+                let counted = if g.constrained {
+                    None
+                } else {
+                    crate::combinators::count_dag_group(&space, &g.decisions, &readers)?
+                };
+                match counted {
+                    Some(c) => {
+                        cells *= c;
+                        counted_cells = true;
                     }
-                    if split_held {
-                        return Ok(factor * product);
-                    }
+                    None => rest.push(g),
                 }
             }
-            let d = branchable[0];
+            if cells.is_zero() {
+                return Ok(BigUint::zero());
+            }
+            if rest.is_empty() {
+                return Ok(factor * cells);
+            }
+            if rest.len() > 1 || counted_cells {
+                let mut product = BigUint::one();
+                let mut split_held = true;
+                for g in &rest {
+                    match self.count_node(prefix, assumed, Some(g), false, forced) {
+                        Ok(c) => {
+                            product *= c;
+                            if product.is_zero() {
+                                break;
+                            }
+                        }
+                        Err(Fail::Conflict) => {
+                            split_held = false;
+                            break;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                if split_held {
+                    return Ok(factor * cells * product);
+                }
+            }
+            // Branch on a decision outside the counted cells (each branch counts them again).
+            let d = branchable
+                .iter()
+                .copied()
+                .find(|h| rest.iter().any(|g| g.decisions.contains(h)))
+                .unwrap_or(branchable[0]);
             let len = space.domain(d).map_or(1, |x| x.len());
             let mut sum = BigUint::zero();
             for v in 0..len as u32 {
@@ -447,8 +512,8 @@ impl Iterator for Enumerate<'_> {
     fn next(&mut self) -> Option<Self::Item> {
         while let Some(prefix) = self.stack.pop() {
             let mut space = match self.def.rebuild(&prefix, None) {
-                Ok(Some(s)) => s,
-                Ok(None) => continue,
+                Ok(Ok(s)) => s,
+                Ok(Err(_)) => continue,
                 Err(e) => {
                     self.stack.clear();
                     return Some(Err(e));

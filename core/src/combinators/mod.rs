@@ -9,6 +9,7 @@
 //! Content built by a combinator lives in the scope of its module, with one
 //! child scope per copy: `left/0/conv2d`, `left/1/conv2d`, …
 
+mod dag;
 mod dense_block;
 mod nested_repeat;
 mod optional;
@@ -16,6 +17,7 @@ mod or;
 mod permutation;
 mod repeat;
 mod residual;
+mod select;
 mod split_combine;
 
 use std::sync::Arc;
@@ -25,6 +27,8 @@ use crate::io::Io;
 use crate::space::{Space, Values};
 use crate::value::Value;
 
+pub use dag::{Boundary, DagCell, EdgeFactory, NodeFactory, OffPath};
+pub(crate) use dag::{DagSpec, count_dag_group, feasible_values};
 pub use or::Alternatives;
 
 /// A sub-space factory: builds a fresh copy of a sub-graph each time it is called.

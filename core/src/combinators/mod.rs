@@ -70,6 +70,17 @@ impl Space {
     /// Chains single-input single-output sub-spaces `out -> in` in order and
     /// returns the first one's input and the last one's output
     /// (DeepArchitect's `siso_sequential`). Wires at once.
+    ///
+    /// ```
+    /// use archspace_core::{Op, Space};
+    /// let mut s = Space::build(|s| {
+    ///     let parts = vec![s.basic(Op::new("conv"))?, s.basic(Op::new("bn"))?, s.basic(Op::new("relu"))?];
+    ///     s.sequential(parts)
+    /// })?;
+    /// let ops: Vec<String> = s.freeze()?.modules().iter().map(|m| m.op.to_string()).collect();
+    /// assert_eq!(ops, ["conv", "bn", "relu"]);
+    /// # Ok::<(), archspace_core::SpecError>(())
+    /// ```
     pub fn sequential(&mut self, parts: Vec<Io>) -> Result<Io, SpecError> {
         let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
             return Err(SpecError::BadCombinator {

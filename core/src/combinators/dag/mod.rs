@@ -79,6 +79,8 @@ pub struct DagCell {
     pub(crate) max_edges: Option<usize>,
     pub(crate) absent: Value,
     pub(crate) edges: Option<Vec<Param>>,
+    /// Fresh edges over these values; chain edges without `absent` when set.
+    pub(crate) edge_values: Option<(Vec<Value>, bool)>,
     pub(crate) node: NodeFactory,
     pub(crate) combine: CombineFactory,
     pub(crate) output_combine: Option<CombineFactory>,
@@ -115,6 +117,7 @@ impl DagCell {
             max_edges: None,
             absent: Value::Bool(false),
             edges: None,
+            edge_values: None,
             node: Arc::new(node),
             combine: Arc::new(combine),
             output_combine: None,
@@ -148,6 +151,21 @@ impl DagCell {
     /// `absent` is always present.
     pub fn edges(mut self, edges: Vec<Param>, absent: impl Into<Value>) -> Self {
         self.edges = Some(edges);
+        self.absent = absent.into();
+        self
+    }
+
+    /// Every edge a fresh decision over `values`, of which `absent` means no
+    /// edge; with `chain_present`, the chain edges `i → i + 1` leave
+    /// `absent` out and are always present (Liu et al.'s flat motif: chain
+    /// edges choose among primitives `1 ..= 6`, the others among `0 ..= 6`).
+    pub fn edge_values<V: Into<Value>>(
+        mut self,
+        values: impl IntoIterator<Item = V>,
+        absent: impl Into<Value>,
+        chain_present: bool,
+    ) -> Self {
+        self.edge_values = Some((values.into_iter().map(Into::into).collect(), chain_present));
         self.absent = absent.into();
         self
     }
@@ -261,7 +279,16 @@ impl Space {
                 });
             }
             Some(edges) => edges.clone(),
-            None => pairs.iter().map(|_| Param::Choice(Ok(Domain::bool()))).collect(),
+            None => match &cell.edge_values {
+                Some((values, chain_present)) => pairs
+                    .iter()
+                    .map(|&(i, j)| {
+                        let keep = |v: &&Value| !(*chain_present && j == i + 1 && **v == cell.absent);
+                        Param::Choice(Domain::new(values.iter().filter(keep).cloned()))
+                    })
+                    .collect(),
+                None => pairs.iter().map(|_| Param::Choice(Ok(Domain::bool()))).collect(),
+            },
         };
         let hypers: Vec<(Name, Param)> =
             pairs.iter().zip(params).map(|((i, j), p)| (Name::Owned(format!("edge_{i}_{j}")), p)).collect();

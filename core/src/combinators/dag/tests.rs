@@ -128,6 +128,17 @@ fn implicit_cells_with_decisions_inside_count_as_their_enumeration() {
 fn edges_with_values_choose_what_they_carry() {
     // Liu et al.'s motifs: chain edges always present (1..=2), the others absent (0) or 1..=2.
     let cell = || {
+        DagCell::new(2, |s, _| s.basic(Op::new("conv1x1")), concat)
+            .edge_values([0, 1, 2], 0, true)
+            .edge(|s, _, _, value| s.basic(Op::new("primitive").param("index", value.clone())))
+            .output_node(|s| s.basic(Op::new("conv1x1")))
+    };
+    let def = SpaceDef::new(move |s| s.dag(cell()));
+    // Every node is live through the chain: 2^3 chain values times 3^3 others.
+    assert_eq!(def.count().unwrap(), BigUint::from(8u32 * 27));
+    assert_eq!(def.enumerate().filter(Result::is_ok).count(), 8 * 27);
+    // The same with the edges given one by one.
+    let given = || {
         let edges: Vec<Param> = super::edge_pairs(4)
             .into_iter()
             .map(|(i, j)| if j == i + 1 { choice([1, 2]) } else { choice([0, 1, 2]) })
@@ -137,10 +148,8 @@ fn edges_with_values_choose_what_they_carry() {
             .edge(|s, _, _, value| s.basic(Op::new("primitive").param("index", value.clone())))
             .output_node(|s| s.basic(Op::new("conv1x1")))
     };
-    let def = SpaceDef::new(move |s| s.dag(cell()));
-    // Every node is live through the chain: 2^3 chain values times 3^3 others.
+    let def = SpaceDef::new(move |s| s.dag(given()));
     assert_eq!(def.count().unwrap(), BigUint::from(8u32 * 27));
-    assert_eq!(def.enumerate().filter(Result::is_ok).count(), 8 * 27);
 }
 
 #[test]

@@ -7,11 +7,10 @@
 mod search_support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use archspace::search::{EventSink, Metrics, RandomSearcher, SearchConfig, SearchEvent, SearchReport, evaluator, run};
-use search_support::{seed_objective, seed_space, temp_log};
+use search_support::{child_test, seed_objective, seed_space, temp_log};
 
 const CASE_ENV: &str = "ARCHSPACE_EVENTS_CHILD";
 const LOG_ENV: &str = "ARCHSPACE_EVENTS_CHILD_LOG";
@@ -64,8 +63,8 @@ fn events_child() {
 
 /// Runs `events_child` with `case` and returns its standard error.
 fn child_stderr(case: &str, log: Option<&Path>, backtrace: Option<&str>) -> String {
-    let mut command = Command::new(std::env::current_exe().expect("test binary"));
-    command.args(["events_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"]).env(CASE_ENV, case);
+    let mut command = child_test("events_child");
+    command.env(CASE_ENV, case);
     if let Some(log) = log {
         command.env(LOG_ENV, log);
     }

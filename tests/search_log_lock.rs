@@ -5,13 +5,12 @@
 mod search_support;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use archspace::search::{
     EventSink, Metrics, RandomSearcher, SearchConfig, SearchError, TrialRecord, evaluator, read_log, run,
 };
-use search_support::{seed_objective, seed_space, temp_log};
+use search_support::{child_test, complete_lines, seed_objective, seed_space, temp_log, wait_for_log_lines};
 
 const LOG_ENV: &str = "ARCHSPACE_LOCK_CHILD_LOG";
 const TRIALS: usize = 12;
@@ -36,10 +35,6 @@ fn search(log: &Path, millis: u64) -> Result<archspace::search::SearchReport, Se
     run(&mut RandomSearcher::per_decision(seed_space(), 3), &eval, &config(log))
 }
 
-fn complete_lines(path: &Path) -> usize {
-    std::fs::read(path).map(|b| b.iter().filter(|&&c| c == b'\n').count()).unwrap_or(0)
-}
-
 /// Each trial of the log exactly once, 0..TRIALS.
 fn assert_one_clean_search(log: &Path) {
     let contents = read_log(log).expect("the log reads");
@@ -59,20 +54,9 @@ fn lock_child() {
 #[test]
 fn a_second_process_on_a_log_in_use_is_refused_and_writes_nothing() {
     let log = temp_log("lock", "two-processes.jsonl");
-    let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["lock_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
-        .env(LOG_ENV, &log)
-        .spawn()
-        .expect("spawn child");
-    let started = Instant::now();
+    let mut child = child_test("lock_child").env(LOG_ENV, &log).spawn().expect("spawn child");
     // Header and one trial: the child's search is under way.
-    while complete_lines(&log) < 2 {
-        assert!(started.elapsed() < Duration::from_secs(60), "the child made no progress");
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("the child ended too early: {status}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_for_log_lines(&mut child, &log, 2);
     let refused = Instant::now();
     let err = search(&log, 0).expect_err("a second search on a log in use is refused");
     assert!(refused.elapsed() < Duration::from_secs(5), "refused at once, not after waiting");

@@ -5,6 +5,7 @@
 //! cargo run --release --example quickstart -- --trials 16 --threads 2 --epochs 2
 //! cargo run --release --example quickstart -- --full          # the full Fashion-MNIST (apt-get install dataset-fashion-mnist)
 //! cargo run --release --example quickstart -- --data DIR      # any directory with the four (Fashion-)MNIST IDX files
+//! cargo run --release --example quickstart -- --retry-failed  # resume, evaluating the log's failed trials again
 //! ```
 //!
 //! The space (written with the builder API) is a small conv net: a stem, a
@@ -24,7 +25,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use archspace::search::{
-    EvalError, Metrics, Objective, RandomSearcher, SearchConfig, Trial, TrialRecord, TrialStatus, evaluator,
+    EvalError, EventSink, Metrics, Objective, RandomSearcher, SearchConfig, Trial, TrialRecord, TrialStatus, evaluator,
     run as run_search,
 };
 use archspace::{Architecture, Name, Param, SpaceDef, SpecError, choice};
@@ -90,6 +91,7 @@ struct Args {
     data: Option<PathBuf>,
     validation: usize,
     out: PathBuf,
+    retry_failed: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -101,6 +103,7 @@ fn parse_args() -> Result<Args, String> {
         data: None,
         validation: 1000,
         out: "target/quickstart".into(),
+        retry_failed: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -115,9 +118,10 @@ fn parse_args() -> Result<Args, String> {
             "--full" => a.data = Some(data::DEBIAN_DIR.into()),
             "--data" => a.data = Some(value("--data")?.into()),
             "--out" => a.out = value("--out")?.into(),
+            "--retry-failed" => a.retry_failed = true,
             "--help" | "-h" => {
                 return Err("usage: quickstart [--trials N] [--threads T] [--epochs E] [--seed S] \
-                            [--full | --data DIR] [--validation N] [--out DIR]"
+                            [--full | --data DIR] [--validation N] [--out DIR] [--retry-failed]"
                     .into());
             }
             other => return Err(format!("unknown flag `{other}`; see --help")),
@@ -195,7 +199,8 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         args.epochs,
         args.threads
     );
-    std::fs::create_dir_all(&args.out)?;
+    let out_error = |e: std::io::Error| format!("cannot write to the output directory `{}`: {e}", args.out.display());
+    std::fs::create_dir_all(&args.out).map_err(out_error)?;
     // The log is resumed by a rerun, so its name carries what the log's own
     // header does not: the data and the training budget.
     let data_tag = match &args.data {
@@ -229,14 +234,17 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         threads: args.threads,
         seed: args.seed,
         objective: Objective::maximize("validation_accuracy"),
-        log: Some(log_path.clone()),
+        log: Some(log_path),
+        retry_failed: args.retry_failed,
+        // The search's own messages (a resume, failed trials) go above the bars.
+        events: EventSink::custom({
+            let bars = bars.clone();
+            move |event| bars.suspend(|| eprintln!("{}", event.line()))
+        }),
         ..SearchConfig::default()
     };
     let report = run_search(&mut searcher, &eval, &config)?;
     total.finish();
-    if report.resumed > 0 {
-        println!("resumed {} trials from {}", report.resumed, log_path.display());
-    }
 
     println!("\nleaderboard (ranked by validation accuracy)");
     println!(
@@ -273,8 +281,8 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         best.metrics.get("params").unwrap_or(0.0)
     );
     println!("{arch}");
-    std::fs::write(args.out.join("best_architecture.json"), serde_json::to_string_pretty(&arch)?)?;
-    std::fs::write(args.out.join("best_architecture.dot"), arch.to_dot())?;
+    std::fs::write(args.out.join("best_architecture.json"), serde_json::to_string_pretty(&arch)?).map_err(out_error)?;
+    std::fs::write(args.out.join("best_architecture.dot"), arch.to_dot()).map_err(out_error)?;
     println!(
         "wrote {}/{{{log_name}, best_architecture.json, best_architecture.dot}}; total {:.1} s",
         args.out.display(),

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example search -- --searcher <random|uniform|grid|mcts|smbo|evolution|halving> \
-//!     --trials N --threads T --seed S --log PATH [--in-flight K] [--csv PATH]
+//!     --trials N --threads T --seed S --log PATH [--in-flight K] [--csv PATH] [--retry-failed]
 //! ```
 //!
 //! # The objective
@@ -17,7 +17,8 @@
 //! The search is deterministic: the same flags (and `--in-flight`, which
 //! defaults to the thread count) print the same leaderboard. With `--log`,
 //! every trial is appended to a JSON-lines log as it finishes; run the same
-//! command again after a crash and it resumes where it stopped.
+//! command again after a crash and it resumes where it stopped (with
+//! `--retry-failed`, evaluating the log's failed trials again).
 //! The last line printed is `best: <value>`.
 
 use std::path::PathBuf;
@@ -94,7 +95,7 @@ struct Args {
 }
 
 const USAGE: &str = "usage: search --searcher <random|uniform|grid|mcts|smbo|evolution|halving> --trials N \
-                     --threads T --seed S [--log PATH] [--in-flight K] [--csv PATH]";
+                     --threads T --seed S [--log PATH] [--in-flight K] [--csv PATH] [--retry-failed]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -119,6 +120,7 @@ fn parse_args() -> Result<Args, String> {
             "--seed" => args.config.seed = number(value()?)?,
             "--log" => args.config.log = Some(PathBuf::from(value()?)),
             "--csv" => args.csv = Some(PathBuf::from(value()?)),
+            "--retry-failed" => args.config.retry_failed = true,
             "--help" | "-h" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown flag `{other}`\n{USAGE}")),
         }
@@ -169,9 +171,6 @@ fn main() {
             std::process::exit(1);
         }
     };
-    if let Some(line) = report.truncated_log_line {
-        eprintln!("note: the log's last line ({line}) was cut short by a crash and was dropped");
-    }
     print!("{report}");
     if let Some(csv) = &args.csv {
         let written = match &args.config.log {

@@ -6,6 +6,8 @@ pub use archspace_core::*;
 #[doc(inline)]
 pub use archspace_macros::{search_space, space};
 
+pub mod dsl;
+
 /// `search_space! { .. }`: the inline form of the DSL (the same macro as
 /// [`space!`]). It lives in a module of its own because an attribute and a
 /// function-like macro cannot share one name in one module.

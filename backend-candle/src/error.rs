@@ -62,6 +62,20 @@ pub enum BackendError {
         /// What is wrong with it.
         reason: String,
     },
+    /// Sets used together (training, validation, test), or a set and the
+    /// network, that do not fit each other: caught before any training.
+    #[error("{0}")]
+    Mismatch(String),
+    /// A loss, metric or parameter that became NaN or infinite after the
+    /// loss was last checked (the last step's update, an evaluation): the
+    /// network diverged, the trial failed.
+    #[error("training diverged: {what} is {value}")]
+    NonFinite {
+        /// What is not finite, e.g. "the evaluation loss".
+        what: String,
+        /// The value seen (a parameter's: a sum over its elements).
+        value: f64,
+    },
     /// A file that could not be read or written.
     #[error("`{file}`: {source}")]
     Io {

@@ -111,6 +111,59 @@ fn nan_loss_fails_the_trial_instead_of_crashing() {
     assert!(matches!(err, BackendError::Diverged { epoch: 0, step: 0, .. }), "{err}");
 }
 
+/// `y = x + sqrt(w)`, `w` a trainable scalar starting at 0: the loss is
+/// finite, but the gradient `1 / (2 sqrt(w))` is not, so the step's update
+/// makes `w` NaN — the network diverges on the step, after its loss was checked.
+struct SqrtShift(candle_core::Tensor);
+
+impl candle_core::Module for SqrtShift {
+    fn forward(&self, x: &candle_core::Tensor) -> candle_core::Result<candle_core::Tensor> {
+        x.broadcast_add(&self.0.sqrt()?)
+    }
+}
+
+fn diverging_net() -> Network {
+    let mut registry = Registry::standard();
+    registry.register(
+        "sqrt_shift",
+        FnOp::new(
+            |ctx| Ok(OpInfo { output: ctx.single_input()?.to_vec(), params: 1, flops: 0 }),
+            |ctx, store| {
+                let w = store.trainable(&ctx.param_name("weight"), &[1], archspace_candle::Init::Const(0.0))?;
+                Ok(Box::new(Single(SqrtShift(w))))
+            },
+        ),
+    );
+    let arch = chain(vec![ops::flatten(), ops::dense(10), archspace_core::Op::new("sqrt_shift")]);
+    let config = NetworkConfig { classes: Some(10), ..NetworkConfig::default() };
+    Network::build(&arch, &[1, 28, 28], &registry, &config).expect("builds")
+}
+
+#[test]
+fn a_network_that_diverges_on_its_last_step_fails_instead_of_scoring() {
+    let (train_set, test) = data::fashion_mnist_subset().expect("subset");
+    let small = train_set.subset(&(0..64).collect::<Vec<_>>());
+    let norm = small.normalization();
+    // One step: the last is the first, and its loss (before the update) is finite.
+    let config = TrainConfig { budget: Budget::Images(64), ..TrainConfig::default() };
+    let mut losses = Vec::new();
+    let net = diverging_net();
+    let err = train::train(&net, &small, None, &norm, &config, &mut |p| losses.push(p.loss)).expect_err("diverged");
+    assert!(losses.len() == 1 && losses[0].is_finite(), "{losses:?}");
+    assert!(matches!(err, BackendError::NonFinite { .. }), "{err}");
+    assert!(err.to_string().contains("parameter `m2.weight` after the last step"), "{err}");
+
+    // Evaluating the diverged network fails too, instead of scoring ~10%.
+    let err = train::evaluate(&net, &test, &norm, 500).expect_err("NaN evaluation loss");
+    assert!(matches!(err, BackendError::NonFinite { .. }) && err.to_string().contains("evaluation loss"), "{err}");
+
+    // With a validation set, the epoch's validation fails the same way.
+    let validation = train_set.subset(&(100..164).collect::<Vec<_>>());
+    let err = train::train(&diverging_net(), &small, Some(&validation), &norm, &config, &mut |_| {})
+        .expect_err("diverged in validation");
+    assert!(matches!(err, BackendError::NonFinite { .. }), "{err}");
+}
+
 #[test]
 fn sgd_nesterov_with_step_schedule_and_augmentation_also_learns() {
     let (full, test) = data::fashion_mnist_subset().expect("subset");

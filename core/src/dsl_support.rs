@@ -123,3 +123,60 @@ pub fn place_io<M: crate::ports::Placeable>(
 ) -> Result<Io, SpecError> {
     module.place_io(s, name)
 }
+
+/// `select(idx, [a.out, b.out])`: the selection, named `name`.
+pub fn select<const K: usize>(
+    s: &mut Space,
+    name: Option<&'static str>,
+    idx: Param,
+    sources: [crate::ports::OutPort; K],
+) -> Result<crate::ports::Out, SpecError> {
+    let sources = sources.map(|o| o.id());
+    let io = match name {
+        Some(name) => s.named(name).select(idx, &sources)?,
+        None => s.select(idx, &sources)?,
+    };
+    crate::ports::Out::from_io(io)
+}
+
+/// `unused(|k| combine, [a.out, b.out])`: the states no selection took, combined.
+pub fn unused<const K: usize>(
+    s: &mut Space,
+    name: Option<&'static str>,
+    combine: CombineFactory,
+    states: [crate::ports::OutPort; K],
+) -> Result<crate::ports::Out, SpecError> {
+    let states = states.map(|o| o.id());
+    let build = move |s: &mut Space, k: usize| combine(s, k);
+    let io = match name {
+        Some(name) => s.in_scope(name, |s| s.combine_unused(&states, build))?,
+        None => s.combine_unused(&states, build)?,
+    };
+    crate::ports::Out::from_io(io)
+}
+
+/// `substitution(|a: T, b: U| ..)`: a substitution module over the
+/// hyperparameters `hypers` (by local name); `build` receives their values.
+pub fn substitution(
+    s: &mut Space,
+    name: Option<&'static str>,
+    hypers: ::std::vec::Vec<(&'static str, HyperId)>,
+    build: impl Fn(&mut Space, &[Value]) -> Result<Io, SpecError> + Send + Sync + 'static,
+) -> Result<Siso, SpecError> {
+    let params = hypers.into_iter().map(|(n, h)| (crate::op::Name::Borrowed(n), Param::Hyper(h))).collect();
+    let decl = crate::space::Substitution::siso("substitution", params, move |s, values| {
+        let values: ::std::vec::Vec<Value> = values.entries().iter().map(|(_, v)| v.clone()).collect();
+        crate::combinators::as_siso(&build(s, &values)?)
+    });
+    let io = match name {
+        Some(name) => s.named(name).substitution(decl)?,
+        None => s.substitution(decl)?,
+    };
+    Siso::from_io(io)
+}
+
+/// `reject!(condition, "reason")` inside a substitution: the combination is
+/// [`Invalid`](crate::Invalid).
+pub fn reject<T>(reason: impl Into<String>) -> Result<T, SpecError> {
+    Err(crate::error::Invalid::new(reason).into())
+}

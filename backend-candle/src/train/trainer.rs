@@ -8,6 +8,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use super::augment::Augment;
+use super::checks::{check_finite, check_fits, check_parameters};
 use super::optim::{Adam, Optimizer, Sgd};
 use super::schedule::Schedule;
 use crate::data::{Dataset, Normalization};
@@ -160,8 +161,12 @@ fn correct(logits: &Tensor, labels: &Tensor) -> candle_core::Result<f64> {
 
 /// Trains `net` on `data`; evaluates on `validation` after each epoch.
 ///
-/// A loss that becomes NaN or infinite stops training with
-/// [`BackendError::Diverged`]: a failed trial, not a crash.
+/// Before any step, the sets must fit the network and each other (sample
+/// shape, classes; [`BackendError::Mismatch`]) and a validation set must
+/// not be empty. A loss that becomes NaN or infinite stops training with
+/// [`BackendError::Diverged`]; parameters that are not finite after the last
+/// step, or a non-finite validation metric, with [`BackendError::NonFinite`]:
+/// a failed trial, not a crash, and never a result.
 pub fn train(
     net: &Network,
     data: &Dataset,
@@ -172,6 +177,13 @@ pub fn train(
 ) -> Result<TrainReport, BackendError> {
     if config.batch_size == 0 || data.is_empty() {
         return Err(BackendError::Config("training needs a batch size ≥ 1 and a non-empty training set".into()));
+    }
+    check_fits(net, data, "the training set")?;
+    if let Some(validation) = validation {
+        if validation.is_empty() {
+            return Err(BackendError::Config("the validation set is empty; give it samples, or none".into()));
+        }
+        validation.check_matches("the validation set", data, "the training set")?;
     }
     let total_images = match config.budget {
         Budget::Epochs(e) => e * data.len(),
@@ -235,10 +247,15 @@ pub fn train(
         epochs.push(EpochMetrics { epoch, train, validation, seconds: epoch_start.elapsed().as_secs_f64() });
         epoch += 1;
     }
+    check_parameters(net, &format!("after the last step ({step} steps)"))?;
     Ok(TrainReport { epochs, images, seconds: started.elapsed().as_secs_f64() })
 }
 
 /// Loss and accuracy of `net` (eval mode) on `data`.
+///
+/// `data` must fit the network ([`BackendError::Mismatch`] otherwise, before
+/// any batch); a loss that is not finite is [`BackendError::NonFinite`]: the
+/// network diverged, and its accuracy would mean nothing.
 pub fn evaluate(
     net: &Network,
     data: &Dataset,
@@ -248,6 +265,7 @@ pub fn evaluate(
     if data.is_empty() {
         return Err(BackendError::Config("cannot evaluate on an empty set".into()));
     }
+    check_fits(net, data, "the evaluated set")?;
     let device = net.store().device().clone();
     let (mut loss_sum, mut hits) = (0f64, 0f64);
     let indices: Vec<usize> = (0..data.len()).collect();
@@ -259,5 +277,7 @@ pub fn evaluate(
         hits += correct(&logits, &y)?;
     }
     let n = data.len() as f64;
-    Ok(Metrics { loss: loss_sum / n, accuracy: hits / n })
+    let metrics = Metrics { loss: loss_sum / n, accuracy: hits / n };
+    check_finite(|| "the evaluation loss".to_owned(), metrics.loss)?;
+    Ok(metrics)
 }

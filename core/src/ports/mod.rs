@@ -201,6 +201,33 @@ impl PortSet for Siso {
     }
 }
 
+/// One output `out` and no input: what a selection ([`Space::select`]) or
+/// a combination of unused states ([`Space::combine_unused`]) gives, whose
+/// inputs are the outputs they were given.
+#[derive(Clone, Debug)]
+pub struct Out {
+    io: Io,
+    output: OutputId,
+}
+
+impl Out {
+    /// The output `out`.
+    pub fn out(&self) -> OutPort {
+        OutPort(self.output)
+    }
+}
+
+impl PortSet for Out {
+    fn from_io(io: Io) -> Result<Self, SpecError> {
+        let output = io.output("out")?;
+        Ok(Out { io, output })
+    }
+
+    fn io(&self) -> &Io {
+        &self.io
+    }
+}
+
 /// `N` inputs `in0 .. in{N-1}` and one output `out` (a concat, an add).
 #[derive(Clone, Debug)]
 pub struct Fan<const N: usize> {

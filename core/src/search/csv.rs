@@ -23,7 +23,7 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 }
 
 /// Writes `records` as CSV: `trial, status, score, budget, seed, hash,
-/// seconds, duplicate_of, error`, one column per metric (`metric:<name>`)
+/// seconds, duplicate_of, error, attempt`, one column per metric (`metric:<name>`)
 /// and one per decision path (`<path>`), with empty cells where a record
 /// lacks one; rows in trial order.
 ///
@@ -33,18 +33,18 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 ///     trial: Trial { id: 0, seed: 1, budget: None, decisions: vec![] },
 ///     hash: "00".into(), status: TrialStatus::Completed,
 ///     metrics: Metrics::new().with("acc", 0.5), score: Some(0.5),
-///     error: None, duplicate_of: None, seconds: 0.25,
+///     error: None, duplicate_of: None, seconds: 0.25, attempt: 1,
 /// };
 /// let mut out = Vec::new();
 /// write_csv(&[record], &mut out).unwrap();
 /// let text = String::from_utf8(out).unwrap();
-/// assert_eq!(text.lines().nth(1), Some("0,completed,0.5,,1,00,0.25,,,0.5"));
+/// assert_eq!(text.lines().nth(1), Some("0,completed,0.5,,1,00,0.25,,,1,0.5"));
 /// ```
 pub fn write_csv<W: Write>(records: &[TrialRecord], mut out: W) -> io::Result<()> {
     let metrics: BTreeSet<&str> = records.iter().flat_map(|r| r.metrics.names()).collect();
     let paths: BTreeSet<&str> =
         records.iter().flat_map(|r| r.trial.decisions.iter().map(|d| d.path.as_str())).collect();
-    let mut line = String::from("trial,status,score,budget,seed,hash,seconds,duplicate_of,error");
+    let mut line = String::from("trial,status,score,budget,seed,hash,seconds,duplicate_of,error,attempt");
     for m in &metrics {
         line.push(',');
         field(&mut line, &format!("metric:{m}"));
@@ -73,6 +73,7 @@ pub fn write_csv<W: Write>(records: &[TrialRecord], mut out: W) -> io::Result<()
             r.seconds.to_string(),
             opt(r.duplicate_of),
             r.error.clone().unwrap_or_default(),
+            r.attempt.to_string(),
         ];
         for (i, c) in cells.iter().enumerate() {
             if i > 0 {
@@ -94,15 +95,17 @@ pub fn write_csv<W: Write>(records: &[TrialRecord], mut out: W) -> io::Result<()
     out.flush()
 }
 
-/// Reads the search log at `log` and writes it as CSV to `csv` (see [`write_csv`]).
+/// Reads the search log at `log` and writes it as CSV to `csv` (see
+/// [`write_csv`]): one row per trial, its last attempt.
 pub fn export_csv(log: &Path, csv: &Path) -> Result<(), SearchError> {
     let contents = read_log(log)?;
+    let latest: Vec<TrialRecord> = contents.latest().into_iter().cloned().collect();
     let file = std::fs::File::create(csv).map_err(|source| SearchError::Io {
         action: "cannot create",
         path: csv.to_owned(),
         source,
     })?;
-    write_csv(&contents.records, io::BufWriter::new(file)).map_err(|source| SearchError::Io {
+    write_csv(&latest, io::BufWriter::new(file)).map_err(|source| SearchError::Io {
         action: "cannot write",
         path: csv.to_owned(),
         source,

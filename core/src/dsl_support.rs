@@ -124,14 +124,15 @@ pub fn place_io<M: crate::ports::Placeable>(
     module.place_io(s, name)
 }
 
-/// `select(idx, [a.out, b.out])`: the selection, named `name`.
+/// `select(idx, [a.out, b.out])`: the selection, named `name`. The
+/// sources are ids (`output(a.out())`), as port handles of different
+/// modules have different types.
 pub fn select<const K: usize>(
     s: &mut Space,
     name: Option<&'static str>,
     idx: Param,
-    sources: [crate::ports::OutPort; K],
+    sources: [crate::ids::OutputId; K],
 ) -> Result<crate::ports::Out, SpecError> {
-    let sources = sources.map(|o| o.id());
     let io = match name {
         Some(name) => s.named(name).select(idx, &sources)?,
         None => s.select(idx, &sources)?,
@@ -139,14 +140,14 @@ pub fn select<const K: usize>(
     crate::ports::Out::from_io(io)
 }
 
-/// `unused(|k| combine, [a.out, b.out])`: the states no selection took, combined.
+/// `unused(|k| combine, [a.out, b.out])`: the states no selection took,
+/// combined; the states are ids, as for [`select`].
 pub fn unused<const K: usize>(
     s: &mut Space,
     name: Option<&'static str>,
     combine: CombineFactory,
-    states: [crate::ports::OutPort; K],
+    states: [crate::ids::OutputId; K],
 ) -> Result<crate::ports::Out, SpecError> {
-    let states = states.map(|o| o.id());
     let build = move |s: &mut Space, k: usize| combine(s, k);
     let io = match name {
         Some(name) => s.in_scope(name, |s| s.combine_unused(&states, build))?,

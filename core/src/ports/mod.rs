@@ -212,12 +212,13 @@ pub struct Out {
 
 impl Out {
     /// The output `out`.
-    pub fn out(&self) -> OutPort {
-        OutPort(self.output)
+    pub fn out(&self) -> OutPort<name::Out> {
+        OutPort::named(self.output)
     }
 }
 
 impl PortSet for Out {
+    type Wiring = wiring::OutWiring<wiring::Open>;
     fn from_io(io: Io) -> Result<Self, SpecError> {
         let output = io.output("out")?;
         Ok(Out { io, output })

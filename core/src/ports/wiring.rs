@@ -299,6 +299,24 @@ impl<I, O> Mark<Everything> for SisoWiring<I, O> {
 
 impl<I: InWired, O: OutWired> AllWired for SisoWiring<I, O> {}
 
+/// The record of a module with one output `out` and no input (a selection).
+#[derive(Clone, Copy, Debug)]
+pub struct OutWiring<O>(PhantomData<fn() -> O>);
+
+impl<O> Mark<name::Out> for OutWiring<O> {
+    type Marked = OutWiring<Wired>;
+}
+
+impl<O> Mark<AllInputs> for OutWiring<O> {
+    type Marked = OutWiring<O>;
+}
+
+impl<O> Mark<Everything> for OutWiring<O> {
+    type Marked = OutWiring<Wired>;
+}
+
+impl<O: OutWired> AllWired for OutWiring<O> {}
+
 /// The record of a fan-in: inputs `in0 .. in7` (those past the fan's width
 /// count as wired) and output `out`.
 #[derive(Clone, Copy, Debug)]

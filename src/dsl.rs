@@ -221,17 +221,24 @@
 //!
 //! ## What the macro checks
 //!
-//! At compile time, each error on the token at fault and all errors of an
-//! invocation reported together: unknown modules, ports and hyperparameters
-//! (with a "did you mean"), a port used in the wrong direction, inputs
-//! connected twice, inputs neither connected nor exposed, outputs neither
-//! used nor exposed, modules never connected, cycles, fan-in arities, empty
-//! domains and domains mixing value types, duplicate names, misused
-//! combinator arguments. Ports of modules defined elsewhere (op
-//! constructors, sub-spaces) are checked by rustc through their port
-//! types, with the error on your token. [`Space`](crate::Space) checks
-//! everything again at run time ([`SpecError`](crate::SpecError)), for
-//! spaces built without the macro.
+//! At compile time, each error on the token at fault with a note on how to
+//! fix it, and all errors of an invocation reported together (a statement
+//! that does not parse does not hide the others): unknown modules, ports
+//! and hyperparameters (with a "did you mean", or "used before its `let`"),
+//! a port used in the wrong direction, inputs connected or exposed twice,
+//! inputs neither connected nor exposed, outputs neither used nor exposed,
+//! modules never connected, cycles, fan-in arities, empty domains, domains
+//! mixing value types or listing a value twice, literal values their
+//! combinator does not take (a `repeat` count below 1, a non-boolean
+//! `optional` flag, an `or_with` index past its alternatives), duplicate
+//! names, misused combinator arguments, spaces without modules. Ports of
+//! modules defined elsewhere (op constructors, sub-spaces) are checked by
+//! rustc through their port types, with the error on your token, down to
+//! every port being wired ([`ports::wiring`](crate::ports::wiring)). A
+//! hyperparameter nothing uses is left out of the space, with rustc's
+//! `unused variable` warning. [`Space`](crate::Space) checks everything
+//! again at run time ([`SpecError`](crate::SpecError)), for spaces built
+//! without the macro.
 //!
 //! ## The builder API
 //!

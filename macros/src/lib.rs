@@ -119,8 +119,13 @@
 //! ## Performance
 //!
 //! `cargo bench -p archspace-macros --bench expansion` measures the whole
-//! pipeline: about 3.0 ms for a space of 200 modules and 100 connections and
-//! about 0.13 ms for the paper's seed space (optimized build, 2-core machine).
+//! pipeline on a space of 200 modules and 100 connections and on the
+//! paper's seed space. Counted with callgrind (instructions do not depend on
+//! the load of the machine): about 37 M instructions per expansion of the
+//! large space and 1.2 M for the seed space, 17% and 12% more than before
+//! the typed wiring checks (one `wired(..)` statement per module built by an
+//! op constructor); the expansion grows from 15.3k to 26.1k tokens for the
+//! large space (200 such modules) and from 850 to 960 for the seed space.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod ast;

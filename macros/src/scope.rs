@@ -1,6 +1,7 @@
 //! Names in scope while checking and lowering a body.
 
 use std::cell::Cell;
+use std::collections::HashSet;
 
 use syn::Ident;
 
@@ -90,7 +91,7 @@ struct Frame<'a> {
     /// Modules above this frame belong to another graph.
     boundary: bool,
     /// Names that a later `let` of this body binds.
-    pending: Vec<String>,
+    pending: HashSet<String>,
 }
 
 /// The chain of frames, innermost last.
@@ -115,7 +116,7 @@ pub struct Found<'a> {
 impl<'a> Scopes<'a> {
     /// Enters a frame; `boundary` when it starts a new graph (a factory).
     pub fn push(&mut self, boundary: bool) {
-        self.frames.push(Frame { names: Vec::new(), boundary, pending: Vec::new() });
+        self.frames.push(Frame { names: Vec::new(), boundary, pending: HashSet::new() });
     }
 
     /// Leaves the innermost frame.
@@ -148,8 +149,8 @@ impl<'a> Scopes<'a> {
         let text = unraw(name);
         let frame = self.frames.last_mut()?;
         let earlier = frame.names.iter().find(|b| b.text == text).map(|b| b.ident.clone());
-        if let Some(at) = frame.pending.iter().position(|p| *p == text) {
-            frame.pending.swap_remove(at);
+        if !frame.pending.is_empty() {
+            frame.pending.remove(&text);
         }
         frame.names.push(Bound { ident: name.clone(), text, kind, emitted, domain });
         earlier

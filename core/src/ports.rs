@@ -123,22 +123,22 @@ impl PortSet for Siso {
 /// a combination of unused states ([`Space::combine_unused`]) gives, whose
 /// inputs are the outputs they were given.
 #[derive(Clone, Debug)]
-pub struct Out {
+pub struct OutputOnly {
     io: Io,
     output: OutputId,
 }
 
-impl Out {
+impl OutputOnly {
     /// The output `out`.
     pub fn out(&self) -> OutPort {
         OutPort(self.output)
     }
 }
 
-impl PortSet for Out {
+impl PortSet for OutputOnly {
     fn from_io(io: Io) -> Result<Self, SpecError> {
         let output = io.output("out")?;
-        Ok(Out { io, output })
+        Ok(OutputOnly { io, output })
     }
 
     fn io(&self) -> &Io {

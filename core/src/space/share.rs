@@ -91,6 +91,16 @@ impl Space {
         }
     }
 
+    /// How many hyperparameters are shared by name or by a share frame.
+    pub(crate) fn shared_count(&self) -> usize {
+        self.shared.len()
+    }
+
+    /// The names under which hyperparameters are shared.
+    pub(crate) fn shared_names(&self) -> impl Iterator<Item = &Name> {
+        self.shared.keys()
+    }
+
     /// Records `h` as the hyperparameter shared under `key`.
     pub(crate) fn remember_in_frame(&mut self, key: Option<Name>, h: HyperId) {
         if let Some(key) = key {

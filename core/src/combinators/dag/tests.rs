@@ -215,3 +215,21 @@ fn cells_whose_nodes_read_outside_decisions_are_counted_by_branching() {
     let enumerated = def.enumerate().filter(Result::is_ok).count();
     assert_eq!(def.count().unwrap(), BigUint::from(enumerated));
 }
+
+#[test]
+fn edges_sharing_the_decisions_of_their_value_are_counted_by_branching() {
+    // Each edge value builds a sub-cell whose decision is shared by every
+    // edge of that value (Liu et al.'s hierarchical motifs): a product of
+    // edge weights would count it once per edge.
+    let def = SpaceDef::new(|s| {
+        let cell = DagCell::new(1, |s, _| s.basic(Op::new("node")), concat).edge_values([0, 1, 2], 0, true).edge(
+            |s, _, _, value| {
+                let key = format!("motif{value}");
+                s.sharing(key, |s| s.basic(Op::new("motif").param("k", choice([1, 3, 5]))))
+            },
+        );
+        s.dag(cell)
+    });
+    let enumerated = def.enumerate().filter(Result::is_ok).count();
+    assert_eq!(def.count().unwrap(), BigUint::from(enumerated));
+}

@@ -20,6 +20,7 @@ use super::count::{EdgeOptions, Semiring, Weights, total};
 use super::wiring::edge_pairs;
 use crate::error::SpecError;
 use crate::ids::{HyperId, ModuleId};
+use crate::op::Name;
 use crate::space::Space;
 use crate::space::records::{Counting, HyperKind, ModuleKind};
 use crate::value::Value;
@@ -117,7 +118,7 @@ pub(crate) fn count_dag_group(
     if pending != *group {
         return Ok(None);
     }
-    let mut parts = PartCounter { space, cells: &cells, adopted: FxHashMap::default() };
+    let mut parts = PartCounter { space, cells: &cells, adopted: FxHashMap::default(), shared: FxHashMap::default() };
     let rules = first.spec.rules();
     let pairs = edge_pairs(rules.vertices());
     let Some(edges) = edge_options::<BigUint>(space, first, |e, value| {
@@ -165,6 +166,9 @@ struct PartCounter<'a> {
     cells: &'a [CellModule],
     /// Decisions of the space, not live before, that a part made live.
     adopted: FxHashMap<HyperId, Part>,
+    /// Names of shared hyperparameters a part created: two parts creating
+    /// the same one would share its decision, which their product counts twice.
+    shared: FxHashMap<Name, Part>,
 }
 
 impl PartCounter<'_> {
@@ -179,6 +183,7 @@ impl PartCounter<'_> {
         loop {
             let mut copy = self.space.clone();
             let first_new = copy.hypers.len();
+            let shared_before = copy.shared_count();
             let before: FxHashSet<HyperId> = copy.pending_decisions().into_iter().collect();
             copy.watch = Some(Vec::new());
             for cell in self.cells {
@@ -186,6 +191,14 @@ impl PartCounter<'_> {
                     Ok(()) => {}
                     Err(e) if e.is_invalid() => return Ok(Some(BigUint::zero())),
                     Err(e) => return Err(e),
+                }
+            }
+            if copy.shared_count() != shared_before {
+                let known: FxHashSet<&Name> = self.space.shared_names().collect();
+                for name in copy.shared_names().filter(|n| !known.contains(n)) {
+                    if *self.shared.entry(name.clone()).or_insert(part) != part {
+                        return Ok(None);
+                    }
                 }
             }
             let mut completion = Completion { first_new, before: &before, forced: &forced, adopted: Vec::new() };

@@ -91,14 +91,14 @@ impl Space {
         }
     }
 
-    /// How many hyperparameters are shared by name or by a share frame.
-    pub(crate) fn shared_count(&self) -> usize {
-        self.shared.len()
-    }
-
     /// The names under which hyperparameters are shared.
     pub(crate) fn shared_names(&self) -> impl Iterator<Item = &Name> {
         self.shared.keys()
+    }
+
+    /// The hyperparameters shared by name or by a share frame.
+    pub(crate) fn shared_hypers(&self) -> impl Iterator<Item = HyperId> + '_ {
+        self.shared.values().copied()
     }
 
     /// Records `h` as the hyperparameter shared under `key`.

@@ -132,12 +132,12 @@ pub fn select<const K: usize>(
     name: Option<&'static str>,
     idx: Param,
     sources: [crate::ids::OutputId; K],
-) -> Result<crate::ports::Out, SpecError> {
+) -> Result<crate::ports::OutputOnly, SpecError> {
     let io = match name {
         Some(name) => s.named(name).select(idx, &sources)?,
         None => s.select(idx, &sources)?,
     };
-    crate::ports::Out::from_io(io)
+    crate::ports::OutputOnly::from_io(io)
 }
 
 /// `unused(|k| combine, [a.out, b.out])`: the states no selection took,
@@ -147,13 +147,13 @@ pub fn unused<const K: usize>(
     name: Option<&'static str>,
     combine: CombineFactory,
     states: [crate::ids::OutputId; K],
-) -> Result<crate::ports::Out, SpecError> {
+) -> Result<crate::ports::OutputOnly, SpecError> {
     let build = move |s: &mut Space, k: usize| combine(s, k);
     let io = match name {
         Some(name) => s.in_scope(name, |s| s.combine_unused(&states, build))?,
         None => s.combine_unused(&states, build)?,
     };
-    crate::ports::Out::from_io(io)
+    crate::ports::OutputOnly::from_io(io)
 }
 
 /// `substitution(|a: T, b: U| ..)`: a substitution module over the

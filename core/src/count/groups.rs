@@ -152,3 +152,18 @@ pub(super) fn find_groups(space: &Space, decisions: &[HyperId]) -> Vec<Group> {
     }
     groups.into_iter().map(|(_, g)| g).collect()
 }
+
+/// The groups of `decisions` (pending, structural) with their readers, a
+/// constraint reading one as `None`: what the cell counter takes.
+pub(crate) fn cell_groups(space: &Space, decisions: &[HyperId]) -> Vec<(FxHashSet<HyperId>, Vec<Option<ModuleId>>)> {
+    find_groups(space, decisions)
+        .into_iter()
+        .map(|g| {
+            let mut readers: Vec<Option<ModuleId>> = g.waiters.iter().copied().map(Some).collect();
+            if g.constrained {
+                readers.push(None);
+            }
+            (g.decisions, readers)
+        })
+        .collect()
+}

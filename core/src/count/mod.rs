@@ -41,7 +41,7 @@ use crate::definition::SpaceDef;
 use crate::error::SpecError;
 
 pub use enumerate::Enumerate;
-pub(crate) use groups::structural_set;
+pub(crate) use groups::{cell_groups, structural_set};
 
 /// How far a count has got, for [`SpaceDef::count_with_progress`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

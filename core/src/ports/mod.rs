@@ -205,23 +205,23 @@ impl PortSet for Siso {
 /// a combination of unused states ([`Space::combine_unused`]) gives, whose
 /// inputs are the outputs they were given.
 #[derive(Clone, Debug)]
-pub struct Out {
+pub struct OutputOnly {
     io: Io,
     output: OutputId,
 }
 
-impl Out {
+impl OutputOnly {
     /// The output `out`.
     pub fn out(&self) -> OutPort<name::Out> {
         OutPort::named(self.output)
     }
 }
 
-impl PortSet for Out {
+impl PortSet for OutputOnly {
     type Wiring = wiring::OutWiring<wiring::Open>;
     fn from_io(io: Io) -> Result<Self, SpecError> {
         let output = io.output("out")?;
-        Ok(Out { io, output })
+        Ok(OutputOnly { io, output })
     }
 
     fn io(&self) -> &Io {

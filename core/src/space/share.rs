@@ -91,6 +91,16 @@ impl Space {
         }
     }
 
+    /// The names under which hyperparameters are shared.
+    pub(crate) fn shared_names(&self) -> impl Iterator<Item = &Name> {
+        self.shared.keys()
+    }
+
+    /// The hyperparameters shared by name or by a share frame.
+    pub(crate) fn shared_hypers(&self) -> impl Iterator<Item = HyperId> + '_ {
+        self.shared.values().copied()
+    }
+
     /// Records `h` as the hyperparameter shared under `key`.
     pub(crate) fn remember_in_frame(&mut self, key: Option<Name>, h: HyperId) {
         if let Some(key) = key {

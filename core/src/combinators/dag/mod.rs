@@ -4,6 +4,7 @@
 
 mod build;
 mod count;
+mod parts;
 mod weights;
 mod wiring;
 

@@ -215,3 +215,44 @@ fn cells_whose_nodes_read_outside_decisions_are_counted_by_branching() {
     let enumerated = def.enumerate().filter(Result::is_ok).count();
     assert_eq!(def.count().unwrap(), BigUint::from(enumerated));
 }
+
+#[test]
+fn edges_sharing_the_decisions_of_their_value_count_them_once() {
+    // Each edge value builds a sub-cell whose decision is shared by every
+    // edge of that value (Liu et al.'s hierarchical motifs): a product of
+    // edge weights would count it once per edge.
+    let def = SpaceDef::new(|s| {
+        let cell = DagCell::new(1, |s, _| s.basic(Op::new("node")), concat).edge_values([0, 1, 2], 0, true).edge(
+            |s, _, _, value| {
+                let key = format!("motif{value}");
+                s.sharing(key, |s| s.basic(Op::new("motif").param("k", choice([1, 3, 5]))))
+            },
+        );
+        s.dag(cell)
+    });
+    let enumerated = def.enumerate().filter(Result::is_ok).count();
+    assert_eq!(def.count().unwrap(), BigUint::from(enumerated));
+}
+
+#[test]
+fn cells_on_edges_of_cells_count_as_their_enumeration() {
+    // Liu et al.'s hierarchy, small: the outer cell's edges choose between
+    // two inner cells, each shared by every edge that uses it.
+    let inner = |s: &mut Space, which: i64| {
+        s.sharing(format!("motif{which}"), |s| {
+            s.dag(
+                DagCell::new(1, |s, _| s.basic(Op::new("node")), concat)
+                    .edge_values([0, 1, 2], 0, true)
+                    .edge(|s, _, _, value| s.basic(Op::new("primitive").param("index", value.clone()))),
+            )
+        })
+    };
+    let def = SpaceDef::new(move |s| {
+        let outer = DagCell::new(1, |s, _| s.basic(Op::new("node")), concat)
+            .edge_values([0, 1, 2], 0, true)
+            .edge(move |s, _, _, value| inner(s, value.as_int().unwrap_or(0)));
+        s.dag(outer)
+    });
+    let enumerated = def.enumerate().filter(Result::is_ok).count();
+    assert_eq!(def.count().unwrap(), BigUint::from(enumerated));
+}

@@ -12,23 +12,25 @@
 use std::sync::Arc;
 
 use num_bigint::BigUint;
-use num_traits::{One, Zero};
-use rustc_hash::{FxHashMap, FxHashSet};
+use num_traits::Zero;
+use rustc_hash::FxHashSet;
 
 use super::DagSpec;
 use super::count::{EdgeOptions, Semiring, Weights, total};
+use super::parts::{Part, PartCounter};
 use super::wiring::edge_pairs;
 use crate::error::SpecError;
 use crate::ids::{HyperId, ModuleId};
+use crate::op::Name;
 use crate::space::Space;
 use crate::space::records::{Counting, HyperKind, ModuleKind};
 use crate::value::Value;
 
 /// A cell module: its spec and its edge hyperparameters.
-struct CellModule {
-    module: ModuleId,
-    spec: Arc<DagSpec>,
-    edges: Vec<HyperId>,
+pub(super) struct CellModule {
+    pub(super) module: ModuleId,
+    pub(super) spec: Arc<DagSpec>,
+    pub(super) edges: Vec<HyperId>,
 }
 
 fn cell_of(space: &Space, m: ModuleId) -> Option<CellModule> {
@@ -40,31 +42,50 @@ fn cell_of(space: &Space, m: ModuleId) -> Option<CellModule> {
     }
 }
 
-/// The options of each edge of `cell` as they stand in `space`, with
-/// `weight` giving what a present value contributes when its edge survives.
+/// What a present value of an edge contributes when the edge survives.
+pub(super) enum EdgeWeight<S> {
+    /// Decisions of the edge's own.
+    Own(S),
+    /// The decisions of shared value number `id`, counted once per cell.
+    Shared(usize),
+}
+
+/// The values each edge of `cell` may still take in `space` (its value, if
+/// it has one), or `None` if an edge is a dependent without a value.
+fn edge_values(space: &Space, cell: &CellModule) -> Option<Vec<Vec<Value>>> {
+    let mut all = Vec::with_capacity(cell.edges.len());
+    for &h in &cell.edges {
+        all.push(match (space.value_of(h), space.hyper_kind(h)) {
+            (Some(v), _) => vec![v.clone()],
+            (None, HyperKind::Independent { domain }) => domain.values().to_vec(),
+            (None, HyperKind::Dependent { .. }) => return None,
+        });
+    }
+    Some(all)
+}
+
+/// The options of each edge of `cell`, with `weight` giving what a present
+/// value contributes when its edge survives.
 fn edge_options<S: Semiring>(
     space: &Space,
     cell: &CellModule,
-    mut weight: impl FnMut(usize, &Value) -> Result<Option<S>, SpecError>,
+    mut weight: impl FnMut(usize, &Value) -> Result<Option<EdgeWeight<S>>, SpecError>,
 ) -> Result<Option<Vec<EdgeOptions<S>>>, SpecError> {
-    let mut options = Vec::with_capacity(cell.edges.len());
-    for (e, &h) in cell.edges.iter().enumerate() {
-        let values: Vec<Value> = match (space.value_of(h), space.hyper_kind(h)) {
-            (Some(v), _) => vec![v.clone()],
-            (None, HyperKind::Independent { domain }) => domain.values().to_vec(),
-            (None, HyperKind::Dependent { .. }) => return Ok(None),
-        };
-        let mut edge =
-            EdgeOptions { absent: false, present: S::nothing(), surviving: S::nothing(), may_be_present: false };
-        for value in &values {
+    let Some(values) = edge_values(space, cell) else { return Ok(None) };
+    let mut options = Vec::with_capacity(values.len());
+    for (e, values) in values.iter().enumerate() {
+        let mut edge = EdgeOptions { absent: false, present: S::nothing(), surviving: None, shared: Vec::new() };
+        for value in values {
             if !cell.spec.is_present(value) {
                 edge.absent = true;
                 continue;
             }
-            let Some(w) = weight(e, value)? else { return Ok(None) };
             edge.present.plus(&S::unit());
-            edge.surviving.plus(&w);
-            edge.may_be_present = true;
+            match weight(e, value)? {
+                None => return Ok(None),
+                Some(EdgeWeight::Own(w)) => edge.surviving.get_or_insert_with(S::nothing).plus(&w),
+                Some(EdgeWeight::Shared(id)) => edge.shared.push(id),
+            }
         }
         options.push(edge);
     }
@@ -82,13 +103,15 @@ pub(crate) fn feasible_values(space: &Space, h: HyperId) -> Option<Vec<bool>> {
         let domain = space.domain(h)?.values();
         let rules = cell.spec.rules();
         let v = rules.vertices();
-        let base = edge_options::<bool>(space, &cell, |_, _| Ok(Some(true))).ok()??;
+        let base = edge_options::<bool>(space, &cell, |_, _| Ok(Some(EdgeWeight::Own(true)))).ok()??;
         let verdicts = verdict.get_or_insert_with(|| vec![true; domain.len()]);
         for (index, value) in domain.iter().enumerate() {
             let mut edges = base.clone();
             let present = cell.spec.is_present(value);
-            edges[position] = EdgeOptions { absent: !present, present, surviving: present, may_be_present: present };
-            let weights = Weights { edges, node: vec![vec![true; v + 1]; v], output: vec![true; v + 1] };
+            edges[position] =
+                EdgeOptions { absent: !present, present, surviving: present.then_some(true), shared: Vec::new() };
+            let weights =
+                Weights { edges, node: vec![vec![true; v + 1]; v], output: vec![true; v + 1], values: Vec::new() };
             verdicts[index] &= total(&rules, &weights);
         }
     }
@@ -117,16 +140,43 @@ pub(crate) fn count_dag_group(
     if pending != *group {
         return Ok(None);
     }
-    let mut parts = PartCounter { space, cells: &cells, adopted: FxHashMap::default() };
+    let mut parts = PartCounter::new(space, &cells);
     let rules = first.spec.rules();
     let pairs = edge_pairs(rules.vertices());
+    // Values whose decisions every edge of that value shares (Liu et al.'s
+    // motifs, shared by every use): the names and count of each.
+    let mut shared_values: Vec<(Value, Vec<Name>, BigUint)> = Vec::new();
     let Some(edges) = edge_options::<BigUint>(space, first, |e, value| {
         let (from, to) = pairs[e];
-        parts.count(Part::Edge(e), |s, cell| cell.spec.build_edge(s, from, to, value).map(drop))
+        let Some(m) = parts.measure(Part::Edge(e), |s, cell| cell.spec.build_edge(s, from, to, value).map(drop))?
+        else {
+            return Ok(None);
+        };
+        if !m.only_shared || m.names.is_empty() {
+            return Ok(parts.claim(Part::Edge(e), &m.names).then_some(EdgeWeight::Own(m.count)));
+        }
+        match shared_values.iter().position(|(v, _, _)| v == value) {
+            Some(id) => {
+                let (_, names, count) = &shared_values[id];
+                Ok((*names == m.names && *count == m.count).then_some(EdgeWeight::Shared(id)))
+            }
+            None if shared_values.len() < 64 => {
+                let id = shared_values.len();
+                shared_values.push((value.clone(), m.names, m.count));
+                Ok(Some(EdgeWeight::Shared(id)))
+            }
+            None => Ok(None),
+        }
     })?
     else {
         return Ok(None);
     };
+    for (id, (_, names, _)) in shared_values.iter().enumerate() {
+        if !parts.claim(Part::Value(id), names) {
+            return Ok(None);
+        }
+    }
+    let values = shared_values.into_iter().map(|(_, _, count)| count).collect();
     let v = rules.vertices();
     let mut node = vec![vec![BigUint::zero(); v + 1]; v];
     for (vertex, row) in node.iter_mut().enumerate() {
@@ -134,150 +184,18 @@ pub(crate) fn count_dag_group(
             continue;
         }
         for (k, slot) in row.iter_mut().enumerate().skip(1).take(vertex.max(1)) {
-            let Some(c) = parts.count(Part::Node(vertex), |s, cell| cell.spec.build_node(s, vertex, k).map(drop))?
-            else {
-                return Ok(None);
-            };
-            *slot = c;
+            match parts.measure(Part::Node(vertex), |s, cell| cell.spec.build_node(s, vertex, k).map(drop))? {
+                Some(m) if parts.claim(Part::Node(vertex), &m.names) => *slot = m.count,
+                _ => return Ok(None),
+            }
         }
     }
     let mut output = vec![BigUint::zero(); v + 1];
     for (k, slot) in output.iter_mut().enumerate().skip(1) {
-        let Some(c) = parts.count(Part::Output, |s, cell| cell.spec.build_output(s, k).map(drop))? else {
-            return Ok(None);
-        };
-        *slot = c;
-    }
-    Ok(Some(total(&rules, &Weights { edges, node, output })))
-}
-
-/// Which part of a cell a count is for (decisions adopted by one part must
-/// not be adopted by another).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Part {
-    Edge(usize),
-    Node(usize),
-    Output,
-}
-
-struct PartCounter<'a> {
-    space: &'a Space,
-    cells: &'a [CellModule],
-    /// Decisions of the space, not live before, that a part made live.
-    adopted: FxHashMap<HyperId, Part>,
-}
-
-impl PartCounter<'_> {
-    /// Builds `part` into a copy of the space for every cell, in the context
-    /// each fires in, and counts the completions of what that added.
-    fn count(
-        &mut self,
-        part: Part,
-        build: impl Fn(&mut Space, &CellModule) -> Result<(), SpecError>,
-    ) -> Result<Option<BigUint>, SpecError> {
-        let mut forced = FxHashSet::default();
-        loop {
-            let mut copy = self.space.clone();
-            let first_new = copy.hypers.len();
-            let before: FxHashSet<HyperId> = copy.pending_decisions().into_iter().collect();
-            copy.watch = Some(Vec::new());
-            for cell in self.cells {
-                match copy.as_if_firing(cell.module, |s| build(s, cell)) {
-                    Ok(()) => {}
-                    Err(e) if e.is_invalid() => return Ok(Some(BigUint::zero())),
-                    Err(e) => return Err(e),
-                }
-            }
-            let mut completion = Completion { first_new, before: &before, forced: &forced, adopted: Vec::new() };
-            match completion.count(copy, Vec::new())? {
-                Outcome::Count(c) => {
-                    for h in completion.adopted {
-                        if *self.adopted.entry(h).or_insert(part) != part {
-                            return Ok(None);
-                        }
-                    }
-                    return Ok(Some(c));
-                }
-                Outcome::Dependent => return Ok(None),
-                Outcome::Restart(h) => {
-                    if !forced.insert(h) {
-                        return Ok(None);
-                    }
-                }
-            }
+        match parts.measure(Part::Output, |s, cell| cell.spec.build_output(s, k).map(drop))? {
+            Some(m) if parts.claim(Part::Output, &m.names) => *slot = m.count,
+            _ => return Ok(None),
         }
     }
-}
-
-enum Outcome {
-    Count(BigUint),
-    /// What was built reads a decision of the rest of the space.
-    Dependent,
-    /// A decision assumed to be a leaf was read structurally: branch on it.
-    Restart(HyperId),
-}
-
-/// Counts the decisions a part added to a copy of the space, by branching
-/// on copies (leaves multiply, as in the main counter).
-struct Completion<'a> {
-    first_new: usize,
-    before: &'a FxHashSet<HyperId>,
-    forced: &'a FxHashSet<HyperId>,
-    /// Decisions created before the part that it made live.
-    adopted: Vec<HyperId>,
-}
-
-impl Completion<'_> {
-    /// `assumed`: decisions fixed to their first value as leaves so far.
-    fn count(&mut self, mut space: Space, mut assumed: Vec<HyperId>) -> Result<Outcome, SpecError> {
-        let mut factor = BigUint::one();
-        loop {
-            let used = space.watch.as_mut().map(std::mem::take).unwrap_or_default();
-            if used.iter().any(|h| h.index() < self.first_new && !space.has_value(*h) && self.before.contains(h)) {
-                return Ok(Outcome::Dependent);
-            }
-            let pending: Vec<HyperId> =
-                space.pending_decisions().into_iter().filter(|h| !self.before.contains(h)).collect();
-            for h in &pending {
-                if h.index() < self.first_new && !self.adopted.contains(h) {
-                    self.adopted.push(*h);
-                }
-            }
-            if pending.is_empty() {
-                if let Some(h) = assumed.iter().find(|h| space.hypers[h.index()].read_structurally) {
-                    return Ok(Outcome::Restart(*h));
-                }
-                return Ok(Outcome::Count(factor));
-            }
-            let structural = crate::count::structural_set(&space);
-            let mut branch = None;
-            for h in pending {
-                if structural[h.index()] || self.forced.contains(&h) {
-                    branch.get_or_insert(h);
-                    continue;
-                }
-                factor *= BigUint::from(space.domain(h).map_or(1, |d| d.len()));
-                match space.assign_index(h, 0) {
-                    Ok(()) => assumed.push(h),
-                    Err(e) if e.is_invalid() => return Ok(Outcome::Count(BigUint::zero())),
-                    Err(e) => return Err(e),
-                }
-            }
-            let Some(d) = branch else { continue };
-            let mut sum = BigUint::zero();
-            for index in 0..space.domain(d).map_or(1, |x| x.len()) {
-                let mut child = space.clone();
-                match child.assign_index(d, index) {
-                    Ok(()) => {}
-                    Err(e) if e.is_invalid() => continue,
-                    Err(e) => return Err(e),
-                }
-                match self.count(child, assumed.clone())? {
-                    Outcome::Count(c) => sum += c,
-                    other => return Ok(other),
-                }
-            }
-            return Ok(Outcome::Count(factor * sum));
-        }
-    }
+    Ok(Some(total(&rules, &Weights { edges, node, output, values })))
 }

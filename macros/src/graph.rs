@@ -224,6 +224,9 @@ impl Checker<'_, '_> {
                     None => ok = false,
                 },
                 _ => {
+                    for target in &connect.to {
+                        graph.spare(&target.module);
+                    }
                     let span = connect.to.first().map_or_else(|| connect.keyword.span(), |t| t.module.span());
                     self.cx.error(
                         span,

@@ -38,6 +38,12 @@ fn a_rejected_connection_wires_nothing() {
         "let a = identity(); let b = identity(); connect!(a.in -> b.in); connect!(a.out -> b.in); expose!(a.in -> b.out)",
         &[("`in` is an input of `a`; expected an output", "in")],
     );
+    // A fan-in of the wrong shape spares the modules it names.
+    exactly(
+        "let a = identity(); let b = identity(); let c = identity(); let d = identity();
+         connect!(a.out, b.out -> c.in, d.in); expose!(x = a.in, y = b.in -> )",
+        &[("several outputs feed one module's inputs in order: `connect!(a.out, b.out -> cat)`", "c")],
+    );
     // The port it meant to wire is not reported dangling either.
     exactly(
         "let a = identity(); let b = identity(); connect!(a.ouput -> b.in); expose!(a.in -> b.out)",

@@ -181,3 +181,24 @@ pub fn substitution(
 pub fn reject<T>(reason: impl Into<String>) -> Result<T, SpecError> {
     Err(crate::error::Invalid::new(reason).into())
 }
+
+/// Reads value `index` of a custom substitution as `T`.
+pub fn substitution_arg<T: FromValue>(values: &[Value], index: usize) -> Result<T, SpecError> {
+    let value = values.get(index).cloned().unwrap_or(Value::Bool(false));
+    T::from_value(&value).map_err(|expected| SpecError::BadValue { path: String::new(), value, expected })
+}
+
+/// `stack(n, || module)`: `copies` copies of the module built by `build`,
+/// wired in a row, in a scope named `name`.
+pub fn stack<P: PortSet>(
+    s: &mut Space,
+    name: Option<&'static str>,
+    copies: usize,
+    build: impl Fn(&mut Space) -> Result<P, SpecError>,
+) -> Result<P, SpecError> {
+    let io = match name {
+        Some(name) => s.in_scope(name, |s| s.stack(copies, |s| Ok(build(s)?.io().clone())))?,
+        None => s.stack(copies, |s| Ok(build(s)?.io().clone()))?,
+    };
+    P::from_io(io)
+}

@@ -43,9 +43,19 @@ pub struct Body {
 pub enum Stmt {
     Let(Box<Let>),
     Connect(Connect),
+    /// `reject!(condition, "reason")`, in the body of a `substitution`.
+    Reject(Box<Reject>),
     /// A statement that did not parse: its error, and what checking the
     /// rest needs to know of it.
     Broken(Broken),
+}
+
+/// `reject!(condition, "reason")`: the substitution is invalid when the
+/// condition (a Rust expression over its values) holds.
+pub struct Reject {
+    pub keyword: Ident,
+    pub condition: Expr,
+    pub reason: Expr,
 }
 
 /// A statement that did not parse.
@@ -116,6 +126,28 @@ pub enum ModuleExpr {
     Identity(Ident),
     /// An op constructor, a `#[search_space]` function or a factory parameter.
     Call { callee: Path, args: Vec<Arg> },
+    /// `select([a.out, ..])` or `select(idx, [a.out, ..])`: one of the
+    /// outputs, chosen by a hyperparameter.
+    Select { keyword: Ident, idx: Option<Arg>, sources: Vec<Endpoint>, bracket: Span },
+    /// `unused(|k| combine, [a.out, ..])`: the outputs no selection took, combined.
+    Unused { keyword: Ident, combine: Box<Factory>, states: Vec<Endpoint>, bracket: Span },
+    /// `dag(nodes = 5, node = |v| .., ..)`: an edge-flag cell.
+    Dag { keyword: Ident, options: Vec<NamedArg> },
+    /// `or_named(relu = || .., tanh = || ..)` or `or_named(idx, relu = .., ..)`.
+    OrNamed { keyword: Ident, idx: Option<Arg>, alternatives: Vec<NamedArg> },
+    /// `substitution(|a: T, b: U| module-or-block)`: a substitution module
+    /// of the user's, over the hyperparameters its parameters name.
+    Substitution { keyword: Ident, params: Vec<ClosureParam>, body: Box<FactoryBody> },
+    /// `sharing(key, || module)`: a share frame around a module.
+    Sharing { keyword: Ident, key: Expr, factory: Box<Factory> },
+    /// `stack(n, || module)`: `n` copies of a multi-port module in a row.
+    Stack { keyword: Ident, count: Expr, factory: Box<Factory> },
+}
+
+/// `name = value` in the arguments of `dag` or `or_named`.
+pub struct NamedArg {
+    pub name: Ident,
+    pub value: Arg,
 }
 
 /// The combinators the DSL knows.
@@ -168,6 +200,8 @@ pub struct Factory {
     /// The parameter of a combine factory (`|k|`) or of `nested_repeat`'s
     /// iterate (`|prev|`).
     pub param: Option<Ident>,
+    /// Further parameters: a cell's edge factory `|from, to, value|`.
+    pub more: Vec<Ident>,
     pub body: FactoryBody,
 }
 

@@ -18,11 +18,13 @@ pub struct Checker<'c, 'a> {
     pub cx: &'c mut Ctxt,
     pub scopes: Scopes<'a>,
     pub verdicts: Verdicts,
+    /// In the body of a `substitution`: `reject!` is allowed.
+    pub rejects: bool,
 }
 
 /// Checks the body of `search_space! { .. }`.
 pub fn check_inline(cx: &mut Ctxt, body: &Body) -> Verdicts {
-    let mut checker = Checker { cx, scopes: Scopes::default(), verdicts: Verdicts::default() };
+    let mut checker = Checker { cx, scopes: Scopes::default(), verdicts: Verdicts::default(), rejects: false };
     checker.scopes.push(true);
     checker.body(body);
     checker.verdicts
@@ -51,7 +53,7 @@ pub fn check_fn(cx: &mut Ctxt, attr: &proc_macro2::TokenStream, f: &SpaceFn) -> 
             cx.error(ty.span(), "expected `-> Space`: a search space function returns a sub-space");
         }
     }
-    let mut checker = Checker { cx, scopes: Scopes::default(), verdicts: Verdicts::default() };
+    let mut checker = Checker { cx, scopes: Scopes::default(), verdicts: Verdicts::default(), rejects: false };
     checker.scopes.push(true);
     for param in &f.params {
         let kind = match param.role {
@@ -95,6 +97,7 @@ impl<'a> Checker<'_, 'a> {
             self.scopes.take_taint();
             match stmt {
                 Stmt::Let(binding) => {
+                    let mut listed = Vec::new();
                     let (kind, domain) = match &binding.value {
                         Binding::Choice(domain) => (Kind::Hyper(check_domain(self.cx, domain)), Some(domain)),
                         Binding::Dependent(closure) => {
@@ -107,12 +110,16 @@ impl<'a> Checker<'_, 'a> {
                         }
                         Binding::Module(module) => {
                             let ports = self.module(module);
+                            let at = graph.modules.len();
+                            listed = self.listed_outputs(&mut graph, at, module);
                             (Kind::Module(ports, graph.modules.len()), None)
                         }
                     };
                     let dropped = self.scopes.take_taint() || self.cx.breaks() > breaks;
                     if dropped {
                         self.verdicts.drop(&**binding);
+                        // The outputs it lists are not wired after all.
+                        graph.unwired.extend(listed);
                     }
                     if let Kind::Module(ports, _) = kind {
                         let node = Some(key(&**binding));
@@ -132,6 +139,16 @@ impl<'a> Checker<'_, 'a> {
                     if self.scopes.take_taint() || self.cx.breaks() > breaks {
                         self.verdicts.drop(connect);
                         graph.unwired.extend(ends);
+                    }
+                }
+                Stmt::Reject(reject) => {
+                    if !self.rejects {
+                        self.cx.error_note(
+                            reject.keyword.span(),
+                            "`reject!` is for the body of a `substitution(..)`",
+                            "a substitution rejects the values it was given: `substitution(|a, b| { reject!(a > b, \"why\"); .. })`",
+                        );
+                        self.verdicts.drop(&**reject);
                     }
                 }
                 Stmt::Broken(broken) => {
@@ -222,6 +239,6 @@ fn let_name(stmt: &Stmt) -> Option<&Ident> {
             BrokenKind::Let(name) => name.as_ref(),
             _ => None,
         },
-        Stmt::Connect(_) => None,
+        Stmt::Connect(_) | Stmt::Reject(_) => None,
     }
 }

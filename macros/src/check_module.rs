@@ -12,14 +12,14 @@ use crate::domain::{Accepts, Consumer, check_consumer, check_domain};
 use crate::scope::{Kind, Ports};
 
 /// What a value argument of a combinator is to it.
-struct Need {
-    role: &'static str,
-    accepts: Accepts,
-    fix: &'static str,
+pub struct Need {
+    pub role: &'static str,
+    pub accepts: Accepts,
+    pub fix: &'static str,
 }
 
 /// What each argument of a combinator must be.
-enum Slot {
+pub enum Slot {
     /// A hyperparameter or a value, checked against what it feeds when known.
     Param(Option<Need>),
     Factory,
@@ -94,7 +94,7 @@ fn signature(kind: Combinator, n: usize) -> (Vec<Slot>, &'static str) {
     }
 }
 
-fn arg_span(arg: &Arg) -> Span {
+pub fn arg_span(arg: &Arg) -> Span {
     match arg {
         Arg::Factory(f) => f.bar,
         Arg::Choice(d) => d.keyword.span(),
@@ -117,6 +117,13 @@ impl<'a> Checker<'_, 'a> {
                 }
                 Ports::Siso
             }
+            ModuleExpr::Select { .. }
+            | ModuleExpr::Unused { .. }
+            | ModuleExpr::Dag { .. }
+            | ModuleExpr::OrNamed { .. }
+            | ModuleExpr::Substitution { .. }
+            | ModuleExpr::Sharing { .. }
+            | ModuleExpr::Stack { .. } => self.form(module),
             ModuleExpr::Call { callee, args } => {
                 if let Some(ports) = self.callee(callee, args) {
                     return ports;
@@ -167,7 +174,7 @@ impl<'a> Checker<'_, 'a> {
         }
     }
 
-    fn combinator_arg(&mut self, arg: &'a Arg, slot: &Slot, keyword: &Ident, usage: &str) {
+    pub fn combinator_arg(&mut self, arg: &'a Arg, slot: &Slot, keyword: &Ident, usage: &str) {
         match (slot, arg) {
             (Slot::Param(need), Arg::Choice(domain)) => {
                 check_domain(self.cx, domain);
@@ -177,6 +184,13 @@ impl<'a> Checker<'_, 'a> {
             }
             (Slot::Param(need), Arg::Expr(expr)) => self.value_expr(expr, need.as_ref()),
             (Slot::Factory, Arg::Factory(f)) if f.param.is_none() => self.factory(f),
+            (Slot::Combine | Slot::Iterate, Arg::Factory(f)) if !f.more.is_empty() => {
+                self.cx.error_note(
+                    f.more[0].span(),
+                    "a factory takes at most one parameter",
+                    "a combine factory takes the number of its inputs, `|k| concat(k)`; `nested_repeat`'s iterate takes the copy so far, `|prev| { .. }`",
+                );
+            }
             (Slot::Combine, Arg::Factory(f)) if f.param.is_some() => self.factory(f),
             (Slot::Iterate, Arg::Factory(f)) if f.param.is_some() => self.iterate(f),
             (_, arg) => {
@@ -193,7 +207,7 @@ impl<'a> Checker<'_, 'a> {
 
     /// A value argument: not a module; checked against `need` when its
     /// values are literals, written here or in the `let` of its name.
-    fn value_expr(&mut self, expr: &'a Expr, need: Option<&Need>) {
+    pub fn value_expr(&mut self, expr: &'a Expr, need: Option<&Need>) {
         let name = match expr {
             Expr::Path(path) => path.path.get_ident(),
             _ => None,
@@ -254,7 +268,7 @@ impl<'a> Checker<'_, 'a> {
         }
     }
 
-    fn expect_hyper(&mut self, name: &Ident, candidates: &[String]) {
+    pub fn expect_hyper(&mut self, name: &Ident, candidates: &[String]) {
         match self.scopes.find(name).map(|f| f.kind) {
             Some(Kind::Hyper(_) | Kind::Broken) => {}
             Some(_) => self.cx.error(name.span(), format!("`{name}` is not a hyperparameter")),
@@ -277,9 +291,9 @@ impl<'a> Checker<'_, 'a> {
         self.scopes.pop();
     }
 
-    fn factory(&mut self, factory: &'a Factory) {
+    pub fn factory(&mut self, factory: &'a Factory) {
         self.scopes.push(true);
-        if let Some(param) = &factory.param {
+        for param in factory.param.iter().chain(&factory.more) {
             self.scopes.bind(param, Kind::Local);
         }
         match &factory.body {
@@ -292,6 +306,6 @@ impl<'a> Checker<'_, 'a> {
     }
 }
 
-fn consumer(need: &Need) -> Consumer<'_> {
+pub fn consumer(need: &Need) -> Consumer<'_> {
     Consumer { role: need.role, accepts: &need.accepts, fix: need.fix }
 }

@@ -75,6 +75,8 @@ pub enum Accepts {
     Booleans,
     /// Indices `0 .. n` (one of `n` alternatives, inputs, ..).
     IndicesBelow(usize),
+    /// One of these strings (the names of `or_named`'s alternatives).
+    Names(Vec<String>),
 }
 
 impl Accepts {
@@ -83,6 +85,7 @@ impl Accepts {
             (Accepts::IntegersFrom(min), Literal::Int(i)) => i >= min,
             (Accepts::Booleans, Literal::Bool(_)) => true,
             (Accepts::IndicesBelow(n), Literal::Int(i)) => *i >= 0 && *i < *n as i128,
+            (Accepts::Names(names), Literal::Str(s)) => names.contains(s),
             _ => false,
         }
     }
@@ -94,6 +97,10 @@ impl Accepts {
             Accepts::Booleans => "`true` or `false`".to_owned(),
             Accepts::IndicesBelow(0) => "an index, but there is nothing to index".to_owned(),
             Accepts::IndicesBelow(n) => format!("an index from 0 to {}", n - 1),
+            Accepts::Names(names) => {
+                let names: Vec<String> = names.iter().map(|n| format!("`\"{n}\"`")).collect();
+                format!("one of the names {}", names.join(", "))
+            }
         }
     }
 }

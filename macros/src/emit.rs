@@ -10,7 +10,7 @@ use crate::emit_ports::port_set;
 use crate::plan::{ArgPlan, Build, FactoryPlan, FactoryPlanBody, Plan, PortRef, PortUse, Step};
 
 /// The space variable of the expansion.
-fn space() -> Ident {
+pub(crate) fn space() -> Ident {
     format_ident!("__as_s")
 }
 
@@ -84,7 +84,7 @@ fn border(plan: &Plan) -> TokenStream {
     quote!(::archspace::__private::border([#(#ins),*], [#(#outs),*]))
 }
 
-fn port(p: &PortRef) -> TokenStream {
+pub(crate) fn port(p: &PortRef) -> TokenStream {
     let PortRef { module, method } = p;
     quote_spanned!(method.span()=> #module.#method())
 }
@@ -153,6 +153,10 @@ fn step(step: &Step) -> TokenStream {
             quote_spanned!(to.span()=> ::archspace::__private::connect_fan_in(#s, [#(#from),*], &#to)?;)
         }
         Step::Wired { module, uses } => wired(module, uses),
+        Step::Reject { condition, reason } => {
+            let span = syn::spanned::Spanned::span(condition);
+            quote_spanned!(span=> if #condition { return ::archspace::__private::reject(#reason); })
+        }
     }
 }
 
@@ -181,7 +185,7 @@ fn body_span(body: &syn::Expr) -> Span {
     syn::spanned::Spanned::span(body)
 }
 
-fn reads_of(
+pub(crate) fn reads_of(
     reads: &[crate::plan::Read],
     each: impl Fn(&Ident, &TokenStream, usize) -> TokenStream,
 ) -> Vec<TokenStream> {
@@ -189,7 +193,7 @@ fn reads_of(
 }
 
 /// An expression building `build`: typed ports when `typed`, an `Io` otherwise.
-fn module(build: &Build, name: Option<&str>, typed: bool) -> TokenStream {
+pub(crate) fn module(build: &Build, name: Option<&str>, typed: bool) -> TokenStream {
     let s = space();
     // Every token of the call carries the user's span, so that a type error
     // (a constructor that is no module) lands on the constructor.
@@ -222,10 +226,11 @@ fn module(build: &Build, name: Option<&str>, typed: bool) -> TokenStream {
             siso(quote_spanned!(*span=> #named.identity()))
         }
         Build::Combinator { keyword, kind, args } => siso(combinator(keyword, *kind, args, name)),
+        form => crate::emit_forms::form(form, name, typed),
     }
 }
 
-fn named(name: Option<&str>) -> TokenStream {
+pub(crate) fn named(name: Option<&str>) -> TokenStream {
     let s = space();
     match name {
         Some(n) => quote!(#s.named(#n)),
@@ -287,7 +292,7 @@ fn closure_arg(a: &ArgPlan) -> TokenStream {
 }
 
 /// An argument of an op constructor or sub-space: factories are boxed.
-fn arg(a: &ArgPlan) -> TokenStream {
+pub(crate) fn arg(a: &ArgPlan) -> TokenStream {
     match a {
         ArgPlan::Hyper(h) => quote_spanned!(h.span()=> ::archspace::__private::Param::from(#h)),
         ArgPlan::Clone(v) => quote_spanned!(v.span()=> ::core::clone::Clone::clone(&#v)),
@@ -304,13 +309,14 @@ fn arg(a: &ArgPlan) -> TokenStream {
     }
 }
 
-fn factory_closure(f: &FactoryPlan) -> TokenStream {
+pub(crate) fn factory_closure(f: &FactoryPlan) -> TokenStream {
     let s = space();
-    let param: Vec<TokenStream> = match (&f.param, f.iterate) {
+    let mut param: Vec<TokenStream> = match (&f.param, f.iterate) {
         (Some(_), true) => vec![quote!(__as_prev: ::archspace::__private::Io)],
         (Some(p), false) => vec![quote!(#[allow(unused_variables)] #p: _)],
         (None, _) => Vec::new(),
     };
+    param.extend(f.more.iter().map(|p| quote!(#[allow(unused_variables)] #p: _)));
     let closure = match &f.body {
         FactoryPlanBody::Block(plan) => builder_closure(plan, &param),
         FactoryPlanBody::Module(build) => {

@@ -177,6 +177,18 @@ impl Checker<'_, '_> {
         (Some(index), port)
     }
 
+    /// `end`, an output, feeds module `target` (bound next) through a list
+    /// (`select`, `unused`): the output is used, and an edge is recorded.
+    pub fn source_into(&mut self, graph: &mut Graph, end: &Endpoint, target: usize) -> Option<usize> {
+        let (module, port) = self.end(graph, end, false);
+        if let (Some(module), Some(port)) = (module, port) {
+            let span = end.port.as_ref().map_or(end.module.span(), Ident::span);
+            graph.used.insert((module, port));
+            graph.edges.push((module, target, span));
+        }
+        module
+    }
+
     /// Checks a `connect!`; returns the modules it names (for verdicts).
     pub fn connect(&mut self, graph: &mut Graph, connect: &Connect) -> Vec<usize> {
         let fan_in = connect.from.len() > 1 || connect.to.iter().any(|t| t.port.is_none());

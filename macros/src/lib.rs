@@ -130,17 +130,21 @@
 
 mod ast;
 mod check;
+mod check_forms;
 mod check_module;
 mod ctxt;
 mod cycles;
 mod domain;
 mod emit;
+mod emit_forms;
 mod emit_ports;
 mod expand;
 mod graph;
 mod lower;
+mod lower_forms;
 mod lower_wiring;
 mod parse;
+mod parse_forms;
 mod parse_module;
 mod plan;
 mod scope;

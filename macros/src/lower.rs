@@ -13,10 +13,10 @@ use crate::plan::{ArgPlan, Build, Exposure, FactoryPlan, FactoryPlanBody, Plan, 
 use crate::scope::{Kind, Ports, Scopes, ValueType};
 use crate::verdict::Verdicts;
 
-struct Lowerer<'v> {
-    scopes: Scopes<'static>,
+pub(crate) struct Lowerer<'v> {
+    pub(crate) scopes: Scopes<'static>,
     /// Sub-space parameters that are not hyperparameters: cloned into closures.
-    captures: Vec<Ident>,
+    pub(crate) captures: Vec<Ident>,
     verdicts: &'v Verdicts,
 }
 
@@ -84,7 +84,13 @@ impl Lowerer<'_> {
                         }
                         Binding::Module(module) => {
                             let build = self.module(module);
-                            let typed = matches!(build, Build::Place { .. } | Build::CallCombine(..));
+                            if let Build::Select { sources: listed, .. } | Build::Unused { states: listed, .. } = &build
+                            {
+                                for source in listed {
+                                    wiring.port(source, true);
+                                }
+                            }
+                            let typed = build.is_typed();
                             if typed && !self.verdicts.is_unwired(&**binding) {
                                 wiring.track(&name);
                             }
@@ -93,6 +99,9 @@ impl Lowerer<'_> {
                     };
                     steps.push(step);
                     self.scopes.bind(&name, kind);
+                }
+                Stmt::Reject(reject) if !self.verdicts.is_dropped(&**reject) => {
+                    steps.push(Step::Reject { condition: reject.condition.clone(), reason: reject.reason.clone() });
                 }
                 Stmt::Connect(connect) if !self.verdicts.is_dropped(connect) => {
                     let fan_in = connect.from.len() > 1 || connect.to.iter().any(|t| t.port.is_none());
@@ -150,10 +159,14 @@ impl Lowerer<'_> {
             Some(receiver) => vec![receiver.clone()],
             None => closure.params.iter().map(|p| p.name.clone()).collect(),
         };
-        let reads = closure
-            .params
+        (deps.clone(), self.typed_reads(&closure.params, &deps))
+    }
+
+    /// How each of `params` reads the value of its hyperparameter in `deps`.
+    pub(crate) fn typed_reads(&self, params: &[crate::ast::ClosureParam], deps: &[Ident]) -> Vec<Read> {
+        params
             .iter()
-            .zip(&deps)
+            .zip(deps)
             .map(|(param, dep)| {
                 let ty = match (&param.ty, self.scopes.find(dep).map(|f| f.kind)) {
                     (Some(ty), _) => quote!(#ty),
@@ -165,11 +178,10 @@ impl Lowerer<'_> {
                 };
                 Read { name: param.name.clone(), ty }
             })
-            .collect();
-        (deps, reads)
+            .collect()
     }
 
-    fn module(&mut self, module: &ModuleExpr) -> Build {
+    pub(crate) fn module(&mut self, module: &ModuleExpr) -> Build {
         match module {
             ModuleExpr::Identity(keyword) => Build::Identity(keyword.span()),
             ModuleExpr::Combinator { keyword, kind, args } => {
@@ -193,6 +205,7 @@ impl Lowerer<'_> {
                 }
                 Build::Place { callee: callee.clone(), args: args.iter().map(|a| self.arg(a)).collect() }
             }
+            form => self.form(form),
         }
     }
 
@@ -215,6 +228,7 @@ impl Lowerer<'_> {
                     captures: self.captures.clone(),
                     iterate: true,
                     param: factory.param.clone(),
+                    more: Vec::new(),
                     body,
                 })
             }
@@ -222,7 +236,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn arg(&mut self, arg: &Arg) -> ArgPlan {
+    pub(crate) fn arg(&mut self, arg: &Arg) -> ArgPlan {
         match arg {
             Arg::Choice(domain) => ArgPlan::Choice(domain.keyword.span(), domain.values.clone()),
             Arg::Expr(expr) => {
@@ -237,35 +251,45 @@ impl Lowerer<'_> {
                 }
                 ArgPlan::Verbatim(expr.clone())
             }
-            Arg::Factory(factory) => {
+            Arg::Factory(factory) => ArgPlan::Factory(self.factory(factory)),
+        }
+    }
+}
+
+impl Lowerer<'_> {
+    /// A factory closure: its parameters are Rust values inside.
+    pub(crate) fn factory(&mut self, factory: &crate::ast::Factory) -> FactoryPlan {
+        self.scopes.push(true);
+        for param in factory.param.iter().chain(&factory.more) {
+            self.scopes.bind(param, Kind::Local);
+        }
+        let body = self.factory_body(&factory.body);
+        self.scopes.pop();
+        FactoryPlan {
+            bar: factory.bar,
+            captures: self.captures.clone(),
+            iterate: false,
+            param: factory.param.clone(),
+            more: factory.more.clone(),
+            body,
+        }
+    }
+
+    pub(crate) fn factory_body(&mut self, body: &FactoryBody) -> FactoryPlanBody {
+        match body {
+            FactoryBody::Module(module) => FactoryPlanBody::Module(Box::new(self.module(module))),
+            FactoryBody::Block(body) => {
                 self.scopes.push(true);
-                if let Some(param) = &factory.param {
-                    self.scopes.bind(param, Kind::Local);
-                }
-                let body = match &factory.body {
-                    FactoryBody::Module(module) => FactoryPlanBody::Module(Box::new(self.module(module))),
-                    FactoryBody::Block(body) => {
-                        self.scopes.push(true);
-                        let plan = self.body(body, Vec::new());
-                        self.scopes.pop();
-                        FactoryPlanBody::Block(plan)
-                    }
-                };
+                let plan = self.body(body, Vec::new());
                 self.scopes.pop();
-                ArgPlan::Factory(FactoryPlan {
-                    bar: factory.bar,
-                    captures: self.captures.clone(),
-                    iterate: false,
-                    param: factory.param.clone(),
-                    body,
-                })
+                FactoryPlanBody::Block(plan)
             }
         }
     }
 }
 
 /// `a.port` → `a.port()`; `None` for a bare module.
-fn port_ref(end: &crate::ast::Endpoint) -> Option<PortRef> {
+pub(crate) fn port_ref(end: &crate::ast::Endpoint) -> Option<PortRef> {
     let port = end.port.as_ref()?;
     Some(PortRef { module: end.module.clone(), method: port_method(port) })
 }

@@ -13,7 +13,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Ident, Pat, Signature, Token, Type, Visibility, braced, parenthesized};
 
 use crate::ast::{
-    Body, Broken, BrokenKind, Connect, Endpoint, Expose, Exposed, FnParam, Let, ParamRole, SpaceFn, Stmt,
+    Body, Broken, BrokenKind, Connect, Endpoint, Expose, Exposed, FnParam, Let, ParamRole, Reject, SpaceFn, Stmt,
 };
 use crate::parse_module::parse_binding;
 
@@ -86,7 +86,10 @@ fn peek_macro(input: ParseStream<'_>, word: &str) -> bool {
 }
 
 fn starts_statement(input: ParseStream<'_>) -> bool {
-    input.peek(Token![let]) || peek_macro(input, "connect") || peek_macro(input, "expose")
+    input.peek(Token![let])
+        || peek_macro(input, "connect")
+        || peek_macro(input, "expose")
+        || peek_macro(input, "reject")
 }
 
 /// A parse error whose message is followed by a note on how to fix it.
@@ -107,6 +110,8 @@ fn parse_stmt(input: ParseStream<'_>) -> syn::Result<Parsed> {
         Ok(Parsed::Stmt(Stmt::Connect(parse_connect(input)?)))
     } else if peek_macro(input, "expose") {
         Ok(Parsed::Expose(parse_expose(input)?))
+    } else if peek_macro(input, "reject") {
+        Ok(Parsed::Stmt(Stmt::Reject(Box::new(parse_reject(input)?))))
     } else {
         Err(input.error("expected `let name = ..;`, `connect!(..);` or `expose!(..)`"))
     }
@@ -208,6 +213,31 @@ fn parse_let(input: ParseStream<'_>) -> syn::Result<Let> {
     Ok(Let { name, value })
 }
 
+/// `reject!(condition, "reason");`
+fn parse_reject(input: ParseStream<'_>) -> syn::Result<Reject> {
+    let keyword: Ident = input.parse()?;
+    input.parse::<Token![!]>()?;
+    let content;
+    parenthesized!(content in input);
+    let condition: syn::Expr = content.parse()?;
+    if !content.peek(Token![,]) {
+        return Err(error_note(
+            content.span(),
+            "expected `, \"reason\"` after the condition",
+            "`reject!(condition, \"why the values give no architecture\")`",
+        ));
+    }
+    content.parse::<Token![,]>()?;
+    let reason: syn::Expr = content.parse()?;
+    if !content.is_empty() {
+        return Err(content.error("expected `)`: `reject!(condition, \"reason\")`"));
+    }
+    if input.peek(Token![;]) {
+        input.parse::<Token![;]>()?;
+    }
+    Ok(Reject { keyword, condition, reason })
+}
+
 fn parse_connect(input: ParseStream<'_>) -> syn::Result<Connect> {
     let keyword: Ident = input.parse()?;
     input.parse::<Token![!]>()?;
@@ -225,7 +255,7 @@ fn parse_connect(input: ParseStream<'_>) -> syn::Result<Connect> {
     Ok(Connect { keyword, from, to })
 }
 
-fn parse_endpoints(input: ParseStream<'_>) -> syn::Result<Vec<Endpoint>> {
+pub fn parse_endpoints(input: ParseStream<'_>) -> syn::Result<Vec<Endpoint>> {
     let mut ends = vec![parse_endpoint(input)?];
     while input.peek(Token![,]) {
         input.parse::<Token![,]>()?;

@@ -125,6 +125,9 @@ fn parse_module_at(input: ParseStream<'_>, place: Place) -> syn::Result<ModuleEx
             let args = parse_args(input)?;
             return Ok(ModuleExpr::Combinator { keyword, kind, args });
         }
+        if let Some(form) = crate::parse_forms::parse_form(input, &keyword)? {
+            return Ok(form);
+        }
     }
     let Ok(callee) = input.parse::<syn::ExprPath>() else {
         return Err(not_a_module(input.span(), None, place));
@@ -188,7 +191,7 @@ fn not_a_module(span: proc_macro2::Span, name: Option<&str>, place: Place) -> sy
     }
 }
 
-fn parse_args(input: ParseStream<'_>) -> syn::Result<Vec<Arg>> {
+pub fn parse_args(input: ParseStream<'_>) -> syn::Result<Vec<Arg>> {
     let content;
     parenthesized!(content in input);
     let mut args = Vec::new();
@@ -202,27 +205,30 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<Vec<Arg>> {
     Ok(args)
 }
 
-fn parse_arg(input: ParseStream<'_>) -> syn::Result<Arg> {
+pub fn parse_arg(input: ParseStream<'_>) -> syn::Result<Arg> {
     if input.peek(Token![||]) {
         let bar = input.parse::<Token![||]>()?.span();
-        return Ok(Arg::Factory(Factory { bar, param: None, body: parse_factory_body(input)? }));
+        return Ok(Arg::Factory(Factory { bar, param: None, more: Vec::new(), body: parse_factory_body(input)? }));
     }
     if input.peek(Token![|]) {
         let bar = input.parse::<Token![|]>()?.span;
-        let param: Ident = input.parse()?;
-        if input.peek(Token![:]) {
-            input.parse::<Token![:]>()?;
-            input.parse::<Type>()?;
-        }
-        if input.peek(Token![,]) {
-            return Err(error_note(
-                input.span(),
-                "a factory takes at most one parameter",
-                "a combine factory takes the number of its inputs, `|k| concat(k)`; `nested_repeat`'s iterate takes the copy so far, `|prev| { .. }`",
-            ));
+        let mut params = Vec::new();
+        loop {
+            params.push(input.call(Ident::parse_any)?);
+            if input.peek(Token![:]) {
+                input.parse::<Token![:]>()?;
+                input.parse::<Type>()?;
+            }
+            if !input.peek(Token![,]) {
+                break;
+            }
+            input.parse::<Token![,]>()?;
         }
         input.parse::<Token![|]>()?;
-        return Ok(Arg::Factory(Factory { bar, param: Some(param), body: parse_factory_body(input)? }));
+        let mut params = params.into_iter();
+        let param = params.next();
+        let more = params.collect();
+        return Ok(Arg::Factory(Factory { bar, param, more, body: parse_factory_body(input)? }));
     }
     if peek_keyword(input, "choice") && input.peek2(syn::token::Paren) {
         let domain = parse_domain(input)?;
@@ -232,7 +238,7 @@ fn parse_arg(input: ParseStream<'_>) -> syn::Result<Arg> {
     Ok(Arg::Expr(input.parse()?))
 }
 
-fn parse_factory_body(input: ParseStream<'_>) -> syn::Result<FactoryBody> {
+pub fn parse_factory_body(input: ParseStream<'_>) -> syn::Result<FactoryBody> {
     if input.peek(syn::token::Brace) {
         let content;
         braced!(content in input);

@@ -66,6 +66,11 @@ pub enum Step {
         from: Vec<PortRef>,
         to: Ident,
     },
+    /// `reject!(condition, reason)` in a substitution's body.
+    Reject {
+        condition: Expr,
+        reason: Expr,
+    },
     /// The typed wiring check of a module built by an op constructor or a
     /// sub-space: every port it has must be among `uses`.
     Wired {
@@ -116,6 +121,49 @@ pub enum Build {
         kind: Combinator,
         args: Vec<ArgPlan>,
     },
+    /// `select(idx, [..])`; without `idx`, a fresh decision over the sources.
+    Select {
+        keyword: Ident,
+        idx: Option<ArgPlan>,
+        sources: Vec<PortRef>,
+    },
+    /// `unused(|k| .., [..])`.
+    Unused {
+        keyword: Ident,
+        combine: FactoryPlan,
+        states: Vec<PortRef>,
+    },
+    /// `dag(..)`: its options by name.
+    Dag {
+        keyword: Ident,
+        options: Vec<(String, ArgPlan)>,
+    },
+    /// `or_named(..)`.
+    OrNamed {
+        keyword: Ident,
+        idx: Option<ArgPlan>,
+        alternatives: Vec<(String, FactoryPlan)>,
+    },
+    /// `substitution(|a: T, ..| ..)`: the hyperparameters it reads, how
+    /// each value is read, and what it builds.
+    Substitution {
+        keyword: Ident,
+        deps: Vec<Ident>,
+        reads: Vec<Read>,
+        body: FactoryPlan,
+    },
+    /// `sharing(key, || module)`.
+    Sharing {
+        keyword: Ident,
+        key: Expr,
+        inner: Box<Build>,
+    },
+    /// `stack(n, || module)`.
+    Stack {
+        keyword: Ident,
+        count: Expr,
+        inner: Box<Build>,
+    },
 }
 
 /// An argument, lowered.
@@ -140,6 +188,8 @@ pub struct FactoryPlan {
     /// `nested_repeat`'s iterate: the parameter is the previous `Io`, bound as a module.
     pub iterate: bool,
     pub param: Option<Ident>,
+    /// Further parameters (a cell's edge factory `|from, to, value|`).
+    pub more: Vec<Ident>,
     pub body: FactoryPlanBody,
 }
 
@@ -147,4 +197,16 @@ pub struct FactoryPlan {
 pub enum FactoryPlanBody {
     Module(Box<Build>),
     Block(Plan),
+}
+
+impl Build {
+    /// Whether the module has typed ports that rustc checks (an op
+    /// constructor, a sub-space, or a share frame or stack of one).
+    pub fn is_typed(&self) -> bool {
+        match self {
+            Build::Place { .. } | Build::CallCombine(..) => true,
+            Build::Sharing { inner, .. } | Build::Stack { inner, .. } => inner.is_typed(),
+            _ => false,
+        }
+    }
 }

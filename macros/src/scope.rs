@@ -35,6 +35,9 @@ pub enum Ports {
     Siso,
     /// Defined elsewhere: rustc checks them through typed port handles.
     Typed,
+    /// One output `out`, no input (`select`, `unused`: their inputs are the
+    /// outputs they list).
+    OutputOnly,
 }
 
 impl Ports {
@@ -43,13 +46,14 @@ impl Ports {
         match self {
             Ports::Siso => Some(&["in"]),
             Ports::Typed => None,
+            Ports::OutputOnly => Some(&[]),
         }
     }
 
     /// The output names, when known.
     pub fn outputs(self) -> Option<&'static [&'static str]> {
         match self {
-            Ports::Siso => Some(&["out"]),
+            Ports::Siso | Ports::OutputOnly => Some(&["out"]),
             Ports::Typed => None,
         }
     }

@@ -115,11 +115,6 @@ fn forms_the_dsl_does_not_have_say_what_it_needs() {
             "a factory builds a new module on each call; `n` alone is not one",
             "n",
         ),
-        (
-            "let a = split_combine(2, || relu(), |a, b| add()); expose!(a.in -> a.out)",
-            "a factory takes at most one parameter",
-            ",",
-        ),
         ("let a = relu(); let b = 5; expose!(a.in -> a.out)", "expected a module or a hyperparameter after `=`", "5"),
         ("let a = mymacro!(1); expose!(a.in -> a.out)", "`mymacro!(..)` is a macro call, not a module", "mymacro"),
     ];
@@ -132,6 +127,20 @@ fn forms_the_dsl_does_not_have_say_what_it_needs() {
         assert!(lines.next().is_some_and(|l| l.starts_with("= note: ")), "{src}: a note says how to fix it: {full}");
         assert_eq!(at, anchor, "{src}");
     }
+}
+
+#[test]
+fn a_factory_of_two_parameters_where_one_is_taken() {
+    // Only a cell's edge factory takes several: elsewhere the second is the mistake.
+    let mut cx = crate::ctxt::Ctxt::new();
+    let src = "let a = split_combine(2, || relu(), |a, b| add()); expose!(a.in -> a.out)";
+    let body = crate::parse::parse_inline(super::tokens(src)).expect("it parses");
+    let _ = crate::check::check_inline(&mut cx, &body);
+    let messages = cx.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0].0, "a factory takes at most one parameter");
+    assert_eq!(messages[0].1.source_text().as_deref(), Some("b"));
+    assert!(cx.notes()[0].as_deref().is_some_and(|n| n.contains("|k| concat(k)")));
 }
 
 #[test]

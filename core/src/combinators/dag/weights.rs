@@ -95,6 +95,11 @@ fn edge_options<S: Semiring>(
 /// Feasibility of each value of decision `h` for the cells that read it: for
 /// each index of its domain, whether some completion of their edges gives a
 /// valid cell. `None` when no cell reads `h`.
+///
+/// A few completions are tried first (every open edge absent where it may
+/// be; only the chain `i -> i + 1` present; every open edge present), each
+/// checked by the wiring rules in time linear in the edges; the dynamic
+/// programme over the edges decides only when none of them is valid.
 pub(crate) fn feasible_values(space: &Space, h: HyperId) -> Option<Vec<bool>> {
     let mut verdict: Option<Vec<bool>> = None;
     for m in space.unfired_readers(h) {
@@ -104,18 +109,54 @@ pub(crate) fn feasible_values(space: &Space, h: HyperId) -> Option<Vec<bool>> {
         let rules = cell.spec.rules();
         let v = rules.vertices();
         let base = edge_options::<bool>(space, &cell, |_, _| Ok(Some(EdgeWeight::Own(true)))).ok()??;
+        let pairs = edge_pairs(v);
         let verdicts = verdict.get_or_insert_with(|| vec![true; domain.len()]);
         for (index, value) in domain.iter().enumerate() {
+            if !verdicts[index] {
+                continue;
+            }
             let mut edges = base.clone();
             let present = cell.spec.is_present(value);
             edges[position] =
                 EdgeOptions { absent: !present, present, surviving: present.then_some(true), shared: Vec::new() };
+            let witnessed = [Completion::Absent, Completion::Chain, Completion::Present].iter().any(|how| {
+                let flags: Vec<bool> =
+                    edges.iter().zip(&pairs).map(|(e, &(i, j))| how.present(e, j == i + 1)).collect();
+                rules.wiring(&flags).is_ok()
+            });
+            if witnessed {
+                continue;
+            }
             let weights =
                 Weights { edges, node: vec![vec![true; v + 1]; v], output: vec![true; v + 1], values: Vec::new() };
-            verdicts[index] &= total(&rules, &weights);
+            verdicts[index] = total(&rules, &weights);
         }
     }
     verdict
+}
+
+/// A completion of the open edges tried before the dynamic programme.
+enum Completion {
+    /// Every open edge absent.
+    Absent,
+    /// The chain edges present, the others absent.
+    Chain,
+    /// Every open edge present.
+    Present,
+}
+
+impl Completion {
+    /// Whether an edge with `options` is present in this completion.
+    fn present(&self, options: &EdgeOptions<bool>, chain: bool) -> bool {
+        let (may_be_absent, may_be_present) = (options.absent, options.may_be_present());
+        match self {
+            _ if !may_be_absent => true,
+            _ if !may_be_present => false,
+            Completion::Absent => false,
+            Completion::Chain => chain,
+            Completion::Present => true,
+        }
+    }
 }
 
 /// The number of completions of the decisions `group` (pending edges), if

@@ -59,7 +59,7 @@ impl DeviceSpec {
                          (scripts/cuda-toolchain installs what that needs)",
                     ));
                 }
-                Device::new_cuda(ordinal).map_err(|e| self.error(e.to_string()))
+                Device::new_cuda(ordinal).map_err(|e| self.error(without_backtrace(e).to_string()))
             }
         }
     }
@@ -92,6 +92,15 @@ impl DeviceSpec {
 
     fn error(self, reason: impl Into<String>) -> BackendError {
         BackendError::Device { device: self.to_string(), reason: reason.into() }
+    }
+}
+
+/// The error itself: with `RUST_BACKTRACE` set, candle's CUDA errors carry
+/// a backtrace that their message would print in full.
+fn without_backtrace(error: candle_core::Error) -> candle_core::Error {
+    match error {
+        candle_core::Error::WithBacktrace { inner, .. } => without_backtrace(*inner),
+        other => other,
     }
 }
 

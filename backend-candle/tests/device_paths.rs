@@ -101,6 +101,12 @@ fn catalogue() -> Vec<(String, Architecture)> {
         ),
         ("max_pool2d 2".into(), after_conv(ops::max_pool2d(2))),
         (
+            // Where the ReLU zeroes every channel, the 1×1 convolution gives
+            // its bias: windows with tied maxima, whose gradient goes to one.
+            "max_pool2d over ties".into(),
+            chain(vec![ops::conv2d(4, 3), ops::relu(), ops::conv2d(4, 1), ops::max_pool2d(2)]),
+        ),
+        (
             "avg_pool2d 3 stride 2 same".into(),
             after_conv(ops::avg_pool2d(3).param("stride", 2).param("padding", "same")),
         ),

@@ -11,8 +11,8 @@
 //!
 //! What runs where is chosen in one place, [`Kernels::for_device`]: on the
 //! CPU this crate's kernels and the network's own backward pass; on a CUDA
-//! device candle's own ops (cuBLAS and candle's CUDA kernels; cuDNN for
-//! convolutions with the `cudnn` feature) under candle's autograd.
+//! device candle's own ops (cuBLAS and candle's CUDA kernels) under
+//! candle's autograd.
 //!
 //! ```
 //! use archspace_candle::DeviceSpec;

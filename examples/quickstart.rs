@@ -6,7 +6,14 @@
 //! cargo run --release --example quickstart -- --full          # the full Fashion-MNIST (apt-get install dataset-fashion-mnist)
 //! cargo run --release --example quickstart -- --data DIR      # any directory with the four (Fashion-)MNIST IDX files
 //! cargo run --release --example quickstart -- --retry-failed  # resume, evaluating the log's failed trials again
+//! cargo run --release --features archspace-candle/cuda --example quickstart -- --device cuda:0,cuda:1
 //! ```
+//!
+//! `--device` takes `cpu` (the default), `cuda`, `cuda:N` or a comma list of
+//! GPUs: each trial takes a device from a pool and gives it back when it
+//! ends, one trial per GPU at a time (`--trials-per-device` for more), and
+//! as many trials run at once as the GPUs have slots unless `--threads`
+//! says otherwise.
 //!
 //! The space (written with the builder API) is a small conv net: a stem, a
 //! first pooling, a stage of 1 or 2 cells (plain conv, separable conv or a
@@ -32,7 +39,8 @@ use archspace::{Architecture, Name, Param, SpaceDef, SpecError, choice};
 use archspace_candle::data::{self, Dataset, Normalization};
 use archspace_candle::ops::{self, Registry};
 use archspace_candle::train::{self, Budget, OptimizerKind, TrainConfig};
-use archspace_candle::{BackendError, Network, NetworkConfig};
+use archspace_candle::{BackendError, DevicePool, DeviceSpec, Network, NetworkConfig};
+use candle_core::Device;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 #[global_allocator]
@@ -92,6 +100,8 @@ struct Args {
     validation: usize,
     out: PathBuf,
     retry_failed: bool,
+    devices: Vec<DeviceSpec>,
+    trials_per_device: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -104,14 +114,26 @@ fn parse_args() -> Result<Args, String> {
         validation: 1000,
         out: "target/quickstart".into(),
         retry_failed: false,
+        devices: vec![DeviceSpec::Cpu],
+        trials_per_device: 1,
     };
+    let mut threads_given = false;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
         let number = |v: String, name: &str| v.parse::<usize>().map_err(|e| format!("{name}: {e}"));
         match flag.as_str() {
             "--trials" => a.trials = number(value("--trials")?, "--trials")?,
-            "--threads" => a.threads = number(value("--threads")?, "--threads")?,
+            "--threads" => {
+                a.threads = number(value("--threads")?, "--threads")?;
+                threads_given = true;
+            }
+            "--device" => {
+                a.devices = DeviceSpec::parse_list(&value("--device")?).map_err(|e| format!("--device: {e}"))?
+            }
+            "--trials-per-device" => {
+                a.trials_per_device = number(value("--trials-per-device")?, "--trials-per-device")?
+            }
             "--epochs" => a.epochs = number(value("--epochs")?, "--epochs")?,
             "--seed" => a.seed = number(value("--seed")?, "--seed")? as u64,
             "--validation" => a.validation = number(value("--validation")?, "--validation")?,
@@ -121,14 +143,21 @@ fn parse_args() -> Result<Args, String> {
             "--retry-failed" => a.retry_failed = true,
             "--help" | "-h" => {
                 return Err("usage: quickstart [--trials N] [--threads T] [--epochs E] [--seed S] \
-                            [--full | --data DIR] [--validation N] [--out DIR] [--retry-failed]"
+                            [--full | --data DIR] [--validation N] [--out DIR] [--retry-failed] \
+                            [--device cpu|cuda[:N][,cuda:M...]] [--trials-per-device K]"
                     .into());
             }
             other => return Err(format!("unknown flag `{other}`; see --help")),
         }
     }
-    if a.threads == 0 || a.trials == 0 || a.epochs == 0 {
-        return Err("--threads, --trials and --epochs must be at least 1".into());
+    if a.threads == 0 || a.trials == 0 || a.epochs == 0 || a.trials_per_device == 0 {
+        return Err("--threads, --trials, --epochs and --trials-per-device must be at least 1".into());
+    }
+    if a.devices.contains(&DeviceSpec::Cpu) && a.devices.len() > 1 {
+        return Err("--device: the CPU and GPUs are not mixed in one search".into());
+    }
+    if a.devices[0].is_cuda() && !threads_given {
+        a.threads = a.devices.len() * a.trials_per_device;
     }
     Ok(a)
 }
@@ -147,9 +176,11 @@ fn evaluate_trial(
     args: &Args,
     d: &Data,
     bar: &ProgressBar,
+    device: &Device,
 ) -> Result<Metrics, BackendError> {
     let learning_rate = arch.global("hyperparameters/learning_rate").and_then(|v| v.as_float()).unwrap_or(1e-3);
-    let config = NetworkConfig { seed: trial.seed, classes: Some(10), ..NetworkConfig::default() };
+    let config =
+        NetworkConfig { seed: trial.seed, classes: Some(10), device: device.clone(), ..NetworkConfig::default() };
     let net = Network::build(arch, &d.train.shape, &Registry::standard(), &config)?;
     let train_config = TrainConfig {
         budget: Budget::Epochs(args.epochs),
@@ -188,8 +219,13 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let d = load(args)?;
     let def = space();
+    // On the CPU one slot per thread (no trial waits); on GPUs
+    // `--trials-per-device` each.
+    let per_device = if args.devices[0].is_cuda() { args.trials_per_device } else { args.threads };
+    let devices = DevicePool::open(&args.devices, per_device)?;
+    let names: Vec<String> = args.devices.iter().map(ToString::to_string).collect();
     println!(
-        "space: {} architectures | data: {} train, {} validation, {} test ({}) | {} trials x {} epochs on {} threads",
+        "space: {} architectures | data: {} train, {} validation, {} test ({}) | {} trials x {} epochs on {} threads, {}",
         def.count()?,
         d.train.len(),
         d.validation.len(),
@@ -197,7 +233,8 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         args.data.as_ref().map_or("embedded Fashion-MNIST subset".into(), |p| p.display().to_string()),
         args.trials,
         args.epochs,
-        args.threads
+        args.threads,
+        names.join(",")
     );
     let out_error = |e: std::io::Error| format!("cannot write to the output directory `{}`: {e}", args.out.display());
     std::fs::create_dir_all(&args.out).map_err(out_error)?;
@@ -220,7 +257,9 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let eval = evaluator(|trial: &Trial, arch: &Architecture| {
         let bar = bars.add(ProgressBar::new(1));
         bar.set_style(style.clone());
-        let result = evaluate_trial(trial, arch, args, &d, &bar);
+        let lease = devices.acquire();
+        let result = evaluate_trial(trial, arch, args, &d, &bar, lease.device());
+        drop(lease);
         bar.finish_and_clear();
         total.inc(1);
         if let Ok(m) = &result {

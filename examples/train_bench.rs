@@ -7,7 +7,12 @@
 //! cargo run --release --example train_bench -- --net net1 --threads 2
 //! cargo run --release --example train_bench -- --net seed --threads 1 --stock
 //! cargo run --release --example train_bench -- --net net1 --compare   # ours and stock, side by side
+//! cargo run --release --features cuda --example train_bench -- --device cuda --batch 64,256 --steps 50
 //! ```
+//!
+//! `--device cpu|cuda[:N]` picks the device (a GPU needs the `cuda`
+//! feature; there the layers run candle's ops and `--stock` adds nothing),
+//! `--batch` the batch sizes (64 by default, a comma list for several).
 //!
 //! Each (net, threads) pair runs in a fresh process (candle sizes its
 //! element-wise thread pool once per process) and prints a header and the
@@ -18,7 +23,8 @@
 //! fixed random batches; eval is forward and argmax. `cargo bench -p
 //! archspace-candle --bench throughput` prints the full table with GFLOP/s.
 
-use archspace_candle::throughput::{ReferenceNet, Row, run_child_if_requested, run_isolated};
+use archspace_candle::DeviceSpec;
+use archspace_candle::throughput::{ReferenceNet, Row, Setup, run_child_if_requested, run_isolated_on};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -30,6 +36,8 @@ struct Args {
     windows: usize,
     stock: bool,
     compare: bool,
+    device: DeviceSpec,
+    batches: Vec<usize>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -40,7 +48,10 @@ fn parse_args() -> Result<Args, String> {
         windows: 5,
         stock: false,
         compare: false,
+        device: DeviceSpec::Cpu,
+        batches: vec![Setup::default().batch],
     };
+    let mut threads_given = false;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         match flag.as_str() {
@@ -66,26 +77,43 @@ fn parse_args() -> Result<Args, String> {
                     })
                     .collect::<Result<_, _>>()?
             }
-            "--threads" => a.threads = v.split(',').map(number).collect::<Result<_, _>>()?,
+            "--threads" => {
+                a.threads = v.split(',').map(number).collect::<Result<_, _>>()?;
+                threads_given = true;
+            }
+            "--device" => a.device = v.parse().map_err(|e| format!("--device: {e}"))?,
+            "--batch" => a.batches = v.split(',').map(number).collect::<Result<_, _>>()?,
             "--steps" => a.steps = number(&v)?,
             "--windows" => a.windows = number(&v)?,
             other => {
                 return Err(format!(
-                    "unknown flag `{other}`; expected --net, --threads, --steps, --windows, --stock, --compare"
+                    "unknown flag `{other}`; expected --net, --threads, --steps, --windows, --stock, --compare, \
+                     --device, --batch"
                 ));
             }
         }
     }
-    if a.threads.contains(&0) || a.steps == 0 {
-        return Err("--threads and --steps must be positive".into());
+    if a.threads.contains(&0) || a.steps == 0 || a.batches.contains(&0) {
+        return Err("--threads, --steps and --batch must be positive".into());
+    }
+    if a.device.is_cuda() && !threads_given {
+        // On a GPU the CPU threads only prepare batches: one run, all cores.
+        a.threads = vec![std::thread::available_parallelism().map_or(1, |n| n.get())];
     }
     Ok(a)
 }
 
 fn print(row: &Row, args: &Args) {
-    let kernels = if args.stock { "stock candle ops" } else { "archspace kernels" };
-    let (train, eval) = if args.stock { row.stock.unwrap_or((f64::NAN, f64::NAN)) } else { row.ours };
-    println!("{} threads={} {kernels}", row.net, row.threads);
+    let kernels = match (args.stock, row.device) {
+        (_, DeviceSpec::Cuda(_)) => "candle ops",
+        (true, _) => "stock candle ops",
+        (false, _) => "archspace kernels",
+    };
+    let (train, eval) = match (args.stock, row.stock) {
+        (true, Some(stock)) => stock,
+        _ => row.ours,
+    };
+    println!("{} threads={} batch={} device={} {kernels}", row.net, row.threads, row.batch, row.device);
     println!("train img/s: {train:.1}");
     println!("eval img/s: {eval:.1}");
     if let (true, Some((stock_train, stock_eval))) = (args.compare, row.stock) {
@@ -104,13 +132,16 @@ fn main() {
         }
     };
     for &net in &args.nets {
-        for &threads in &args.threads {
-            // The child always measures ours; with --stock or --compare it measures candle's ops too.
-            match run_isolated(net, threads, args.stock || args.compare, args.steps, args.windows) {
-                Ok(row) => print(&row, &args),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    std::process::exit(1);
+        for &batch in &args.batches {
+            for &threads in &args.threads {
+                // The child always measures ours; with --stock or --compare it measures candle's ops too.
+                let setup = Setup { device: args.device, batch };
+                match run_isolated_on(net, threads, args.stock || args.compare, args.steps, args.windows, setup) {
+                    Ok(row) => print(&row, &args),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        std::process::exit(1);
+                    }
                 }
             }
         }

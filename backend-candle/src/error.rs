@@ -88,6 +88,15 @@ pub enum BackendError {
     /// A training or build configuration that makes no sense.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A device that cannot be named or used (no such GPU, no CUDA support
+    /// in this build), or a network and a configuration on different devices.
+    #[error("device `{device}`: {reason}")]
+    Device {
+        /// The device as named (`cpu`, `cuda:0`, or what was written).
+        device: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// An error from candle itself.
     #[error("candle: {0}")]
     Candle(#[from] candle_core::Error),

@@ -10,6 +10,9 @@
 //!   candle model, parameters named after module paths;
 //! - [`kernels`]: the CPU kernels (gemm-based convolution, batch norm, ReLU);
 //! - [`throughput`]: training and eval images/s, ours against candle's ops;
+//! - [`DeviceSpec`] and [`DevicePool`]: the CPU or CUDA GPUs (with the `cuda`
+//!   feature), chosen at run time; on a GPU the layers run candle's ops
+//!   ([`Kernels::for_device`]);
 //!
 //! ```
 //! use archspace_candle::{Network, NetworkConfig, ops::{self, Registry}};
@@ -27,6 +30,8 @@
 //! ```
 
 pub mod data;
+mod device;
+mod device_pool;
 mod error;
 mod infer;
 pub mod kernels;
@@ -37,6 +42,8 @@ mod params;
 pub mod throughput;
 pub mod train;
 
+pub use device::{DeviceSpec, cuda_unavailable};
+pub use device_pool::{DeviceLease, DevicePool};
 pub use error::BackendError;
 pub use infer::{ModuleReport, ShapeReport, infer_shapes};
 pub use kernels::Kernels;

@@ -5,7 +5,7 @@ mod common;
 
 use archspace_candle::ops::{self, FnOp, OpInfo, Registry, Single};
 use archspace_candle::train::{self, Budget, OptimizerKind, TrainConfig};
-use archspace_candle::{BackendError, Kernels, Network, NetworkConfig, data, infer_shapes};
+use archspace_candle::{BackendError, DeviceSpec, Kernels, Network, NetworkConfig, data, infer_shapes};
 use common::chain;
 
 fn small_net() -> archspace_core::Architecture {
@@ -243,4 +243,21 @@ fn our_kernels_and_candle_ops_give_the_same_loss_curve() {
     for (step, (a, b)) in ours.iter().zip(&stock).enumerate() {
         assert!((a - b).abs() <= 1e-3 * (1.0 + b.abs()), "step {step}: {a} vs {b}\n{ours:?}\n{stock:?}");
     }
+}
+
+#[test]
+fn a_training_config_naming_another_device_than_the_networks_is_an_error() {
+    let (full, _) = data::fashion_mnist_subset().expect("subset");
+    let small = full.subset(&(0..64).collect::<Vec<_>>());
+    let net = Network::build(&small_net(), &[1, 28, 28], &Registry::standard(), &NetworkConfig::default())
+        .expect("builds on the CPU");
+    let train_on = |device| {
+        let config = TrainConfig { budget: Budget::Images(64), device, ..TrainConfig::default() };
+        train::train(&net, &small, None, &small.normalization(), &config, &mut |_| {})
+    };
+    let error = train_on(Some(DeviceSpec::Cuda(0))).expect_err("the weights are on the CPU");
+    assert!(matches!(&error, BackendError::Device { device, .. } if device == "cuda:0"), "{error}");
+    assert!(error.to_string().contains("weights are on cpu"), "{error}");
+    assert_eq!(train_on(Some(DeviceSpec::Cpu)).expect("the network's device").images, 64);
+    assert_eq!(train_on(None).expect("the network's device by default").images, 64);
 }

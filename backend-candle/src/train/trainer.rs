@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use candle_core::{D, DType, Tensor};
+use candle_core::{D, DType, Device, Tensor};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -12,6 +12,7 @@ use super::checks::{check_finite, check_fits, check_parameters};
 use super::optim::{Adam, Optimizer, Sgd};
 use super::schedule::Schedule;
 use crate::data::{Dataset, Normalization};
+use crate::device::DeviceSpec;
 use crate::error::BackendError;
 use crate::network::Network;
 
@@ -63,6 +64,12 @@ pub struct TrainConfig {
     pub augment: Augment,
     /// Seed of the shuffling and augmentation.
     pub seed: u64,
+    /// The device to train on, if the caller wants it checked: training
+    /// runs where the network's weights are
+    /// ([`NetworkConfig::device`](crate::NetworkConfig)), and a network on
+    /// another device is an error ([`BackendError::Device`]) rather than a
+    /// run somewhere else. `None` (the default): the network's device.
+    pub device: Option<DeviceSpec>,
 }
 
 impl Default for TrainConfig {
@@ -78,6 +85,7 @@ impl Default for TrainConfig {
             clip_grad_norm: Some(5.0),
             augment: Augment::none(),
             seed: 0,
+            device: None,
         }
     }
 }
@@ -137,12 +145,33 @@ fn optimizer(net: &Network, config: &TrainConfig) -> Box<dyn Optimizer> {
     }
 }
 
-/// Scales the gradients so their global norm is at most `max`.
-fn clip(grads: &mut [Option<Tensor>], max: f64) -> candle_core::Result<()> {
-    let mut total = 0f64;
-    for g in grads.iter().flatten() {
-        total += f64::from(g.sqr()?.sum_all()?.to_dtype(DType::F32)?.to_scalar::<f32>()?);
+/// An error unless the network lives on the device the configuration names.
+fn check_device(device: &Device, wanted: Option<DeviceSpec>) -> Result<(), BackendError> {
+    let Some(wanted) = wanted else { return Ok(()) };
+    let actual = DeviceSpec::of(device);
+    if actual == Some(wanted) {
+        return Ok(());
     }
+    let actual = actual.map_or_else(|| format!("{:?}", device.location()), |a| a.to_string());
+    Err(BackendError::Device {
+        device: wanted.to_string(),
+        reason: format!(
+            "the training configuration names it, but the network's weights are on {actual}; \
+             build the network with `NetworkConfig {{ device, .. }}` on the device to train on"
+        ),
+    })
+}
+
+/// Scales the gradients so their global norm is at most `max`. The
+/// per-tensor sums are read in one transfer (one wait for a GPU, not one
+/// per parameter) and added in f64 in parameter order.
+fn clip(grads: &mut [Option<Tensor>], max: f64) -> candle_core::Result<()> {
+    let sums =
+        grads.iter().flatten().map(|g| g.sqr()?.sum_all()?.to_dtype(DType::F32)).collect::<Result<Vec<_>, _>>()?;
+    if sums.is_empty() {
+        return Ok(());
+    }
+    let total: f64 = Tensor::stack(&sums, 0)?.to_vec1::<f32>()?.into_iter().map(f64::from).sum();
     let norm = total.sqrt();
     if norm > max {
         let scale = max / (norm + 1e-6);
@@ -190,7 +219,8 @@ pub fn train(
         Budget::Images(n) => n,
     };
     let total_steps = total_images.div_ceil(config.batch_size);
-    let device = net.store().device().clone();
+    let device = net.device().clone();
+    check_device(&device, config.device)?;
     let mut opt = optimizer(net, config);
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let started = Instant::now();
@@ -266,7 +296,7 @@ pub fn evaluate(
         return Err(BackendError::Config("cannot evaluate on an empty set".into()));
     }
     check_fits(net, data, "the evaluated set")?;
-    let device = net.store().device().clone();
+    let device = net.device().clone();
     let (mut loss_sum, mut hits) = (0f64, 0f64);
     let indices: Vec<usize> = (0..data.len()).collect();
     for chunk in indices.chunks(batch_size.max(1)) {

@@ -87,7 +87,7 @@ pub fn port_set(f: &SpaceFn, plan: &Plan) -> (TokenStream, TokenStream) {
     };
     let record = quote_spanned! {at=>
         #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code)]
+        #[allow(non_camel_case_types, dead_code, clippy::type_complexity)]
         #vis struct #wiring<#(#states),*>(::core::marker::PhantomData<fn() -> (#(#states,)*)>);
         impl<#(#states),*> ::archspace::__private::AllWired for #wiring<#(#states),*> where #(#bounds),* {}
         impl<#(#states),*> ::archspace::__private::Mark<::archspace::__private::AllInputs> for #wiring<#(#states),*> {

@@ -268,7 +268,7 @@ struct __as_port_block_z;
 trait __as_wired_block_z {}
 impl __as_wired_block_z for ::archspace::__private::Wired {}
 #[doc(hidden)]
-#[allow(non_camel_case_types, dead_code)]
+#[allow(non_camel_case_types, dead_code, clippy::type_complexity)]
 struct __as_wiring_block<S0, S1, S2>(::core::marker::PhantomData<fn() -> (S0, S1, S2)>);
 impl<S0, S1, S2> ::archspace::__private::AllWired for __as_wiring_block<S0, S1, S2>
 where

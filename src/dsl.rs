@@ -219,6 +219,188 @@
 //! # Ok::<(), archspace::SpecError>(())
 //! ```
 //!
+//! ## Named alternatives: `or_named`
+//!
+//! `or_named(relu = || relu(), tanh = || tanh())` is an `or` whose decision
+//! takes the alternatives' names as values: decisions and paths read
+//! `act/idx = "tanh"`, not `1`. With a hyperparameter first,
+//! `or_named(kind, relu = .., tanh = ..)`, a `choice` of strings picks the
+//! alternative; a string that names no alternative is a compile error on
+//! that string (as is a string given to `or_with`, which takes indices).
+//!
+//! ```
+//! # use archspace::ports::{Fan, Siso, TypedOp};
+//! # use archspace::{Op, Param, search_space};
+//! # fn relu() -> TypedOp<Siso> { TypedOp::siso(Op::new("relu")) }
+//! # fn tanh() -> TypedOp<Siso> { TypedOp::siso(Op::new("tanh")) }
+//! #[search_space]
+//! fn activation() -> Space {
+//!     let kind = shared(["relu", "tanh"]);
+//!     let first = or_named(kind, relu = || relu(), tanh = || tanh());
+//!     let second = or_named(relu = || relu(), tanh = || tanh(), none = || identity());
+//!     connect!(first.out -> second.in);
+//!     expose!(first.in -> second.out)
+//! }
+//! let arch = activation().def().sample_random(&mut archspace::rng(2))?;
+//! assert!(arch.decisions().iter().all(|d| d.value.as_str().is_some()));
+//! # Ok::<(), archspace::SpecError>(())
+//! ```
+//!
+//! ## Wiring chosen by hyperparameters
+//!
+//! ### Input selection: `select`
+//!
+//! `select([a.out, b.out, c.out])` is a module with one output, `out`, that
+//! carries one of the listed outputs, chosen by a fresh decision over their
+//! positions; `select(idx, [..])` takes the index from a hyperparameter (a
+//! literal domain reaching past the list is a compile error on the value).
+//! The sources must be outputs of modules bound above. Once chosen, the
+//! selection is a wire and costs nothing.
+//!
+//! **What is not selected:** a source that nothing else reads is pruned
+//! from the frozen architecture, with whatever fed only it. Its decisions
+//! were made before the selection and stay in the decision list; to make a
+//! branch's decisions disappear when it is not taken, build it lazily with
+//! `or`. `unused(|k| combine, [a.out, ..])` combines the listed outputs that
+//! no selection took (NASNet concatenates the unused states of a cell);
+//! build it after the selections it depends on.
+//!
+//! ```
+//! # use archspace::ports::{Fan, Siso, TypedOp};
+//! # use archspace::{Op, Param, search_space};
+//! # fn conv2d(filters: impl Into<Param>) -> TypedOp<Siso> { TypedOp::siso(Op::new("conv2d").param("filters", filters)) }
+//! # fn add<const N: usize>() -> TypedOp<Fan<N>> { TypedOp::fan_in(Op::new("add")) }
+//! # fn concat(k: usize) -> Op { Op::new("concat").inputs_indexed(k) }
+//! // A NASNet-like cell: each node adds two states it selects.
+//! #[search_space]
+//! fn cell() -> Space {
+//!     let h0 = conv2d(16);
+//!     let h1 = conv2d(16);
+//!     let a = select([h0.out, h1.out]);
+//!     let b = select([h0.out, h1.out]);
+//!     let n0 = add::<2>();
+//!     connect!(a.out, b.out -> n0);
+//!     let c = select([h0.out, h1.out, n0.out]);
+//!     let n1 = conv2d(16);
+//!     connect!(c.out -> n1.in);
+//!     let out = unused(|k| concat(k), [n0.out, n1.out]);
+//!     expose!(x0 = h0.in, x1 = h1.in -> out.out)
+//! }
+//! assert_eq!(cell().def().count()?, (2u32 * 2 * 3).into());
+//! # Ok::<(), archspace::SpecError>(())
+//! ```
+//!
+//! ### Edge-flag cells: `dag`
+//!
+//! `dag(..)` is a cell whose wiring is decided edge by edge (NAS-Bench-101,
+//! Genetic CNN, the motifs of Liu et al.), with named options:
+//!
+//! | option | meaning |
+//! |---|---|
+//! | `nodes = n` | the number of nodes (required) |
+//! | `node = \|v\| module` | a node's body, given its vertex (required) |
+//! | `combine = \|k\| module` | how a node merges `k ≥ 2` inputs (required) |
+//! | `output_combine = \|k\| module` | how the output merges its inputs (default: `combine`) |
+//! | `output_node = \|\| module` | a body after the output's merge |
+//! | `edge = \|from, to, value\| module` | what a present edge carries (default: a wire) |
+//! | `boundary = explicit` | vertex 0 is the input, `nodes + 1` the output, every pair an edge (the default) |
+//! | `boundary = implicit` | edges between nodes only; sources read the input, sinks feed the output (Genetic CNN) |
+//! | `off_path = prune` | a node on no input→output path is not built, and decides nothing (the default) |
+//! | `off_path = invalid` | such a node makes the cell `Invalid` (DeepArchitect's NAS-Bench encoding) |
+//! | `max_edges = m` | more edges after pruning is `Invalid` |
+//! | `values = [..], absent = a, chain = true` | edges choose among values (`a` means none); chain edges always present |
+//!
+//! Each edge is a decision `edge_<i>_<j>` (a flag by default). A cell with
+//! no input→output path is `Invalid`. [`SpaceDef::count`](crate::SpaceDef::count)
+//! counts a cell by dynamic programming over its edges, and
+//! [`SpaceDef::sample_random`](crate::SpaceDef::sample_random) never draws an
+//! edge value that leaves no valid cell.
+//!
+//! ```
+//! # use archspace::ports::{Fan, Siso, TypedOp};
+//! # use archspace::{Op, Param, search_space};
+//! # fn conv2d(filters: impl Into<Param>) -> TypedOp<Siso> { TypedOp::siso(Op::new("conv2d").param("filters", filters)) }
+//! # fn relu() -> TypedOp<Siso> { TypedOp::siso(Op::new("relu")) }
+//! # fn concat(k: usize) -> Op { Op::new("concat").inputs_indexed(k) }
+//! # fn add(k: usize) -> Op { Op::new("add").inputs_indexed(k) }
+//! #[search_space]
+//! fn nasbench_cell() -> Space {
+//!     let cell = dag(
+//!         nodes = 5,
+//!         node = |v| or_named(conv = || conv2d(16), act = || relu()),
+//!         combine = |k| add(k),
+//!         output_combine = |k| concat(k),
+//!         max_edges = 9,
+//!     );
+//!     expose!(cell.in -> cell.out)
+//! }
+//! let def = nasbench_cell().def();
+//! let count = def.count()?; // fast: no enumeration of the 2^21 flags
+//! assert!(count > 1_000_000u32.into());
+//! let arch = def.sample_random(&mut archspace::rng(5))?; // never invalid
+//! assert_eq!(arch.decisions().iter().filter(|d| d.path.contains("edge_")).count(), 21);
+//! # Ok::<(), archspace::SpecError>(())
+//! ```
+//!
+//! ### Shared cells and stacks: `sharing`, `stack`
+//!
+//! `sharing("key", || module)` builds `module` in a share frame: every
+//! decision it makes — now, or when its substitutions fire — is the same
+//! decision as the one at the same path in every other frame of the same
+//! key (NAS-Bench-101 stacks copies of one cell; NASNet shares its normal
+//! cell and its reduction cell). `stack(n, || module)` wires `n` copies of a
+//! module of several ports in a row, output `k` to input `k` (NASNet's cells
+//! read the two previous cells); `n` is a value, not a decision.
+//!
+//! ```
+//! # use archspace::ports::{Fan, Siso, TypedOp};
+//! # use archspace::{Op, Param, search_space};
+//! # fn conv2d(filters: impl Into<Param>) -> TypedOp<Siso> { TypedOp::siso(Op::new("conv2d").param("filters", filters)) }
+//! #[search_space]
+//! fn block() -> Space {
+//!     let conv = conv2d(choice([16, 32]));
+//!     expose!(conv.in -> conv.out)
+//! }
+//!
+//! #[search_space]
+//! fn net() -> Space {
+//!     let cells = repeat(3, || sharing("block", || block()));
+//!     expose!(cells.in -> cells.out)
+//! }
+//! // Three copies, one decision.
+//! assert_eq!(net().def().count()?, 2u32.into());
+//! # Ok::<(), archspace::SpecError>(())
+//! ```
+//!
+//! ## Substitutions of your own: `substitution`
+//!
+//! `substitution(|n: i64, wide: bool| module-or-block)` is a substitution
+//! module (DeepArchitect's escape hatch) written in the DSL: its parameters
+//! name hyperparameters of the space; it fires once they all have values and
+//! builds its body with them as plain Rust values. Inside its body,
+//! `reject!(condition, "reason")` makes the combination
+//! [`Invalid`](crate::Invalid).
+//!
+//! ```
+//! # use archspace::ports::{Fan, Siso, TypedOp};
+//! # use archspace::{Op, Param, search_space};
+//! # fn conv2d(filters: impl Into<Param>) -> TypedOp<Siso> { TypedOp::siso(Op::new("conv2d").param("filters", filters)) }
+//! #[search_space]
+//! fn funnel() -> Space {
+//!     let depth = choice([1, 2, 3]);
+//!     let width = choice([16, 32, 64]);
+//!     let body = substitution(|depth, width| {
+//!         reject!(depth * width > 96, "too large");
+//!         let convs = repeat(depth, || conv2d(width / 2));
+//!         expose!(convs.in -> convs.out)
+//!     });
+//!     expose!(body.in -> body.out)
+//! }
+//! // (1, 16), (1, 32), (1, 64), (2, 16), (2, 32), (3, 16), (3, 32).
+//! assert_eq!(funnel().def().count()?, 7u32.into());
+//! # Ok::<(), archspace::SpecError>(())
+//! ```
+//!
 //! ## What the macro checks
 //!
 //! At compile time, each error on the token at fault with a note on how to
@@ -230,8 +412,11 @@
 //! modules never connected, cycles, fan-in arities, empty domains, domains
 //! mixing value types or listing a value twice, literal values their
 //! combinator does not take (a `repeat` count below 1, a non-boolean
-//! `optional` flag, an `or_with` index past its alternatives), duplicate
-//! names, misused combinator arguments, spaces without modules. Ports of
+//! `optional` flag, an `or_with` or `select` index past its alternatives
+//! or sources, a string that names no alternative of `or_named`), duplicate
+//! names, misused combinator arguments, unknown or missing options of `dag`,
+//! factories with the wrong parameters, `reject!` outside a substitution,
+//! spaces without modules. Ports of
 //! modules defined elsewhere (op constructors, sub-spaces) are checked by
 //! rustc through their port types, with the error on your token, down to
 //! every port being wired ([`ports::wiring`](crate::ports::wiring)). A

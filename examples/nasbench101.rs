@@ -9,8 +9,8 @@
 //! ```
 //!
 //! It prints the number of architectures (decision assignments), then, for
-//! NAS-Bench-101's rule (pruning) and DeepArchitect's (a node on no path
-//! makes the cell invalid), how often plain per-decision sampling draws a
+//! NAS-Bench-101's rule (pruning) and DeepArchitect's (a node with edges
+//! but on no path makes the cell invalid), how often plain per-decision sampling draws a
 //! valid cell and the time per valid sample of: plain per-decision
 //! sampling with retries, `sample_random` (which never draws an edge value
 //! that leaves no valid cell) and `sample_uniform` (uniform over all

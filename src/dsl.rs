@@ -306,7 +306,7 @@
 //! | `boundary = explicit` | vertex 0 is the input, `nodes + 1` the output, every pair an edge (the default) |
 //! | `boundary = implicit` | edges between nodes only; sources read the input, sinks feed the output (Genetic CNN) |
 //! | `off_path = prune` | a node on no input→output path is not built, and decides nothing (the default) |
-//! | `off_path = invalid` | such a node makes the cell `Invalid` (DeepArchitect's NAS-Bench encoding) |
+//! | `off_path = invalid` | such a node with an edge makes the cell `Invalid`; one with none is dropped (DeepArchitect's NAS-Bench encoding) |
 //! | `max_edges = m` | more edges after pruning is `Invalid` |
 //! | `values = [..], absent = a, chain = true` | edges choose among values (`a` means none); chain edges always present |
 //!

@@ -161,7 +161,7 @@ fn explicit<S: Semiring>(rules: &Rules, w: &Weights<S>) -> S {
     let mut guess = inner;
     loop {
         let c = guess | 1 | 1 << out;
-        if (rules.off_path == OffPath::Prune || guess == inner) && consistent(w, c, &pairs) {
+        if consistent(w, c, &pairs) {
             total.plus(&explicit_with(rules, w, c, &index));
             if S::SATURATES && !total.is_nothing() {
                 return total;
@@ -185,46 +185,48 @@ fn consistent<S>(w: &Weights<S>, c: u64, pairs: &[(usize, usize)]) -> bool {
 fn explicit_with<S: Semiring>(rules: &Rules, w: &Weights<S>, c: u64, index: &dyn Fn(usize, usize) -> usize) -> S {
     let n = rules.vertices();
     let out = n - 1;
-    // (reached, without a witness, surviving edges, shared values used)
-    let mut states: HashMap<(u64, u64, u32, u64), S> = HashMap::default();
-    states.insert((1, 1, 0, 0), S::unit());
+    let strict = rules.off_path == OffPath::Invalid;
+    // (reached, without a witness, surviving edges, shared values used,
+    // nodes off every path that must stay without edges: strict rule only)
+    let mut states: HashMap<(u64, u64, u32, u64, u64), S> = HashMap::default();
+    states.insert((1, 1, 0, 0, 0), S::unit());
     let mut total = S::nothing();
     for j in 1..n {
         let cj = bit(c, j);
-        // (reached, without a witness, edges, values used, inputs of j, j reached)
-        let mut current: HashMap<(u64, u64, u32, u64, u32, bool), S> =
-            states.drain().map(|((r, m, e, u), s)| ((r, m, e, u, 0, false), s)).collect();
+        // (.., inputs of j, j reached, j has an in-edge)
+        let mut current: HashMap<(u64, u64, u32, u64, u64, u32, bool, bool), S> =
+            states.drain().map(|((r, m, e, u, d), s)| ((r, m, e, u, d, 0, false, false), s)).collect();
         for i in 0..j {
             let options = &w.edges[index(i, j)];
             let ci = bit(c, i);
             let mut next = HashMap::with_capacity_and_hasher(current.len() * 2, Default::default());
-            for ((r, m, e, u, k, rj), s) in current {
+            for ((r, m, e, u, d, k, rj, any), s) in current {
                 if options.absent {
-                    add_to(&mut next, (r, m, e, u, k, rj), s.clone());
+                    add_to(&mut next, (r, m, e, u, d, k, rj, any), s.clone());
                 }
-                if !options.may_be_present() || (!ci && cj) {
+                if !options.may_be_present() || (!ci && cj) || bit(d, i) {
                     continue;
                 }
                 let ri = bit(r, i);
                 let m = if ci && cj { m & !(1 << i) } else { m };
                 if !(ri && cj) {
                     // Present but pruned: its value is decided, its module is not built.
-                    add_to(&mut next, (r, m, e, u, k, rj || ri), s.times(&options.present));
+                    add_to(&mut next, (r, m, e, u, d, k, rj || ri, true), s.times(&options.present));
                     continue;
                 }
                 if rules.max_edges.is_some_and(|max| e as usize >= max) {
                     continue;
                 }
                 if let Some(weight) = &options.surviving {
-                    add_to(&mut next, (r, m, e + 1, u, k + 1, true), s.times(weight));
+                    add_to(&mut next, (r, m, e + 1, u, d, k + 1, true, true), s.times(weight));
                 }
                 for &id in &options.shared {
-                    add_to(&mut next, (r, m, e + 1, u | 1 << id, k + 1, true), s.clone());
+                    add_to(&mut next, (r, m, e + 1, u | 1 << id, d, k + 1, true, true), s.clone());
                 }
             }
             current = next;
         }
-        for ((r, m, e, u, k, rj), s) in current {
+        for ((r, m, e, u, d, k, rj, any), s) in current {
             if j == out {
                 if rj && m == 0 {
                     total.plus(&s.times(&w.output[k as usize]).times(&w.of_values(u)));
@@ -232,13 +234,15 @@ fn explicit_with<S: Semiring>(rules: &Rules, w: &Weights<S>, c: u64, index: &dyn
                 continue;
             }
             let live = cj && rj;
-            if rules.off_path == OffPath::Invalid && !live {
+            // The strict rule: a node off every path may have no edge at all.
+            if strict && !live && any {
                 continue;
             }
+            let d = if strict && !live { d | 1 << j } else { d };
             let s = if live { s.times(&w.node[j][k as usize]) } else { s };
             let r = if rj { r | 1 << j } else { r };
             let m = if cj { m | 1 << j } else { m };
-            add_to(&mut states, (r, m, e, u), s);
+            add_to(&mut states, (r, m, e, u, d), s);
         }
     }
     total
@@ -284,13 +288,9 @@ fn implicit<S: Semiring>(rules: &Rules, w: &Weights<S>) -> S {
             }
         }
     }
-    let all = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
     let mut total = S::nothing();
     for ((has_in, has_out, _, u), s) in states {
         let live = has_in | has_out;
-        if rules.off_path == OffPath::Invalid && live != all {
-            continue;
-        }
         let sinks = (live & !has_out).count_ones() as usize;
         total.plus(&s.times(&w.output[sinks.max(1)]).times(&w.of_values(u)));
     }

@@ -50,8 +50,11 @@ pub enum OffPath {
     /// exist, and its edges do not count (NAS-Bench-101's `ModelSpec`
     /// pruning; Genetic CNN's dropping of isolated nodes).
     Prune,
-    /// The cell is [`Invalid`](crate::Invalid) (DeepArchitect's encoding of
-    /// NAS-Bench-101, which rejects such cells).
+    /// The cell is [`Invalid`](crate::Invalid) if such a node has any edge;
+    /// a node with no edge at all is dropped, as with `Prune`
+    /// (DeepArchitect's encoding of NAS-Bench-101: it rejects 99.3% of cells
+    /// drawn bit by bit). With an implicit boundary every node with an edge
+    /// is on a path, so this is `Prune`.
     Invalid,
 }
 

@@ -49,7 +49,9 @@ fn brute_force_explicit(nodes: usize, off_path: OffPath, max_edges: Option<usize
             continue;
         }
         let live: Vec<usize> = (1..n - 1).filter(|&v| from_input[v] && to_output[v]).collect();
-        if off_path == OffPath::Invalid && live.len() != nodes {
+        // The strict rule: a node with an edge must be live; one with none is dropped.
+        let has_edge = |v: usize| pairs.iter().enumerate().any(|(e, &(i, j))| edge(e) && (i == v || j == v));
+        if off_path == OffPath::Invalid && (1..n - 1).any(|v| !live.contains(&v) && has_edge(v)) {
             continue;
         }
         let kept = pairs

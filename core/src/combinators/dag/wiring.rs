@@ -102,10 +102,11 @@ impl Rules {
             return Err(Invalid::new("no path from the input to the output"));
         }
         let live = |v: usize| reached[v] && reaches[v];
+        let has_edge = |v: usize| pairs.iter().enumerate().any(|(e, &(i, j))| present[e] && (i == v || j == v));
         if self.off_path == OffPath::Invalid
-            && let Some(v) = (1..out).find(|&v| !live(v))
+            && let Some(v) = (1..out).find(|&v| !live(v) && has_edge(v))
         {
-            return Err(Invalid::new(format!("node {v} is on no path from the input to the output")));
+            return Err(Invalid::new(format!("node {v} has edges but is on no path from the input to the output")));
         }
         let mut nodes: Vec<Option<Vec<Feed>>> = (0..n).map(|v| (self.is_node(v) && live(v)).then(Vec::new)).collect();
         let mut output = Vec::new();
@@ -133,11 +134,6 @@ impl Rules {
                 has_out[i] = true;
                 has_in[j] = true;
             }
-        }
-        if self.off_path == OffPath::Invalid
-            && let Some(v) = (0..n).find(|&v| !has_in[v] && !has_out[v])
-        {
-            return Err(Invalid::new(format!("node {v} has no edge")));
         }
         let mut nodes: Vec<Option<Vec<Feed>>> = (0..n).map(|v| (has_in[v] || has_out[v]).then(Vec::new)).collect();
         for (e, &(i, j)) in pairs.iter().enumerate() {
@@ -192,6 +188,8 @@ mod tests {
         assert_eq!(w.edges, 2);
         let strict = rules(2, Boundary::Explicit, OffPath::Invalid, None);
         assert!(strict.wiring(&present).unwrap_err().reason.contains("node 2"));
+        // A node without any edge is dropped, even by the strict rule.
+        assert!(strict.wiring(&[false, false, true, false, false, false]).is_ok());
         assert!(r.wiring(&[true, true, false, false, false, false]).unwrap_err().reason.contains("no path"));
         let tight = rules(2, Boundary::Explicit, OffPath::Prune, Some(1));
         assert!(tight.wiring(&present).unwrap_err().reason.contains("2 edges"));

@@ -38,6 +38,7 @@ pub mod kernels;
 mod network;
 pub mod ops;
 mod params;
+pub mod spaces;
 
 pub mod throughput;
 pub mod train;

@@ -84,9 +84,15 @@ pub fn form(build: &Build, name: Option<&str>, typed: bool) -> TokenStream {
             untyped(built)
         }
         Build::Sharing { keyword, key, inner } => {
-            let inner = module(inner, name, typed);
+            // The frame starts inside the binding's scope, so that paths
+            // relative to it do not carry the binding's name.
+            let inner = module(inner, None, typed);
             let span = keyword.span();
-            quote_spanned!(span=> #s.sharing(#key, |#s| #inner))
+            let shared = quote_spanned!(span=> #s.sharing(#key, |#s| #inner));
+            match name {
+                Some(n) => quote_spanned!(span=> #s.in_scope(#n, |#s| #shared)),
+                None => shared,
+            }
         }
         Build::Stack { keyword, count, inner } => {
             let inner = module(inner, None, true);

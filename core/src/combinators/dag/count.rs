@@ -181,6 +181,11 @@ fn consistent<S>(w: &Weights<S>, c: u64, pairs: &[(usize, usize)]) -> bool {
     pairs.iter().zip(&w.edges).all(|(&(i, j), e)| e.absent || !e.may_be_present() || bit(c, i) || !bit(c, j))
 }
 
+/// A strict-rule state while the edges into one node are decided: the node
+/// state, then the inputs of the node so far, whether it is reached and
+/// whether it has an in-edge.
+type StrictEdgeState = (u64, u64, u32, u64, u64, u32, bool, bool);
+
 /// The sum for one guess `c` of the vertices that reach the output.
 fn explicit_with<S: Semiring>(rules: &Rules, w: &Weights<S>, c: u64, index: &dyn Fn(usize, usize) -> usize) -> S {
     let n = rules.vertices();
@@ -194,7 +199,7 @@ fn explicit_with<S: Semiring>(rules: &Rules, w: &Weights<S>, c: u64, index: &dyn
     for j in 1..n {
         let cj = bit(c, j);
         // (.., inputs of j, j reached, j has an in-edge)
-        let mut current: HashMap<(u64, u64, u32, u64, u64, u32, bool, bool), S> =
+        let mut current: HashMap<StrictEdgeState, S> =
             states.drain().map(|((r, m, e, u, d), s)| ((r, m, e, u, d, 0, false, false), s)).collect();
         for i in 0..j {
             let options = &w.edges[index(i, j)];

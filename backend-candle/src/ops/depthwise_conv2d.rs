@@ -8,7 +8,8 @@
 use archspace_core::{Op, Param};
 
 use super::context::{OpContext, OpInfo};
-use super::conv2d::{ConvGeometry, ConvSpec, Padded2d};
+use super::conv2d::{ConvSpec, Padded2d};
+use super::geometry::ConvGeometry;
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
 use crate::params::ParamStore;

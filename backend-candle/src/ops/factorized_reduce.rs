@@ -12,7 +12,8 @@ use candle_core::{Module, ModuleT, Tensor};
 
 use super::batch_norm::{BatchNorm2d, build_batch_norm};
 use super::context::{OpContext, OpInfo};
-use super::conv2d::{ConvGeometry, ConvSpec, Padded2d};
+use super::conv2d::{ConvSpec, Padded2d};
+use super::geometry::ConvGeometry;
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
 use crate::params::ParamStore;

@@ -15,7 +15,7 @@ use archspace_core::{Op, Param};
 use candle_core::{DType, Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
-use super::conv2d::ConvGeometry;
+use super::geometry::ConvGeometry;
 use super::pool_kernel::{PoolKind, PoolOp, pool_composed};
 use super::recorded::{self, Recorded};
 use super::registry::{Layer, OpDef, Single};

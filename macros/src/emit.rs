@@ -5,7 +5,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
-use crate::ast::{Combinator, SpaceFn};
+use crate::ast::{ChoiceKind, Combinator, SpaceFn};
 use crate::lower::{ArgPlan, Build, FactoryPlan, FactoryPlanBody, Plan, PortRef, Step};
 
 /// The space variable of the expansion.
@@ -146,10 +146,17 @@ fn step(step: &Step) -> TokenStream {
         Step::BindPrevious(prev) => {
             quote!(let #prev = ::archspace::__private::siso(::core::result::Result::Ok(__as_prev))?;)
         }
-        Step::Choice { name, shared, values } => {
+        Step::Choice { name, kind, values } => {
             let text = name.to_string();
-            let method = if *shared { quote!(shared) } else { quote!(named_choice) };
-            quote!(#[allow(unused_variables)] let #name = #s.#method(#text, [#(#values),*])?;)
+            let method = if *kind == ChoiceKind::Shared { quote!(shared) } else { quote!(named_choice) };
+            let choice = quote!(#[allow(unused_variables)] let #name = #s.#method(#text, [#(#values),*])?;);
+            if *kind != ChoiceKind::Global {
+                return choice;
+            }
+            quote! {
+                #choice
+                #s.carrier(::std::vec![(::archspace::__private::Name::Borrowed(#text), ::archspace::__private::Param::from(#name))])?;
+            }
         }
         Step::Dependent { name, deps, reads, body } => {
             let text = name.to_string();

@@ -5,7 +5,9 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{Expr, Ident, Path};
 
-use crate::ast::{Arg, Binding, Body, Closure, Combinator, FactoryBody, ModuleExpr, ParamRole, SpaceFn, Stmt};
+use crate::ast::{
+    Arg, Binding, Body, ChoiceKind, Closure, Combinator, FactoryBody, ModuleExpr, ParamRole, SpaceFn, Stmt,
+};
 use crate::scope::{Kind, Ports, Scopes, ValueType};
 
 /// The builder calls of one body, in order, and its border.
@@ -31,7 +33,7 @@ pub enum Step {
     BindPrevious(Ident),
     Choice {
         name: Ident,
-        shared: bool,
+        kind: ChoiceKind,
         values: Vec<Expr>,
     },
     Dependent {
@@ -165,11 +167,7 @@ impl Lowerer {
                         Binding::Choice(domain) => {
                             let ty = crate::check::check_domain(&mut crate::ctxt::Ctxt::new(), domain);
                             (
-                                Step::Choice {
-                                    name: name.clone(),
-                                    shared: domain.shared,
-                                    values: domain.values.clone(),
-                                },
+                                Step::Choice { name: name.clone(), kind: domain.kind, values: domain.values.clone() },
                                 Kind::Hyper(ty),
                             )
                         }

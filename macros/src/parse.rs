@@ -8,8 +8,8 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Expr, FnArg, Ident, Pat, Signature, Token, Type, Visibility, braced, bracketed, parenthesized};
 
 use crate::ast::{
-    Arg, Binding, Body, Closure, ClosureParam, Combinator, Connect, DomainLit, Endpoint, Expose, Exposed, Factory,
-    FactoryBody, FnParam, Let, ModuleExpr, ParamRole, SpaceFn, Stmt,
+    Arg, Binding, Body, ChoiceKind, Closure, ClosureParam, Combinator, Connect, DomainLit, Endpoint, Expose, Exposed,
+    Factory, FactoryBody, FnParam, Let, ModuleExpr, ParamRole, SpaceFn, Stmt,
 };
 
 /// Parses the body of `search_space! { .. }`.
@@ -111,7 +111,8 @@ fn parse_let(input: ParseStream<'_>) -> syn::Result<Let> {
 }
 
 fn parse_binding(input: ParseStream<'_>) -> syn::Result<Binding> {
-    if (peek_keyword(input, "choice") || peek_keyword(input, "shared")) && input.peek2(syn::token::Paren) {
+    let domain_keyword = ["choice", "shared", "global"].iter().any(|k| peek_keyword(input, k));
+    if domain_keyword && input.peek2(syn::token::Paren) {
         return Ok(Binding::Choice(parse_domain(input)?));
     }
     if (peek_keyword(input, "dependent") || peek_keyword(input, "constraint")) && input.peek2(syn::token::Paren) {
@@ -137,7 +138,13 @@ fn parse_binding(input: ParseStream<'_>) -> syn::Result<Binding> {
 
 fn parse_domain(input: ParseStream<'_>) -> syn::Result<DomainLit> {
     let keyword: Ident = input.parse()?;
-    let shared = keyword == "shared";
+    let kind = if keyword == "shared" {
+        ChoiceKind::Shared
+    } else if keyword == "global" {
+        ChoiceKind::Global
+    } else {
+        ChoiceKind::Choice
+    };
     let outer;
     parenthesized!(outer in input);
     let inner;
@@ -146,7 +153,7 @@ fn parse_domain(input: ParseStream<'_>) -> syn::Result<DomainLit> {
     if !outer.is_empty() {
         return Err(outer.error("expected a single list of values: `choice([a, b, ..])`"));
     }
-    Ok(DomainLit { keyword, shared, bracket: bracket.span.join(), values: values.into_iter().collect() })
+    Ok(DomainLit { keyword, kind, bracket: bracket.span.join(), values: values.into_iter().collect() })
 }
 
 fn parse_closure(input: ParseStream<'_>, keyword: Ident, receiver: Option<Ident>) -> syn::Result<Closure> {

@@ -47,6 +47,8 @@ mod halving;
 mod journal;
 mod mcts;
 mod outcome;
+#[cfg(feature = "plots")]
+pub mod plot;
 mod progress;
 mod random;
 mod record;

@@ -82,6 +82,7 @@ impl Network {
         registry: &Registry,
         config: &NetworkConfig,
     ) -> Result<Self, BackendError> {
+        crate::build_profile::warn_if_unoptimized();
         let plan = plan(arch, input, registry, config.classes)?;
         let mut store = ParamStore::new(config.seed, config.device.clone());
         let mut nodes: Vec<Node> = Vec::with_capacity(plan.modules.len());

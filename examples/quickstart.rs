@@ -18,12 +18,15 @@
 //! search: each trial is seeded from (seed, trial index), trained on a
 //! training split and evaluated on a validation split (which ranks them) and
 //! on the test set, several at once. The search log (JSON lines; a rerun with
-//! the same flags resumes from it), the best architecture (JSON) and its graph
-//! (DOT) are written to `--out` (default `target/quickstart`).
+//! the same flags resumes from it), the best architecture (JSON, and its
+//! graph as DOT and SVG) and plots of the search (PNG and SVG: best so far,
+//! every trial, Pareto fronts against parameters and FLOPs, per-decision
+//! marginals) are written to `--out` (default `target/quickstart`).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
+use archspace::search::plot::{SearchTrace, plot_search};
 use archspace::search::{
     EvalError, Metrics, Objective, RandomSearcher, SearchConfig, SearchReport, Trial, TrialRecord, TrialStatus,
     evaluator, run as run_search,
@@ -268,9 +271,14 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     println!("{arch}");
     std::fs::write(args.out.join("best_architecture.json"), serde_json::to_string_pretty(&arch)?)?;
     std::fs::write(args.out.join("best_architecture.dot"), arch.to_dot())?;
+    std::fs::write(args.out.join("best_architecture.svg"), arch.to_svg())?;
+    let plots = plot_search(&SearchTrace::from_report(&report), &args.out)?;
+    let plots: Vec<String> = plots.iter().filter_map(|p| Some(p.file_name()?.to_string_lossy().into_owned())).collect();
     println!(
-        "wrote {}/{{{log_name}, best_architecture.json, best_architecture.dot}}; total {:.1} s",
+        "wrote {}/{{{log_name}, best_architecture.json, best_architecture.dot, best_architecture.svg, {}}}; \
+         total {:.1} s",
         args.out.display(),
+        plots.join(", "),
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -19,67 +19,39 @@
 //! archspace-candle --bench throughput` prints the full table with GFLOP/s.
 
 use archspace_candle::throughput::{ReferenceNet, Row, run_child_if_requested, run_isolated};
+use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Training and evaluation images/s of the reference nets at batch 64.
+#[derive(Parser, Debug)]
+#[command(version, about)]
 struct Args {
+    /// Nets to measure (comma-separated): net1, seed, seed-largest.
+    #[arg(long = "net", alias = "arch", value_delimiter = ',', default_values = ["net1", "seed"], value_parser = net)]
     nets: Vec<ReferenceNet>,
+    /// Thread counts (comma-separated), one process each.
+    #[arg(long, value_delimiter = ',', default_values_t = [2, 1], value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     threads: Vec<usize>,
+    /// Training steps per window.
+    #[arg(long, default_value_t = 4, value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     steps: usize,
+    /// Windows (the median is printed).
+    #[arg(long, default_value_t = 5, value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     windows: usize,
+    /// Measure candle's own ops instead of this crate's kernels.
+    #[arg(long)]
     stock: bool,
+    /// Measure both in alternating windows and print the ratio.
+    #[arg(long)]
     compare: bool,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut a = Args {
-        nets: vec![ReferenceNet::Net1, ReferenceNet::Seed],
-        threads: vec![2, 1],
-        steps: 4,
-        windows: 5,
-        stock: false,
-        compare: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        match flag.as_str() {
-            "--stock" => {
-                a.stock = true;
-                continue;
-            }
-            "--compare" => {
-                a.compare = true;
-                continue;
-            }
-            _ => {}
-        }
-        let v = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let number = |v: &str| v.parse::<usize>().map_err(|e| format!("{flag}: {e}"));
-        match flag.as_str() {
-            "--net" | "--arch" => {
-                a.nets = v
-                    .split(',')
-                    .map(|n| {
-                        ReferenceNet::from_name(n)
-                            .ok_or_else(|| format!("unknown net `{n}`; expected net1, seed, seed-largest"))
-                    })
-                    .collect::<Result<_, _>>()?
-            }
-            "--threads" => a.threads = v.split(',').map(number).collect::<Result<_, _>>()?,
-            "--steps" => a.steps = number(&v)?,
-            "--windows" => a.windows = number(&v)?,
-            other => {
-                return Err(format!(
-                    "unknown flag `{other}`; expected --net, --threads, --steps, --windows, --stock, --compare"
-                ));
-            }
-        }
-    }
-    if a.threads.contains(&0) || a.steps == 0 {
-        return Err("--threads and --steps must be positive".into());
-    }
-    Ok(a)
+/// A reference net by name.
+fn net(name: &str) -> Result<ReferenceNet, String> {
+    ReferenceNet::from_name(name).ok_or_else(|| format!("unknown net `{name}`; expected net1, seed, seed-largest"))
 }
 
 fn print(row: &Row, args: &Args) {
@@ -96,13 +68,7 @@ fn print(row: &Row, args: &Args) {
 
 fn main() {
     run_child_if_requested();
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
+    let args = Args::parse();
     for &net in &args.nets {
         for &threads in &args.threads {
             // The child always measures ours; with --stock or --compare it measures candle's ops too.

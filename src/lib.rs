@@ -8,7 +8,7 @@
 //! - **Spaces**: [`Space`] (the builder API the macro expands to),
 //!   [`SpaceDef`] (count, sample, enumerate, replay) and [`Architecture`].
 //! - **A search**: [`search`] ([`search::run`], the searchers, the search
-//!   log, [`search::plot`] with the `plots` feature).
+//!   log; `search::plot` with the `plots` feature).
 //! - **The backend**: [archspace-candle](../archspace_candle/index.html), a
 //!   dependency of its own (ops, shape inference, training, datasets).
 

@@ -12,6 +12,7 @@ use candle_core::{DType, Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
 use super::geometry::ConvGeometry;
+use super::input_shapes::InputShapes;
 use super::recorded::Recorded;
 use super::registry::{Layer, OpDef};
 use crate::error::BackendError;
@@ -236,6 +237,10 @@ impl Conv2dDef {
 }
 
 impl OpDef for Conv2dDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Image
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         let (spec, hw) = Self::read(ctx)?;
         Padded2d::info(ctx, &spec, hw)

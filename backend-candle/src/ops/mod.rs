@@ -9,6 +9,8 @@
 //! Shapes are per sample, without the batch dimension: `[C, H, W]` for images,
 //! `[D]` for vectors. FLOPs count a multiply-add as two.
 //!
+#![doc = include_str!("shapes.md")]
+//!
 //! ```
 //! use archspace_candle::ops::{self, OpContext, Registry};
 //! use archspace_core::Space;
@@ -38,6 +40,7 @@ mod flatten;
 mod geometry;
 mod global_avg_pool;
 mod identity;
+mod input_shapes;
 mod pool;
 mod pool_kernel;
 pub mod recorded;
@@ -61,6 +64,8 @@ pub use flatten::{Flatten, FlattenDef, flatten};
 pub use geometry::ConvGeometry;
 pub use global_avg_pool::{GlobalAvgPool, GlobalAvgPoolDef, global_avg_pool};
 pub use identity::{Identity, IdentityDef, identity};
+pub(crate) use input_shapes::infer_checked;
+pub use input_shapes::{InputShapes, shapes_table};
 pub use pool::{Pool2d, Pool2dDef, avg_pool2d, max_pool2d};
 pub use pool_kernel::PoolKind;
 pub use recorded::{Arg, Backward, ParamGrads, Recorded};

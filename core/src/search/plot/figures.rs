@@ -1,6 +1,6 @@
 //! The four figures, each drawn on any plotters backend.
 
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 use super::SearchTrace;
@@ -16,6 +16,18 @@ fn axis(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     }
     let pad = if high > low { (high - low) * 0.06 } else { 0.5_f64.max(low.abs() * 0.05) };
     low - pad..high + pad
+}
+
+/// The series' legend, lower right.
+fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(chart: &mut ChartContext<'a, DB, CT>) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font((FAMILY, 15))
+        .draw()
+        .map_err(message)
 }
 
 /// The best-so-far line of `trace` as steps: `(trial, objective value)`.
@@ -77,14 +89,7 @@ impl Figure for BestSoFarFigure<'_> {
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
         }
         if traces.len() > 1 || !traces.iter().all(|t| t.name.is_empty()) {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .label_font((FAMILY, 15))
-                .draw()
-                .map_err(message)?;
+            legend(&mut chart)?;
         }
         Ok(())
     }
@@ -138,14 +143,7 @@ impl Figure for ScoresFigure<'_> {
                 .label("failed")
                 .legend(|(x, y)| Cross::new((x + 10, y), 5, RED.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font((FAMILY, 15))
-            .draw()
-            .map_err(message)?;
+        legend(&mut chart)?;
         Ok(())
     }
 }
@@ -215,14 +213,7 @@ impl Figure for ParetoFigure<'_> {
             .label("Pareto front")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
         chart.draw_series(front.iter().map(|&p| Circle::new(p, 5, RED.filled()))).map_err(message)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font((FAMILY, 15))
-            .draw()
-            .map_err(message)?;
+        legend(&mut chart)?;
         Ok(())
     }
 }

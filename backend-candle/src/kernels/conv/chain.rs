@@ -94,7 +94,7 @@ impl ConvChainOp {
 
     /// The chain's output for `x` (`[batch, channels, h, w]`, f32 on the
     /// CPU), or `None` where one of its convolutions takes neither the
-    /// Winograd path nor the stride-1 path ([`shifted`](super::shifted); a
+    /// Winograd path nor the stride-1 path (one product per kernel tap; a
     /// strided or grouped one), or the input is not an f32 CPU tensor: the
     /// caller runs the layers then.
     ///

@@ -11,7 +11,8 @@ use super::super::im2col::Window;
 /// (top, bottom, left, right) and channel groups. Apply it to `(x, weight)`
 /// with `x.apply_op2(&weight, op)`; `x` is `[batch, channels, h, w]`,
 /// `weight` `[filters, channels / groups, kh, kw]`. Which algorithm runs is
-/// chosen from the sizes (see the [module docs](super)).
+/// chosen from the sizes: depthwise, Winograd, stride-1 or `im2col` columns
+/// (see [`kernels`](crate::kernels)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conv2dOp {
     /// Kernel height and width.

@@ -16,7 +16,7 @@ use clap::Parser;
 
 /// Plots of search logs, as PNG and SVG.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Search logs (JSON lines) to plot.
     #[arg(required = true, value_name = "LOG")]

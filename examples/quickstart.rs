@@ -115,7 +115,7 @@ fn positive() -> RangedU64ValueParser<usize> {
 /// search over a small conv-net space, trials trained in parallel, a
 /// leaderboard, the best architecture and plots.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Architectures to train and evaluate.
     #[arg(long, default_value_t = 8, value_parser = positive())]

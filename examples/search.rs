@@ -98,7 +98,7 @@ struct Args {
 
 /// Every searcher on the paper's seed space with a synthetic objective (no training).
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Cli {
     /// The searcher.
     #[arg(long, default_value = "random", value_parser = ["random", "uniform", "grid", "mcts", "smbo", "evolution", "halving"])]

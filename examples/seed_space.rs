@@ -60,7 +60,7 @@ fn seed_space() -> Space {
 /// The DeepArchitect paper's seed space: its size, a random architecture,
 /// and (with `--sample`) sampling speed.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Sample this many architectures and report samples/s and distinct ones.
     #[arg(long = "sample", value_name = "N")]

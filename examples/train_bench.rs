@@ -27,7 +27,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Training and evaluation images/s of the reference nets at batch 64.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Nets to measure (comma-separated): net1, seed, seed-largest.
     #[arg(long = "net", alias = "arch", value_delimiter = ',', default_values = ["net1", "seed"], value_parser = net)]

@@ -34,7 +34,7 @@ fn write(dir: &std::path::Path, stem: &str, set: &Dataset) -> Result<(), Backend
 
 /// Makes the embedded Fashion-MNIST subset from the full files.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Directory with the full (Fashion-)MNIST IDX files.
     #[arg(long, value_name = "DIR", default_value = data::DEBIAN_DIR)]

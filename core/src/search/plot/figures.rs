@@ -18,6 +18,19 @@ fn axis(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     low - pad..high + pad
 }
 
+/// `v` with an SI suffix and at most three significant digits (`20k`, `1.5M`).
+fn compact(v: f64) -> String {
+    let (scaled, suffix) = match v.abs() {
+        a if a >= 1e9 => (v / 1e9, "G"),
+        a if a >= 1e6 => (v / 1e6, "M"),
+        a if a >= 1e3 => (v / 1e3, "k"),
+        _ => (v, ""),
+    };
+    let text = format!("{scaled:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}{suffix}")
+}
+
 /// The series' legend, lower right.
 fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(chart: &mut ChartContext<'a, DB, CT>) -> Result<(), String> {
     chart
@@ -190,7 +203,7 @@ impl Figure for ParetoFigure<'_> {
             .configure_mesh()
             .x_desc(format!("{} (log scale)", self.cost))
             .y_desc(metric)
-            .x_label_formatter(&|v| format!("{v:.3e}"))
+            .x_label_formatter(&|v| compact(*v))
             .draw()
             .map_err(message)?;
         let grey = BLACK.mix(0.35);
@@ -216,6 +229,12 @@ impl Figure for ParetoFigure<'_> {
         legend(&mut chart)?;
         Ok(())
     }
+}
+
+#[cfg(test)]
+#[test]
+fn compact_numbers() {
+    assert_eq!([20_000.0, 1_500_000.0, 950.0, 2.5e9, 12_345.0].map(compact), ["20k", "1.5M", "950", "2.5G", "12.35k"]);
 }
 
 /// Most panels a marginals figure shows (the decisions with the largest spread).

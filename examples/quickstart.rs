@@ -5,7 +5,15 @@
 //! cargo run --release --example quickstart -- --trials 16 --threads 2 --epochs 2
 //! cargo run --release --example quickstart -- --full          # the full Fashion-MNIST (apt-get install dataset-fashion-mnist)
 //! cargo run --release --example quickstart -- --data DIR      # any directory with the four (Fashion-)MNIST IDX files
+//! cargo run --release --example quickstart -- --retry-failed  # resume, evaluating the log's failed trials again
+//! cargo run --release --features archspace-candle/cuda --example quickstart -- --device cuda:0,cuda:1
 //! ```
+//!
+//! `--device` takes `cpu` (the default), `cuda`, `cuda:N` or a comma list of
+//! GPUs: each trial takes a device from a pool and gives it back when it
+//! ends, one trial per GPU at a time (`--trials-per-device` for more), and
+//! as many trials run at once as the GPUs have slots unless `--threads`
+//! says otherwise.
 //!
 //! The space is written in the DSL (`#[search_space]`): a small conv net
 //! with a stem, a first pooling, a stage of 1 or 2 cells (plain conv,
@@ -28,14 +36,15 @@ use std::time::Instant;
 
 use archspace::search::plot::{SearchTrace, plot_search};
 use archspace::search::{
-    EvalError, Metrics, Objective, RandomSearcher, SearchConfig, SearchReport, Trial, TrialRecord, TrialStatus,
-    evaluator, run as run_search,
+    EvalError, EventSink, Metrics, Objective, RandomSearcher, SearchConfig, SearchReport, Trial, TrialRecord,
+    TrialStatus, evaluator, run as run_search,
 };
 use archspace::{Architecture, Op, Param, search_space};
 use archspace_candle::data::{self, Dataset, Normalization};
 use archspace_candle::ops::{self, Registry};
 use archspace_candle::train::{self, Budget, OptimizerKind, TrainConfig};
-use archspace_candle::{BackendError, Network, NetworkConfig};
+use archspace_candle::{BackendError, DevicePool, DeviceSpec, Network, NetworkConfig};
+use candle_core::Device;
 use clap::Parser;
 use clap::builder::RangedU64ValueParser;
 use comfy_table::{CellAlignment, Table, presets};
@@ -116,13 +125,13 @@ fn positive() -> RangedU64ValueParser<usize> {
 /// leaderboard, the best architecture and plots.
 #[derive(Parser, Debug)]
 #[command(version)]
-struct Args {
+struct Cli {
     /// Architectures to train and evaluate.
     #[arg(long, default_value_t = 8, value_parser = positive())]
     trials: usize,
-    /// Trials trained at once (and threads of the pool).
-    #[arg(long, default_value_t = 2, value_parser = positive())]
-    threads: usize,
+    /// Trials trained at once (and threads of the pool) [default: 2; on GPUs, their slots].
+    #[arg(long, value_parser = positive())]
+    threads: Option<usize>,
     /// Training epochs per trial.
     #[arg(long, default_value_t = 2, value_parser = positive())]
     epochs: usize,
@@ -141,12 +150,58 @@ struct Args {
     /// Where the search log, the best architecture and the plots go.
     #[arg(long, value_name = "DIR", default_value = "target/quickstart")]
     out: PathBuf,
+    /// Resume, evaluating the log's failed trials again.
+    #[arg(long)]
+    retry_failed: bool,
+    /// `cpu`, `cuda`, `cuda:N` or a comma list of GPUs (a GPU needs the `cuda` feature).
+    #[arg(long = "device", value_name = "DEVICES", default_value = "cpu", value_parser = devices)]
+    devices: ::std::vec::Vec<DeviceSpec>, // one value, a list (the full path keeps clap from repeating the flag)
+    /// Trials at once per GPU.
+    #[arg(long, default_value_t = 1, value_parser = positive())]
+    trials_per_device: usize,
 }
 
-impl Args {
-    /// The data directory, if not the embedded subset.
-    fn data_dir(&self) -> Option<PathBuf> {
-        if self.full { Some(data::DEBIAN_DIR.into()) } else { self.data.clone() }
+/// A device list (`cpu`, or GPUs), not mixing the CPU with GPUs.
+fn devices(text: &str) -> Result<Vec<DeviceSpec>, String> {
+    let list = DeviceSpec::parse_list(text).map_err(|e| e.to_string())?;
+    if list.contains(&DeviceSpec::Cpu) && list.len() > 1 {
+        return Err("the CPU and GPUs are not mixed in one search".into());
+    }
+    Ok(list)
+}
+
+struct Args {
+    trials: usize,
+    threads: usize,
+    epochs: usize,
+    seed: u64,
+    data: Option<PathBuf>,
+    validation: usize,
+    out: PathBuf,
+    retry_failed: bool,
+    devices: Vec<DeviceSpec>,
+    trials_per_device: usize,
+}
+
+fn parse_args() -> Args {
+    let cli = Cli::parse();
+    let devices = cli.devices;
+    let threads = match (cli.threads, devices[0].is_cuda()) {
+        (Some(threads), _) => threads,
+        (None, true) => devices.len() * cli.trials_per_device,
+        (None, false) => 2,
+    };
+    Args {
+        trials: cli.trials,
+        threads,
+        epochs: cli.epochs,
+        seed: cli.seed,
+        data: if cli.full { Some(data::DEBIAN_DIR.into()) } else { cli.data },
+        validation: cli.validation,
+        out: cli.out,
+        retry_failed: cli.retry_failed,
+        devices,
+        trials_per_device: cli.trials_per_device,
     }
 }
 
@@ -164,9 +219,11 @@ fn evaluate_trial(
     args: &Args,
     d: &Data,
     bar: &ProgressBar,
+    device: &Device,
 ) -> Result<Metrics, BackendError> {
     let learning_rate = arch.global("hyperparameters/learning_rate").and_then(|v| v.as_float()).unwrap_or(1e-3);
-    let config = NetworkConfig { seed: trial.seed, classes: Some(10), ..NetworkConfig::default() };
+    let config =
+        NetworkConfig { seed: trial.seed, classes: Some(10), device: device.clone(), ..NetworkConfig::default() };
     let net = Network::build(arch, &d.train.shape, &Registry::standard(), &config)?;
     let train_config = TrainConfig {
         budget: Budget::Epochs(args.epochs),
@@ -192,7 +249,7 @@ fn evaluate_trial(
 }
 
 fn load(args: &Args) -> Result<Data, BackendError> {
-    let (full_train, test) = match &args.data_dir() {
+    let (full_train, test) = match &args.data {
         None => data::fashion_mnist_subset()?,
         Some(dir) => data::load_mnist_dir(dir)?,
     };
@@ -205,21 +262,28 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let d = load(args)?;
     let def = conv_net().def();
+    // On the CPU one slot per thread (no trial waits); on GPUs
+    // `--trials-per-device` each.
+    let per_device = if args.devices[0].is_cuda() { args.trials_per_device } else { args.threads };
+    let devices = DevicePool::open(&args.devices, per_device)?;
+    let names: Vec<String> = args.devices.iter().map(ToString::to_string).collect();
     println!(
-        "space: {} architectures | data: {} train, {} validation, {} test ({}) | {} trials x {} epochs on {} threads",
+        "space: {} architectures | data: {} train, {} validation, {} test ({}) | {} trials x {} epochs on {} threads, {}",
         def.count()?,
         d.train.len(),
         d.validation.len(),
         d.test.len(),
-        args.data_dir().map_or("embedded Fashion-MNIST subset".into(), |p| p.display().to_string()),
+        args.data.as_ref().map_or("embedded Fashion-MNIST subset".into(), |p| p.display().to_string()),
         args.trials,
         args.epochs,
-        args.threads
+        args.threads,
+        names.join(",")
     );
-    std::fs::create_dir_all(&args.out)?;
+    let out_error = |e: std::io::Error| format!("cannot write to the output directory `{}`: {e}", args.out.display());
+    std::fs::create_dir_all(&args.out).map_err(out_error)?;
     // The log is resumed by a rerun, so its name carries what the log's own
     // header does not: the data and the training budget.
-    let data_tag = match &args.data_dir() {
+    let data_tag = match &args.data {
         None => "subset".to_owned(),
         Some(dir) => dir.file_name().map_or("data".to_owned(), |n| n.to_string_lossy().replace(' ', "_")),
     };
@@ -236,7 +300,9 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let eval = evaluator(|trial: &Trial, arch: &Architecture| {
         let bar = bars.add(ProgressBar::new(1));
         bar.set_style(style.clone());
-        let result = evaluate_trial(trial, arch, args, &d, &bar);
+        let lease = devices.acquire();
+        let result = evaluate_trial(trial, arch, args, &d, &bar, lease.device());
+        drop(lease);
         bar.finish_and_clear();
         total.inc(1);
         if let Ok(m) = &result {
@@ -250,14 +316,17 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         threads: args.threads,
         seed: args.seed,
         objective: Objective::maximize("validation_accuracy"),
-        log: Some(log_path.clone()),
+        log: Some(log_path),
+        retry_failed: args.retry_failed,
+        // The search's own messages (a resume, failed trials) go above the bars.
+        events: EventSink::custom({
+            let bars = bars.clone();
+            move |event| bars.suspend(|| eprintln!("{}", event.line()))
+        }),
         ..SearchConfig::default()
     };
     let report = run_search(&mut searcher, &eval, &config)?;
     total.finish();
-    if report.resumed > 0 {
-        println!("resumed {} trials from {}", report.resumed, log_path.display());
-    }
 
     println!("\nleaderboard (ranked by validation accuracy)\n{}", leaderboard(&report));
     let best = report.best().ok_or("every trial failed")?;
@@ -269,9 +338,9 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         best.metrics.get("params").unwrap_or(0.0)
     );
     println!("{arch}");
-    std::fs::write(args.out.join("best_architecture.json"), serde_json::to_string_pretty(&arch)?)?;
-    std::fs::write(args.out.join("best_architecture.dot"), arch.to_dot())?;
-    std::fs::write(args.out.join("best_architecture.svg"), arch.to_svg())?;
+    std::fs::write(args.out.join("best_architecture.json"), serde_json::to_string_pretty(&arch)?).map_err(out_error)?;
+    std::fs::write(args.out.join("best_architecture.dot"), arch.to_dot()).map_err(out_error)?;
+    std::fs::write(args.out.join("best_architecture.svg"), arch.to_svg()).map_err(out_error)?;
     let plots = plot_search(&SearchTrace::from_report(&report), &args.out)?;
     let plots: Vec<String> = plots.iter().filter_map(|p| Some(p.file_name()?.to_string_lossy().into_owned())).collect();
     println!(
@@ -318,7 +387,7 @@ fn leaderboard(report: &SearchReport) -> Table {
 }
 
 fn main() {
-    let args = Args::parse();
+    let args = parse_args();
     if let Err(e) = run(&args) {
         eprintln!("error: {e}");
         std::process::exit(1);

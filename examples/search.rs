@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example search -- --searcher <random|uniform|grid|mcts|smbo|evolution|halving> \
-//!     --trials N --threads T --seed S --log PATH [--in-flight K] [--csv PATH]
+//!     --trials N --threads T --seed S --log PATH [--in-flight K] [--csv PATH] [--retry-failed]
 //! ```
 //!
 //! # The objective
@@ -17,7 +17,8 @@
 //! The search is deterministic: the same flags (and `--in-flight`, which
 //! defaults to the thread count) print the same leaderboard. With `--log`,
 //! every trial is appended to a JSON-lines log as it finishes; run the same
-//! command again after a crash and it resumes where it stopped.
+//! command again after a crash and it resumes where it stopped (with
+//! `--retry-failed`, evaluating the log's failed trials again).
 //! The last line printed is `best: <value>`.
 
 use std::path::PathBuf;
@@ -121,6 +122,9 @@ struct Cli {
     /// Also write the trials as CSV.
     #[arg(long, value_name = "PATH")]
     csv: Option<PathBuf>,
+    /// Evaluate failed trials of a resumed log again.
+    #[arg(long)]
+    retry_failed: bool,
 }
 
 fn parse_args() -> Args {
@@ -133,6 +137,7 @@ fn parse_args() -> Args {
             in_flight: cli.in_flight,
             seed: cli.seed,
             log: cli.log,
+            retry_failed: cli.retry_failed,
             objective: Objective::maximize("accuracy"),
             progress: true,
             ..SearchConfig::default()
@@ -175,9 +180,6 @@ fn main() {
             std::process::exit(1);
         }
     };
-    if let Some(line) = report.truncated_log_line {
-        eprintln!("note: the log's last line ({line}) was cut short by a crash and was dropped");
-    }
     print!("{report}");
     if let Some(csv) = &args.csv {
         let written = match &args.config.log {

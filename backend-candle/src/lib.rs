@@ -10,6 +10,9 @@
 //!   candle model, parameters named after module paths;
 //! - [`kernels`]: the CPU kernels (convolution, batch norm, ReLU, pooling);
 //! - [`throughput`]: training and eval images/s, ours against candle's ops;
+//! - [`DeviceSpec`] and [`DevicePool`]: the CPU or CUDA GPUs (with the `cuda`
+//!   feature), chosen at run time; on a GPU the layers run candle's ops
+//!   ([`Kernels::for_device`]);
 //! - [`train`] and [`data`]: training and evaluation, dataset loaders (and
 //!   an embedded Fashion-MNIST subset).
 //!
@@ -48,6 +51,8 @@
 
 mod build_profile;
 pub mod data;
+mod device;
+mod device_pool;
 mod error;
 mod infer;
 pub mod kernels;
@@ -59,6 +64,8 @@ pub mod throughput;
 pub mod train;
 
 pub use build_profile::optimized;
+pub use device::{DeviceSpec, cuda_unavailable};
+pub use device_pool::{DeviceLease, DevicePool};
 pub use error::BackendError;
 pub use infer::{ModuleReport, ShapeReport, infer_shapes};
 pub use kernels::Kernels;

@@ -51,6 +51,7 @@ mod value;
 
 pub use architecture::{ArchModule, Architecture, ArchitectureHash, Decision, Source, SpacePath};
 pub use combinators::{Alternatives, CombineFactory, Factory};
+pub use count::{CountProgress, Enumerate};
 pub use definition::{SpaceDef, rng};
 pub use error::{Invalid, SpecError};
 pub use ids::{ConstraintId, HyperId, InputId, ModuleId, OutputId, ScopeId};

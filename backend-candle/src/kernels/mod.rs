@@ -6,7 +6,8 @@
 //! parallel, each a candle custom op with its backward pass.
 //!
 //! The layers pick these kernels for f32 tensors on the CPU unless the
-//! network is built with [`Kernels::Candle`].
+//! network is built with [`Kernels::Candle`]; on any other device a
+//! network's layers run candle's ops ([`Kernels::for_device`]).
 
 mod batch_norm;
 mod batch_norm_recorded;
@@ -31,6 +32,8 @@ pub use relu::ReluOp;
 pub use sum::sum_of;
 pub use written::{Sink, par_written, written};
 
+use candle_core::Device;
+
 /// Which implementation the layers use where this crate has kernels of its own.
 ///
 /// ```
@@ -45,6 +48,26 @@ pub enum Kernels {
     /// depthwise convolution, pooling), candle's ops elsewhere.
     #[default]
     Native,
-    /// candle's own ops only (kept to compare and to cross-check).
+    /// candle's own ops only, trained through candle's autograd: the path
+    /// of every device but the CPU, and on the CPU a reference to compare
+    /// with and a way to test the GPU's code path without a GPU.
     Candle,
+}
+
+impl Kernels {
+    /// The kernels a network's layers use on `device`: as asked on the CPU,
+    /// candle's ops on every other device (this crate's kernels are CPU
+    /// code). [`Network::build`](crate::Network::build) decides here, once
+    /// for all its layers.
+    ///
+    /// ```
+    /// use archspace_candle::Kernels;
+    /// use candle_core::Device;
+    /// assert_eq!(Kernels::Native.for_device(&Device::Cpu), Kernels::Native);
+    /// assert_eq!(Kernels::Candle.for_device(&Device::Cpu), Kernels::Candle);
+    /// // On `Device::new_cuda(0)?` (the `cuda` feature): `Kernels::Candle`.
+    /// ```
+    pub fn for_device(self, device: &Device) -> Kernels {
+        if device.is_cpu() { self } else { Kernels::Candle }
+    }
 }

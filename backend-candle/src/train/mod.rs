@@ -20,6 +20,7 @@
 //! ```
 
 mod augment;
+mod checks;
 mod optim;
 mod schedule;
 mod trainer;

@@ -13,7 +13,7 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 }
 
 /// Writes `records` as CSV: `trial, status, score, budget, seed, hash,
-/// seconds, duplicate_of, error`, one column per metric (`metric:<name>`)
+/// seconds, duplicate_of, error, attempt`, one column per metric (`metric:<name>`)
 /// and one per decision path (`<path>`), with empty cells where a record
 /// lacks one; rows in trial order.
 ///
@@ -23,19 +23,19 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 ///     trial: Trial { id: 0, seed: 1, budget: None, decisions: vec![] },
 ///     hash: "00".into(), status: TrialStatus::Completed,
 ///     metrics: Metrics::new().with("acc", 0.5), score: Some(0.5),
-///     error: None, duplicate_of: None, seconds: 0.25,
+///     error: None, duplicate_of: None, seconds: 0.25, attempt: 1,
 /// };
 /// let mut out = Vec::new();
 /// write_csv(&[record], &mut out).unwrap();
 /// let text = String::from_utf8(out).unwrap();
-/// assert_eq!(text.lines().nth(1), Some("0,completed,0.5,,1,00,0.25,,,0.5"));
+/// assert_eq!(text.lines().nth(1), Some("0,completed,0.5,,1,00,0.25,,,1,0.5"));
 /// ```
 pub fn write_csv<W: Write>(records: &[TrialRecord], out: W) -> io::Result<()> {
     let metrics: BTreeSet<&str> = records.iter().flat_map(|r| r.metrics.names()).collect();
     let paths: BTreeSet<&str> =
         records.iter().flat_map(|r| r.trial.decisions.iter().map(|d| d.path.as_str())).collect();
     let mut writer = ::csv::Writer::from_writer(out);
-    let fixed = ["trial", "status", "score", "budget", "seed", "hash", "seconds", "duplicate_of", "error"];
+    let fixed = ["trial", "status", "score", "budget", "seed", "hash", "seconds", "duplicate_of", "error", "attempt"];
     let header = fixed.iter().map(|c| (*c).to_owned());
     let header =
         header.chain(metrics.iter().map(|m| format!("metric:{m}"))).chain(paths.iter().map(|p| (*p).to_owned()));
@@ -58,6 +58,7 @@ pub fn write_csv<W: Write>(records: &[TrialRecord], out: W) -> io::Result<()> {
             r.seconds.to_string(),
             opt(r.duplicate_of),
             r.error.clone().unwrap_or_default(),
+            r.attempt.to_string(),
         ];
         let metric_cells = metrics.iter().map(|m| opt(r.metrics.get(m)));
         let decision_cells = paths.iter().map(|p| {
@@ -69,15 +70,17 @@ pub fn write_csv<W: Write>(records: &[TrialRecord], out: W) -> io::Result<()> {
     writer.flush()
 }
 
-/// Reads the search log at `log` and writes it as CSV to `csv` (see [`write_csv`]).
+/// Reads the search log at `log` and writes it as CSV to `csv` (see
+/// [`write_csv`]): one row per trial, its last attempt.
 pub fn export_csv(log: &Path, csv: &Path) -> Result<(), SearchError> {
     let contents = read_log(log)?;
+    let latest: Vec<TrialRecord> = contents.latest().into_iter().cloned().collect();
     let file = std::fs::File::create(csv).map_err(|source| SearchError::Io {
         action: "cannot create",
         path: csv.to_owned(),
         source,
     })?;
-    write_csv(&contents.records, io::BufWriter::new(file)).map_err(|source| SearchError::Io {
+    write_csv(&latest, io::BufWriter::new(file)).map_err(|source| SearchError::Io {
         action: "cannot write",
         path: csv.to_owned(),
         source,
@@ -102,6 +105,7 @@ mod tests {
             error: error.map(str::to_owned),
             duplicate_of: None,
             seconds: 1.5,
+            attempt: 1,
         };
         let awkward = "shape [1, 2], \"dense\"\nneeds flatten";
         let records = [record(1, Some(awkward), Metrics::new()), record(0, None, Metrics::new().with("acc", 0.25))];
@@ -112,7 +116,7 @@ mod tests {
         assert_eq!(header.last().map(String::as_str), Some("metric:acc"));
         let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect();
         assert_eq!(rows.len(), 2);
-        assert_eq!((rows[0][0].as_str(), rows[0][9].as_str()), ("0", "0.25"), "rows in trial order");
-        assert_eq!((rows[1][1].as_str(), rows[1][8].as_str(), rows[1][9].as_str()), ("failed", awkward, ""));
+        assert_eq!((rows[0][0].as_str(), rows[0][10].as_str()), ("0", "0.25"), "rows in trial order");
+        assert_eq!((rows[1][1].as_str(), rows[1][8].as_str(), rows[1][10].as_str()), ("failed", awkward, ""));
     }
 }

@@ -21,11 +21,15 @@ use crate::architecture::{Architecture, ArchitectureHash};
 
 use super::common::trial_seed;
 use super::error::SearchError;
+use super::events::{EventSink, SearchEvent};
 use super::journal::{LOG_FORMAT, LogHeader, SearchLog};
-use super::outcome::{Metrics, Objective};
+use super::lock::LockOutcome;
+use super::outcome::{Metrics, Objective, Outcome};
+use super::panic_output::{self, QuietEvaluationPanics};
 use super::progress::Progress;
 use super::record::{Trial, TrialRecord, TrialStatus};
 use super::report::SearchReport;
+use super::retry::{LoggedTrial, logged_trials};
 use super::searcher::{Proposal, Searcher, Token};
 
 /// The error an evaluation may return; recorded as a failed trial.
@@ -74,6 +78,12 @@ where
 /// thread. Set `in_flight` below `threads` to give each trial more threads;
 /// since `in_flight` is part of the trajectory, keep it fixed across
 /// machines to get the same search everywhere.
+///
+/// More threads than cores are allowed (evaluations that wait on a GPU or
+/// another machine can use them), but the search warns
+/// ([`SearchEvent::ThreadsAboveCores`](super::SearchEvent::ThreadsAboveCores)):
+/// for evaluations that compute on the CPU, each extra thread only slows
+/// every trial and holds more trials in memory at once.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchConfig {
     /// Number of trials (at most; a searcher may be exhausted earlier).
@@ -95,6 +105,23 @@ pub struct SearchConfig {
     pub log: Option<PathBuf>,
     /// Sync the log to disk after each trial (not just flush it to the OS).
     pub fsync: bool,
+    /// On a resume, evaluate the log's failed trials again instead of
+    /// keeping their failures, as Optuna's `RetryFailedTrialCallback` does
+    /// for trials lost to a transient fault (out of memory, a killed worker).
+    ///
+    /// A retry keeps the trial's id, seed, decisions and budget; it is
+    /// appended to the log as a record of its own, `"attempt": 2` (3, …),
+    /// after the failed one. A trial's result is its last attempt (in the
+    /// report, its leaderboard and the CSV export). The searcher is told
+    /// each trial's *first* outcome, as in the run that logged it, so a
+    /// retry changes results, never which trials are proposed: the same log
+    /// and settings give the same search, and a log with retries resumes
+    /// like any other. Not recorded in the log's header: turn it on for the
+    /// resumes that should retry.
+    pub retry_failed: bool,
+    /// Where the search reports a resume, a dropped log line, failed trials
+    /// and doubtful settings: by default, standard error.
+    pub events: EventSink,
 }
 
 impl Default for SearchConfig {
@@ -109,6 +136,8 @@ impl Default for SearchConfig {
             progress: false,
             log: None,
             fsync: true,
+            retry_failed: false,
+            events: EventSink::default(),
         }
     }
 }
@@ -122,7 +151,11 @@ impl SearchConfig {
 
 enum Pending {
     Evaluating,
-    Logged(Box<TrialRecord>),
+    Logged(Box<LoggedTrial>),
+    /// A logged failure evaluated again; the searcher is told `told`.
+    Retrying {
+        told: Outcome,
+    },
     Duplicate(u64),
 }
 
@@ -139,7 +172,14 @@ struct Slot {
 /// With `config.log` set, each finished trial is appended to the log; if the
 /// log already holds trials of the same search, they are not run again: their
 /// logged outcomes are told to the searcher in the same order, so the
-/// result equals that of an uninterrupted run.
+/// result equals that of an uninterrupted run. The log is locked while the
+/// search runs: a second search on it fails at once with
+/// [`SearchError::LogLocked`].
+///
+/// A resume, a dropped log line and every failed trial are reported once,
+/// through `config.events` (standard error by default). While the search
+/// runs, a panic in an evaluation is such a failed trial, not a message of
+/// the panic hook: the hook sees only panics outside the search's threads.
 ///
 /// ```
 /// use archspace_core::search::{evaluator, run, Metrics, RandomSearcher, SearchConfig};
@@ -161,11 +201,14 @@ where
     S: Searcher + ?Sized,
     E: Evaluator + ?Sized,
 {
-    if config.threads == 0 {
-        return Err(SearchError::Config("threads must be at least 1".to_owned()));
-    }
+    config.validate()?;
     let in_flight = config.in_flight();
-    let (mut log, logged, truncated_log_line) = match &config.log {
+    let progress = Progress::new(config.trials as u64, config.progress, &config.objective);
+    let notify = |event: SearchEvent| config.events.emit(event, &progress);
+    if let Some(event) = config.threads_above_cores() {
+        notify(event);
+    }
+    let (mut log, mut logged, truncated_log_line) = match &config.log {
         Some(path) => {
             let header = LogHeader {
                 archspace_search_log: LOG_FORMAT,
@@ -176,19 +219,30 @@ where
                 dedup: config.dedup,
             };
             let (log, contents) = SearchLog::open(path, &header, config.fsync)?;
-            let logged: HashMap<u64, TrialRecord> = contents.records.into_iter().map(|r| (r.trial.id, r)).collect();
+            if let LockOutcome::Unsupported { reason } = log.lock() {
+                notify(SearchEvent::LogNotLocked { path: path.clone(), reason: reason.clone() });
+            }
+            if let Some(line) = contents.truncated_line {
+                notify(SearchEvent::TruncatedLogLine { path: path.clone(), line });
+            }
+            let logged = logged_trials(contents.records);
+            if !logged.is_empty() {
+                let failed = logged.values().filter(|t| t.latest.status == TrialStatus::Failed).count();
+                let (trials, retrying) = (logged.len(), config.retry_failed);
+                notify(SearchEvent::Resumed { path: path.clone(), trials, failed, retrying });
+            }
             (Some(log), logged, contents.truncated_line)
         }
         None => (None, HashMap::new(), None),
     };
-    let mut logged = logged;
+    let _quiet = QuietEvaluationPanics::install();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
+        .start_handler(|_| panic_output::mark_search_thread())
         .build()
         .map_err(|e| SearchError::ThreadPool(e.to_string()))?;
-    let progress = Progress::new(config.trials as u64, config.progress, &config.objective);
     let mut records: Vec<TrialRecord> = Vec::new();
-    let mut resumed = 0;
+    let (mut resumed, mut retried) = (0, 0);
     let (sender, receiver) = mpsc::channel::<TrialRecord>();
 
     pool.in_place_scope(|scope| -> Result<(), SearchError> {
@@ -225,26 +279,39 @@ where
                 if original.is_none() {
                     seen.insert(key, id);
                 }
-                let pending = if let Some(record) = logged.remove(&id) {
-                    if record.trial.decisions != trial.decisions || record.trial.budget != trial.budget {
-                        return Err(SearchError::LogMismatch {
-                            path: config.log.clone().unwrap_or_default(),
-                            reason: format!("trial {id} has other decisions in the log than the searcher proposes now"),
-                        });
-                    }
-                    resumed += 1;
-                    Pending::Logged(Box::new(record))
-                } else if let Some(original) = original {
-                    Pending::Duplicate(original)
-                } else {
+                let evaluate_in_pool = |trial: Trial, architecture: Architecture, attempt: u32| {
                     let sender = sender.clone();
-                    let architecture = candidate.architecture;
                     let objective = &config.objective;
                     scope.spawn(move |_| {
-                        let record = evaluate(evaluator, objective, trial, &architecture, hash);
+                        let record = evaluate(evaluator, objective, trial, &architecture, hash, attempt);
                         // The receiver is gone only when the search stopped on an error.
                         let _ = sender.send(record);
                     });
+                };
+                let pending = if let Some(logged) = logged.remove(&id) {
+                    let record = &logged.latest;
+                    if record.trial.decisions != trial.decisions || record.trial.budget != trial.budget {
+                        return Err(SearchError::LogMismatch {
+                            path: config.log.clone().unwrap_or_default(),
+                            reason: format!(
+                                "trial {id} has other decisions in the log than the searcher proposes now (the \
+                                 searcher or the space changed); resume with the ones that wrote the log, or start \
+                                 a new search with another log path"
+                            ),
+                        });
+                    }
+                    if config.retry_failed && record.status == TrialStatus::Failed {
+                        retried += 1;
+                        evaluate_in_pool(trial, candidate.architecture, record.attempt + 1);
+                        Pending::Retrying { told: logged.told }
+                    } else {
+                        resumed += 1;
+                        Pending::Logged(Box::new(logged))
+                    }
+                } else if let Some(original) = original {
+                    Pending::Duplicate(original)
+                } else {
+                    evaluate_in_pool(trial, candidate.architecture, 1);
                     Pending::Evaluating
                 };
                 window.push_back(Slot { id, token: candidate.token, pending });
@@ -255,8 +322,8 @@ where
                 }
                 return Ok(());
             };
-            let record = match slot.pending {
-                Pending::Logged(record) => *record,
+            let (record, told) = match slot.pending {
+                Pending::Logged(logged) => (logged.latest, Some(logged.told)),
                 Pending::Duplicate(original) => {
                     // Outcomes are told in trial order, so `records[i]` is trial `i`.
                     let Some(first) = records.get(original as usize) else {
@@ -266,11 +333,12 @@ where
                     if let Some(log) = log.as_mut() {
                         log.append(&record)?;
                     }
-                    record
+                    (record, None)
                 }
-                Pending::Evaluating => loop {
+                Pending::Evaluating | Pending::Retrying { .. } => loop {
                     if let Some(record) = finished.remove(&slot.id) {
-                        break record;
+                        let told = if let Pending::Retrying { told } = slot.pending { Some(told) } else { None };
+                        break (record, told);
                     }
                     let Ok(record) = receiver.recv() else {
                         unreachable!("internal invariant: the driver holds a sender while trials are in flight")
@@ -278,10 +346,14 @@ where
                     if let Some(log) = log.as_mut() {
                         log.append(&record)?;
                     }
+                    if let (TrialStatus::Failed, Some(error)) = (record.status, &record.error) {
+                        let (trial, attempt, error) = (record.trial.id, record.attempt, error.clone());
+                        notify(SearchEvent::TrialFailed { trial, attempt, error });
+                    }
                     finished.insert(record.trial.id, record);
                 },
             };
-            searcher.tell(slot.token, &record.outcome())?;
+            searcher.tell(slot.token, &told.unwrap_or_else(|| record.outcome()))?;
             progress.record(&record);
             records.push(record);
         }
@@ -292,6 +364,7 @@ where
         objective: config.objective.clone(),
         records,
         resumed,
+        retried,
         truncated_log_line,
         invalid: searcher.invalid_count(),
     })
@@ -304,6 +377,7 @@ fn duplicate_record(first: &TrialRecord, id: u64, master: u64, original: u64) ->
     record.status = TrialStatus::Duplicate;
     record.duplicate_of = Some(original);
     record.seconds = 0.0;
+    record.attempt = 1;
     record
 }
 
@@ -323,8 +397,10 @@ fn evaluate<E: Evaluator + ?Sized>(
     trial: Trial,
     architecture: &Architecture,
     hash: ArchitectureHash,
+    attempt: u32,
 ) -> TrialRecord {
     let started = Instant::now();
+    panic_output::take_location();
     let result = catch_unwind(AssertUnwindSafe(|| evaluator.evaluate(&trial, architecture)));
     let seconds = started.elapsed().as_secs_f64();
     let (metrics, score, error) = match result {
@@ -333,8 +409,11 @@ fn evaluate<E: Evaluator + ?Sized>(
             Err(reason) => (metrics.finite_only(), None, Some(reason)),
         },
         Ok(Err(e)) => (Metrics::new(), None, Some(format!("the evaluation failed: {e}"))),
-        Err(payload) => (Metrics::new(), None, Some(format!("the evaluation panicked: {}", panic_text(&*payload)))),
+        Err(payload) => {
+            let at = panic_output::take_location().map(|l| format!(" at {l}")).unwrap_or_default();
+            (Metrics::new(), None, Some(format!("the evaluation panicked{at}: {}", panic_text(&*payload))))
+        }
     };
     let status = if score.is_some() { TrialStatus::Completed } else { TrialStatus::Failed };
-    TrialRecord { trial, hash: hash.to_string(), status, metrics, score, error, duplicate_of: None, seconds }
+    TrialRecord { trial, hash: hash.to_string(), status, metrics, score, error, duplicate_of: None, seconds, attempt }
 }

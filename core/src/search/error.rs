@@ -93,6 +93,19 @@ pub enum SearchError {
         /// What differs.
         reason: String,
     },
+    /// Another search (another process, or another search in this one)
+    /// holds the log: two searches on one log would record every trial twice.
+    #[error(
+        "search log `{}` is in use by another search{}; wait for it to end, or give this search another log",
+        path.display(),
+        holder.map(|pid| format!(" (process {pid})")).unwrap_or_default()
+    )]
+    LogLocked {
+        /// The log file.
+        path: PathBuf,
+        /// The process id of the search holding it, when known.
+        holder: Option<u32>,
+    },
     /// The rayon thread pool could not be built.
     #[error("cannot start the thread pool: {0}")]
     ThreadPool(String),

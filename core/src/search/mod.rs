@@ -37,22 +37,27 @@
 //! ```
 
 mod common;
+mod config_check;
 mod csv;
 mod driver;
 mod error;
+mod events;
 mod evolution;
 mod features;
 mod grid;
 mod halving;
 mod journal;
+mod lock;
 mod mcts;
 mod outcome;
+mod panic_output;
 #[cfg(feature = "plots")]
 pub mod plot;
 mod progress;
 mod random;
 mod record;
 mod report;
+mod retry;
 mod searcher;
 mod smbo;
 mod surrogate;
@@ -62,11 +67,13 @@ pub use common::{DEFAULT_MAX_INVALID, trial_seed};
 pub use csv::{export_csv, write_csv};
 pub use driver::{EvalError, Evaluator, SearchConfig, evaluator, run};
 pub use error::SearchError;
+pub use events::{EventHandler, EventSink, SearchEvent};
 pub use evolution::{EvolutionConfig, EvolutionSearcher};
 pub use features::{SparseFeatures, architecture_features};
 pub use grid::{DEFAULT_GRID_LIMIT, GridSearcher};
 pub use halving::{HalvingConfig, HalvingSearcher};
 pub use journal::{LOG_FORMAT, LogContents, LogHeader, SearchLog, read_log};
+pub use lock::{LockOutcome, LogLock, lock_path};
 pub use mcts::{MctsSearcher, PAPER_EXPLORATION_BONUS};
 pub use outcome::{Goal, Metrics, Objective, Outcome};
 pub use random::{RandomMode, RandomSearcher};

@@ -14,7 +14,7 @@ use super::super::record::TrialRecord;
 /// # let record = |id: u64, score: Option<f64>| TrialRecord {
 /// #     trial: Trial { id, seed: 0, budget: None, decisions: vec![] }, hash: String::new(),
 /// #     status: if score.is_some() { TrialStatus::Completed } else { TrialStatus::Failed },
-/// #     metrics: Metrics::new(), score, error: None, duplicate_of: None, seconds: 0.0,
+/// #     metrics: Metrics::new(), score, error: None, duplicate_of: None, seconds: 0.0, attempt: 1,
 /// # };
 /// let records = [record(2, Some(0.7)), record(0, Some(0.5)), record(1, None), record(3, Some(0.6))];
 /// assert_eq!(best_so_far(&records), [(0, 0.5), (2, 0.7), (3, 0.7)]);
@@ -103,7 +103,7 @@ impl Marginal {
 /// #         Decision { path: "width".into(), value: Value::Int(width) },
 /// #         Decision { path: "depth".into(), value: Value::Int(depth) },
 /// #     ] }, hash: String::new(), status: TrialStatus::Completed,
-/// #     metrics: Metrics::new(), score: Some(score), error: None, duplicate_of: None, seconds: 0.0,
+/// #     metrics: Metrics::new(), score: Some(score), error: None, duplicate_of: None, seconds: 0.0, attempt: 1,
 /// # };
 /// let records = [record(16, 1, 0.5), record(32, 1, 0.7), record(32, 2, 0.9)];
 /// let m = marginals(&records);

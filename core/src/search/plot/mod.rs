@@ -91,24 +91,28 @@ impl SearchTrace {
         SearchTrace { name: name.into(), objective, records }
     }
 
-    /// The trace of a finished search, named after its searcher.
+    /// The trace of a finished search, named after its searcher (a trial
+    /// evaluated again after a failure counts with its last attempt).
     pub fn from_report(report: &SearchReport) -> Self {
-        SearchTrace::new(&report.searcher, report.objective.clone(), report.records.clone())
+        let records = super::retry::latest_attempts(&report.records).into_iter().cloned().collect();
+        SearchTrace::new(&report.searcher, report.objective.clone(), records)
     }
 
     /// The trace of the search log at `path`, named `<searcher> (<file stem>)`
-    /// (a log without a header: the file stem, and `maximize("score")`).
+    /// (a log without a header: the file stem, and `maximize("score")`); a
+    /// trial evaluated again after a failure counts with its last attempt.
     ///
     /// # Errors
     /// [`PlotError::Log`] where the log cannot be read or is corrupt.
     pub fn from_log(path: &Path) -> Result<Self, PlotError> {
         let contents = read_log(path)?;
         let stem = path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned());
-        let (name, objective) = match contents.header {
-            Some(header) => (format!("{} ({stem})", header.searcher), header.objective),
+        let (name, objective) = match &contents.header {
+            Some(header) => (format!("{} ({stem})", header.searcher), header.objective.clone()),
             None => (stem, Objective::default()),
         };
-        Ok(SearchTrace::new(name, objective, contents.records))
+        let records = contents.latest().into_iter().cloned().collect();
+        Ok(SearchTrace::new(name, objective, records))
     }
 
     /// The objective's value (not the score) of each trial with a score.

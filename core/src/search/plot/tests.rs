@@ -21,6 +21,7 @@ fn record(id: u64, score: Option<f64>, params: f64, width: i64) -> TrialRecord {
         error: score.is_none().then(|| "diverged".to_owned()),
         duplicate_of: None,
         seconds: 1.0,
+        attempt: 1,
     }
 }
 

@@ -1,0 +1,221 @@
+//! [`SearchEvent`]: what a running search tells its user (a resumed log, a
+//! dropped log line, a failed trial, a doubtful setting), and [`EventSink`]:
+//! where it goes.
+//!
+//! The driver reports these itself, through [`SearchConfig::events`](super::SearchConfig::events),
+//! so every program that runs a search says what happened without having to
+//! remember to: by default each event is one line on standard error, printed
+//! above the driver's progress bar.
+//!
+//! ```
+//! use std::sync::{Arc, Mutex};
+//! use archspace_core::search::{evaluator, run, EventSink, Metrics, RandomSearcher, SearchConfig, SearchEvent};
+//! use archspace_core::{choice, Op, SpaceDef};
+//! let def = SpaceDef::new(|s| s.basic(Op::new("dense").param("units", choice([8, 16]))));
+//! let eval = evaluator(|trial, _| {
+//!     if trial.id == 1 {
+//!         return Err("out of memory".into());
+//!     }
+//!     Ok(Metrics::new().with("score", 1.0))
+//! });
+//! let seen = Arc::new(Mutex::new(Vec::new()));
+//! let events = EventSink::custom({
+//!     let seen = Arc::clone(&seen);
+//!     move |event: &SearchEvent| seen.lock().unwrap().push(event.to_string())
+//! });
+//! let config = SearchConfig { trials: 3, events, ..SearchConfig::default() };
+//! run(&mut RandomSearcher::per_decision(def, 0), &eval, &config)?;
+//! assert_eq!(*seen.lock().unwrap(), ["trial 1 failed: the evaluation failed: out of memory"]);
+//! # Ok::<(), archspace_core::search::SearchError>(())
+//! ```
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::progress::Progress;
+
+/// Something a search reports while it runs: not an error (those stop the
+/// search with a [`SearchError`](super::SearchError)), but worth knowing.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SearchEvent {
+    /// The search resumes a log that already holds trials.
+    Resumed {
+        /// The log.
+        path: PathBuf,
+        /// Trials recorded in it.
+        trials: usize,
+        /// Of those, trials whose last attempt failed.
+        failed: usize,
+        /// Whether the failed ones are evaluated again
+        /// ([`SearchConfig::retry_failed`](super::SearchConfig::retry_failed)).
+        retrying: bool,
+    },
+    /// The log's last line was cut short (a crash mid-write) and was dropped;
+    /// the trial it held runs again.
+    TruncatedLogLine {
+        /// The log.
+        path: PathBuf,
+        /// The 1-based number of the dropped line.
+        line: usize,
+    },
+    /// A trial evaluated by this run failed (reported once, as it finishes).
+    TrialFailed {
+        /// The trial's id.
+        trial: u64,
+        /// Its attempt: 1, or more for a retry.
+        attempt: u32,
+        /// Why.
+        error: String,
+    },
+    /// More threads than cores: trials compete for the cores.
+    ThreadsAboveCores {
+        /// Threads asked for.
+        threads: usize,
+        /// Cores this process may use.
+        cores: usize,
+    },
+    /// The file system cannot lock the log, so nothing stops a second search
+    /// from writing to it at the same time.
+    LogNotLocked {
+        /// The log.
+        path: PathBuf,
+        /// What the system said.
+        reason: String,
+    },
+}
+
+impl SearchEvent {
+    /// Whether the user should look into it (everything but a resume).
+    pub fn is_warning(&self) -> bool {
+        !matches!(self, SearchEvent::Resumed { .. })
+    }
+
+    /// The line [`EventSink::Stderr`] prints: the event, after `warning: `
+    /// for a warning.
+    pub fn line(&self) -> String {
+        if self.is_warning() { format!("warning: {self}") } else { self.to_string() }
+    }
+}
+
+impl fmt::Display for SearchEvent {
+    /// One line, without a final period.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SearchEvent::Resumed { path, trials, failed, retrying } => {
+                write!(f, "resuming search log `{}`: {trials} trials recorded", path.display())?;
+                match (failed, retrying) {
+                    (0, _) => Ok(()),
+                    (n, true) => write!(f, ", {n} failed, evaluated again (retry_failed)"),
+                    (n, false) => write!(f, ", {n} failed, kept as failed (retry_failed evaluates them again)"),
+                }
+            }
+            SearchEvent::TruncatedLogLine { path, line } => write!(
+                f,
+                "search log `{}`: its last line ({line}) was cut short, by a crash mid-write, and was dropped; \
+                 that trial runs again",
+                path.display()
+            ),
+            SearchEvent::TrialFailed { trial, attempt: 1, error } => write!(f, "trial {trial} failed: {error}"),
+            SearchEvent::TrialFailed { trial, attempt, error } => {
+                write!(f, "trial {trial} failed again (attempt {attempt}): {error}")
+            }
+            SearchEvent::ThreadsAboveCores { threads, cores } => write!(
+                f,
+                "{threads} threads on {cores} cores: trials compete for the cores, each taking longer and holding \
+                 its memory longer; use at most {cores} unless evaluations mostly wait (on a GPU, a remote machine)"
+            ),
+            SearchEvent::LogNotLocked { path, reason } => write!(
+                f,
+                "search log `{}` cannot be locked ({reason}): make sure no other search writes to it",
+                path.display()
+            ),
+        }
+    }
+}
+
+/// A custom receiver of [`SearchEvent`]s.
+pub type EventHandler = Arc<dyn Fn(&SearchEvent) + Send + Sync>;
+
+/// Where a search's [`SearchEvent`]s go.
+#[derive(Clone, Default)]
+pub enum EventSink {
+    /// One line each on standard error (`warning: …` for warnings), above the
+    /// progress bar if one is shown.
+    #[default]
+    Stderr,
+    /// Nowhere.
+    Ignore,
+    /// To a function (a logger, a progress display of the program's own, a test).
+    Custom(EventHandler),
+}
+
+impl EventSink {
+    /// Events go to `handler`.
+    pub fn custom(handler: impl Fn(&SearchEvent) + Send + Sync + 'static) -> Self {
+        EventSink::Custom(Arc::new(handler))
+    }
+
+    pub(crate) fn emit(&self, event: SearchEvent, progress: &Progress) {
+        match self {
+            EventSink::Stderr => progress.println(&event.line()),
+            EventSink::Ignore => {}
+            EventSink::Custom(handler) => handler(&event),
+        }
+    }
+}
+
+impl fmt::Debug for EventSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventSink::Stderr => f.write_str("Stderr"),
+            EventSink::Ignore => f.write_str("Ignore"),
+            EventSink::Custom(_) => f.write_str("Custom(..)"),
+        }
+    }
+}
+
+impl PartialEq for EventSink {
+    /// Custom sinks are equal when they share one handler.
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (EventSink::Stderr, EventSink::Stderr) | (EventSink::Ignore, EventSink::Ignore) => true,
+            (EventSink::Custom(a), EventSink::Custom(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_reads_as_one_line() {
+        let events = [
+            SearchEvent::Resumed { path: "l".into(), trials: 4, failed: 1, retrying: false },
+            SearchEvent::TruncatedLogLine { path: "l".into(), line: 6 },
+            SearchEvent::TrialFailed { trial: 2, attempt: 2, error: "boom".into() },
+            SearchEvent::ThreadsAboveCores { threads: 256, cores: 2 },
+            SearchEvent::LogNotLocked { path: "l".into(), reason: "unsupported".into() },
+        ];
+        for event in &events {
+            let text = event.to_string();
+            assert!(!text.contains('\n') && !text.ends_with('.'), "{text}");
+        }
+        assert!(events[0].to_string().contains("retry_failed"));
+        assert!(events[1].to_string().contains("line (6)") && events[1].to_string().contains("dropped"));
+        assert!(events[2].to_string().contains("attempt 2"));
+        assert!(!events[0].is_warning() && events[3].is_warning());
+        assert!(events[3].line().starts_with("warning: 256 threads") && !events[0].line().starts_with("warning"));
+    }
+
+    #[test]
+    fn custom_sinks_compare_by_handler() {
+        let a = EventSink::custom(|_| {});
+        assert_eq!(a, a.clone());
+        assert_ne!(a, EventSink::custom(|_| {}));
+        assert_eq!(EventSink::default(), EventSink::Stderr);
+    }
+}

@@ -15,80 +15,159 @@
 //! as many trials run at once as the GPUs have slots unless `--threads`
 //! says otherwise.
 //!
-//! The space (written with the builder API) is a small conv net: a stem, a
-//! first pooling, a stage of 1 or 2 cells (plain conv, separable conv or a
-//! residual conv block), a reduction (max pool or factorized reduce), a
-//! second conv, and a head (global pool or flatten, optional dropout, dense),
-//! plus the learning rate as a carried hyperparameter.
+//! The space is written in the DSL (`#[search_space]`): a small conv net
+//! with a stem, a first pooling, a stage of 1 or 2 cells (plain conv,
+//! separable conv or a residual conv block, the stage's width shared by its
+//! cells), a reduction (max pool or factorized reduce), a second conv, and a
+//! head (global pool or flatten, optional dropout, dense), plus the learning
+//! rate as a global hyperparameter that the trainer reads.
 //!
 //! The search runs on the core driver (`archspace::search::run`) with random
 //! search: each trial is seeded from (seed, trial index), trained on a
 //! training split and evaluated on a validation split (which ranks them) and
 //! on the test set, several at once. The search log (JSON lines; a rerun with
-//! the same flags resumes from it), the best architecture (JSON) and its graph
-//! (DOT) are written to `--out` (default `target/quickstart`).
+//! the same flags resumes from it), the best architecture (JSON, and its
+//! graph as DOT and SVG) and plots of the search (PNG and SVG: best so far,
+//! every trial, Pareto fronts against parameters and FLOPs, per-decision
+//! marginals) are written to `--out` (default `target/quickstart`).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
+use archspace::search::plot::{SearchTrace, plot_search};
 use archspace::search::{
-    EvalError, EventSink, Metrics, Objective, RandomSearcher, SearchConfig, Trial, TrialRecord, TrialStatus, evaluator,
-    run as run_search,
+    EvalError, EventSink, Metrics, Objective, RandomSearcher, SearchConfig, SearchReport, Trial, TrialRecord,
+    TrialStatus, evaluator, run as run_search,
 };
-use archspace::{Architecture, Name, Param, SpaceDef, SpecError, choice};
+use archspace::{Architecture, Op, Param, search_space};
 use archspace_candle::data::{self, Dataset, Normalization};
 use archspace_candle::ops::{self, Registry};
 use archspace_candle::train::{self, Budget, OptimizerKind, TrainConfig};
 use archspace_candle::{BackendError, DevicePool, DeviceSpec, Network, NetworkConfig};
 use candle_core::Device;
+use clap::Parser;
+use clap::builder::RangedU64ValueParser;
+use comfy_table::{CellAlignment, Table, presets};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// A 3×3 convolution without bias (a batch norm follows it).
+fn conv3x3(filters: impl Into<Param>) -> Op {
+    ops::conv2d(filters, 3).param("bias", false)
+}
+
+/// A 3×3 separable convolution without bias.
+fn separable3x3(filters: impl Into<Param>) -> Op {
+    ops::separable_conv2d(filters, 3).param("bias", false)
+}
+
+/// A 3×3 average pool with stride 2 and `same` padding.
+fn avg_pool3_stride2() -> Op {
+    ops::avg_pool2d(3).param("stride", 2).param("padding", "same")
+}
+
+/// A 3×3 max pool with stride 2 and padding 1.
+fn max_pool3_stride2() -> Op {
+    ops::max_pool2d(3).param("stride", 2).param("padding", 1)
+}
+
 /// conv → batch norm → ReLU.
-fn conv_bn_relu(s: &mut archspace::Space, filters: impl Into<Param>, kernel: i64) -> Result<archspace::Io, SpecError> {
-    let conv = s.basic(ops::conv2d(filters, kernel).param("bias", false))?;
-    let bn = s.basic(ops::batch_norm())?;
-    let relu = s.basic(ops::relu())?;
-    s.sequential(vec![conv, bn, relu])
+#[search_space]
+fn conv_bn_relu(filters: Param) -> Space {
+    let block = sequential(|| conv3x3(filters), || ops::batch_norm(), || ops::relu());
+    expose!(block.in -> block.out)
+}
+
+/// A cell of the first stage: a plain, a separable or a residual conv block.
+#[search_space]
+fn cell(width: Param) -> Space {
+    let block = or(
+        || conv_bn_relu(width),
+        || sequential(|| separable3x3(width), || ops::batch_norm(), || ops::relu()),
+        || residual(|| conv_bn_relu(width), || identity(), || ops::add(2)),
+    );
+    expose!(block.in -> block.out)
 }
 
 /// The search space.
-fn space() -> SpaceDef {
-    SpaceDef::new(|s| {
-        s.carrier(vec![(Name::Borrowed("learning_rate"), choice([1e-3, 3e-3]))])?;
-        let width1 = s.shared("width1", [16, 32])?;
-        let width2 = s.shared("width2", [32, 64])?;
-        let stem = s.in_scope("stem", |s| conv_bn_relu(s, choice([8, 16]), 3))?;
-        let pool1 = s.named("pool1").or(archspace::Alternatives::list()
-            .with(|s| s.basic(ops::max_pool2d(2)))
-            .with(|s| s.basic(ops::avg_pool2d(3).param("stride", 2).param("padding", "same"))))?;
-        let cell = move |s: &mut archspace::Space| {
-            s.or(archspace::Alternatives::named()
-                .with_named("conv", move |s| conv_bn_relu(s, width1, 3))
-                .with_named("separable", move |s| {
-                    let sep = s.basic(ops::separable_conv2d(width1, 3).param("bias", false))?;
-                    let bn = s.basic(ops::batch_norm())?;
-                    let relu = s.basic(ops::relu())?;
-                    s.sequential(vec![sep, bn, relu])
-                })
-                .with_named("residual", move |s| {
-                    s.residual(|s| conv_bn_relu(s, width1, 3), |s| s.identity(), |s| s.basic(ops::add(2)))
-                }))
-        };
-        let stage1 = s.named("stage1").repeat(choice([1, 2]), cell)?;
-        let reduce = s.named("reduce").or(archspace::Alternatives::list()
-            .with(|s| s.basic(ops::max_pool2d(3).param("stride", 2).param("padding", 1)))
-            .with(move |s| s.basic(ops::factorized_reduce(width2))))?;
-        let stage2 = s.in_scope("stage2", |s| conv_bn_relu(s, width2, 3))?;
-        let pool = s.named("head_pool").or(archspace::Alternatives::list()
-            .with(|s| s.basic(ops::global_avg_pool()))
-            .with(|s| s.basic(ops::flatten())))?;
-        let drop = s.named("head_dropout").optional(|s| s.basic(ops::dropout(0.3)))?;
-        let dense = s.named("classifier").basic(ops::dense(10))?;
-        s.sequential(vec![stem, pool1, stage1, reduce, stage2, pool, drop, dense])
-    })
+#[search_space]
+fn conv_net() -> Space {
+    let learning_rate = global([1e-3, 3e-3]);
+    let width1 = shared([16, 32]);
+    let width2 = shared([32, 64]);
+    let stem = conv_bn_relu(choice([8, 16]));
+    let pool1 = or(|| ops::max_pool2d(2), || avg_pool3_stride2());
+    let stage1 = repeat(choice([1, 2]), || cell(width1));
+    let reduce = or(|| max_pool3_stride2(), || ops::factorized_reduce(width2));
+    let stage2 = conv_bn_relu(width2);
+    let head_pool = or(|| ops::global_avg_pool(), || ops::flatten());
+    let head_dropout = optional(|| ops::dropout(0.3));
+    let classifier = ops::dense(10);
+    connect!(stem.out -> pool1.in);
+    connect!(pool1.out -> stage1.in);
+    connect!(stage1.out -> reduce.in);
+    connect!(reduce.out -> stage2.in);
+    connect!(stage2.out -> head_pool.in);
+    connect!(head_pool.out -> head_dropout.in);
+    connect!(head_dropout.out -> classifier.in);
+    expose!(stem.in -> classifier.out)
+}
+
+/// A positive count.
+fn positive() -> RangedU64ValueParser<usize> {
+    RangedU64ValueParser::new().range(1..)
+}
+
+/// A real architecture search on the embedded Fashion-MNIST subset: random
+/// search over a small conv-net space, trials trained in parallel, a
+/// leaderboard, the best architecture and plots.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Cli {
+    /// Architectures to train and evaluate.
+    #[arg(long, default_value_t = 8, value_parser = positive())]
+    trials: usize,
+    /// Trials trained at once (and threads of the pool) [default: 2; on GPUs, their slots].
+    #[arg(long, value_parser = positive())]
+    threads: Option<usize>,
+    /// Training epochs per trial.
+    #[arg(long, default_value_t = 2, value_parser = positive())]
+    epochs: usize,
+    /// Master seed: the searcher's and each trial's (from seed and trial index).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Use the full Fashion-MNIST of Debian's `dataset-fashion-mnist` package.
+    #[arg(long, conflicts_with = "data")]
+    full: bool,
+    /// Any directory with the four (Fashion-)MNIST IDX files (gzipped or raw).
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Training images held out to rank the trials.
+    #[arg(long, default_value_t = 1000, value_parser = positive())]
+    validation: usize,
+    /// Where the search log, the best architecture and the plots go.
+    #[arg(long, value_name = "DIR", default_value = "target/quickstart")]
+    out: PathBuf,
+    /// Resume, evaluating the log's failed trials again.
+    #[arg(long)]
+    retry_failed: bool,
+    /// `cpu`, `cuda`, `cuda:N` or a comma list of GPUs (a GPU needs the `cuda` feature).
+    #[arg(long = "device", value_name = "DEVICES", default_value = "cpu", value_parser = devices)]
+    devices: ::std::vec::Vec<DeviceSpec>, // one value, a list (the full path keeps clap from repeating the flag)
+    /// Trials at once per GPU.
+    #[arg(long, default_value_t = 1, value_parser = positive())]
+    trials_per_device: usize,
+}
+
+/// A device list (`cpu`, or GPUs), not mixing the CPU with GPUs.
+fn devices(text: &str) -> Result<Vec<DeviceSpec>, String> {
+    let list = DeviceSpec::parse_list(text).map_err(|e| e.to_string())?;
+    if list.contains(&DeviceSpec::Cpu) && list.len() > 1 {
+        return Err("the CPU and GPUs are not mixed in one search".into());
+    }
+    Ok(list)
 }
 
 struct Args {
@@ -104,62 +183,26 @@ struct Args {
     trials_per_device: usize,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut a = Args {
-        trials: 8,
-        threads: 2,
-        epochs: 2,
-        seed: 0,
-        data: None,
-        validation: 1000,
-        out: "target/quickstart".into(),
-        retry_failed: false,
-        devices: vec![DeviceSpec::Cpu],
-        trials_per_device: 1,
+fn parse_args() -> Args {
+    let cli = Cli::parse();
+    let devices = cli.devices;
+    let threads = match (cli.threads, devices[0].is_cuda()) {
+        (Some(threads), _) => threads,
+        (None, true) => devices.len() * cli.trials_per_device,
+        (None, false) => 2,
     };
-    let mut threads_given = false;
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
-        let number = |v: String, name: &str| v.parse::<usize>().map_err(|e| format!("{name}: {e}"));
-        match flag.as_str() {
-            "--trials" => a.trials = number(value("--trials")?, "--trials")?,
-            "--threads" => {
-                a.threads = number(value("--threads")?, "--threads")?;
-                threads_given = true;
-            }
-            "--device" => {
-                a.devices = DeviceSpec::parse_list(&value("--device")?).map_err(|e| format!("--device: {e}"))?
-            }
-            "--trials-per-device" => {
-                a.trials_per_device = number(value("--trials-per-device")?, "--trials-per-device")?
-            }
-            "--epochs" => a.epochs = number(value("--epochs")?, "--epochs")?,
-            "--seed" => a.seed = number(value("--seed")?, "--seed")? as u64,
-            "--validation" => a.validation = number(value("--validation")?, "--validation")?,
-            "--full" => a.data = Some(data::DEBIAN_DIR.into()),
-            "--data" => a.data = Some(value("--data")?.into()),
-            "--out" => a.out = value("--out")?.into(),
-            "--retry-failed" => a.retry_failed = true,
-            "--help" | "-h" => {
-                return Err("usage: quickstart [--trials N] [--threads T] [--epochs E] [--seed S] \
-                            [--full | --data DIR] [--validation N] [--out DIR] [--retry-failed] \
-                            [--device cpu|cuda[:N][,cuda:M...]] [--trials-per-device K]"
-                    .into());
-            }
-            other => return Err(format!("unknown flag `{other}`; see --help")),
-        }
+    Args {
+        trials: cli.trials,
+        threads,
+        epochs: cli.epochs,
+        seed: cli.seed,
+        data: if cli.full { Some(data::DEBIAN_DIR.into()) } else { cli.data },
+        validation: cli.validation,
+        out: cli.out,
+        retry_failed: cli.retry_failed,
+        devices,
+        trials_per_device: cli.trials_per_device,
     }
-    if a.threads == 0 || a.trials == 0 || a.epochs == 0 || a.trials_per_device == 0 {
-        return Err("--threads, --trials, --epochs and --trials-per-device must be at least 1".into());
-    }
-    if a.devices.contains(&DeviceSpec::Cpu) && a.devices.len() > 1 {
-        return Err("--device: the CPU and GPUs are not mixed in one search".into());
-    }
-    if a.devices[0].is_cuda() && !threads_given {
-        a.threads = a.devices.len() * a.trials_per_device;
-    }
-    Ok(a)
 }
 
 struct Data {
@@ -218,7 +261,7 @@ fn load(args: &Args) -> Result<Data, BackendError> {
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let d = load(args)?;
-    let def = space();
+    let def = conv_net().def();
     // On the CPU one slot per thread (no trial waits); on GPUs
     // `--trials-per-device` each.
     let per_device = if args.devices[0].is_cuda() { args.trials_per_device } else { args.threads };
@@ -285,32 +328,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let report = run_search(&mut searcher, &eval, &config)?;
     total.finish();
 
-    println!("\nleaderboard (ranked by validation accuracy)");
-    println!(
-        "{:>4} {:>5} {:>9} {:>9} {:>9} {:>10} {:>8} {:>7}  status",
-        "rank", "trial", "val acc", "test acc", "params", "MFLOPs", "lr", "seconds"
-    );
-    let mut ranked: Vec<&TrialRecord> = report.leaderboard(report.records.len());
-    ranked.extend(report.records.iter().filter(|r| r.score.is_none()));
-    for (rank, r) in ranked.iter().enumerate() {
-        let m = |name: &str| r.metrics.get(name).unwrap_or(0.0);
-        let status = match (&r.status, &r.error) {
-            (TrialStatus::Failed, Some(e)) => format!("failed: {e}"),
-            (status, _) => format!("{status:?}").to_lowercase(),
-        };
-        println!(
-            "{:>4} {:>5} {:>8.2}% {:>8.2}% {:>9} {:>10.2} {:>8.0e} {:>7.1}  {}",
-            rank + 1,
-            r.trial.id,
-            100.0 * m("validation_accuracy"),
-            100.0 * m("test_accuracy"),
-            m("params"),
-            m("flops") / 1e6,
-            m("learning_rate"),
-            r.seconds,
-            status
-        );
-    }
+    println!("\nleaderboard (ranked by validation accuracy)\n{}", leaderboard(&report));
     let best = report.best().ok_or("every trial failed")?;
     let arch = def.replay(&best.trial.decisions)?;
     println!(
@@ -322,22 +340,54 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     println!("{arch}");
     std::fs::write(args.out.join("best_architecture.json"), serde_json::to_string_pretty(&arch)?).map_err(out_error)?;
     std::fs::write(args.out.join("best_architecture.dot"), arch.to_dot()).map_err(out_error)?;
+    std::fs::write(args.out.join("best_architecture.svg"), arch.to_svg()).map_err(out_error)?;
+    let plots = plot_search(&SearchTrace::from_report(&report), &args.out)?;
+    let plots: Vec<String> = plots.iter().filter_map(|p| Some(p.file_name()?.to_string_lossy().into_owned())).collect();
     println!(
-        "wrote {}/{{{log_name}, best_architecture.json, best_architecture.dot}}; total {:.1} s",
+        "wrote {}/{{{log_name}, best_architecture.json, best_architecture.dot, best_architecture.svg, {}}}; \
+         total {:.1} s",
         args.out.display(),
+        plots.join(", "),
         started.elapsed().as_secs_f64()
     );
     Ok(())
 }
 
-fn main() {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(msg) => {
-            eprintln!("{msg}");
-            std::process::exit(2);
+/// Every trial, best first (failed ones last), one row each.
+fn leaderboard(report: &SearchReport) -> Table {
+    let mut table = Table::new();
+    table.load_preset(presets::ASCII_BORDERS_ONLY_CONDENSED);
+    table.set_header(["rank", "trial", "val acc", "test acc", "params", "MFLOPs", "lr", "seconds", "status"]);
+    let mut ranked: Vec<&TrialRecord> = report.leaderboard(report.records.len());
+    ranked.extend(report.records.iter().filter(|r| r.score.is_none()));
+    for (rank, r) in ranked.iter().enumerate() {
+        let m = |name: &str| r.metrics.get(name).unwrap_or(0.0);
+        let status = match (&r.status, &r.error) {
+            (TrialStatus::Failed, Some(e)) => format!("failed: {e}"),
+            (status, _) => format!("{status:?}").to_lowercase(),
+        };
+        table.add_row([
+            format!("{}", rank + 1),
+            format!("{}", r.trial.id),
+            format!("{:.2}%", 100.0 * m("validation_accuracy")),
+            format!("{:.2}%", 100.0 * m("test_accuracy")),
+            format!("{}", m("params")),
+            format!("{:.2}", m("flops") / 1e6),
+            format!("{:.0e}", m("learning_rate")),
+            format!("{:.1}", r.seconds),
+            status,
+        ]);
+    }
+    for column in 0..8 {
+        if let Some(column) = table.column_mut(column) {
+            column.set_cell_alignment(CellAlignment::Right);
         }
-    };
+    }
+    table
+}
+
+fn main() {
+    let args = parse_args();
     if let Err(e) = run(&args) {
         eprintln!("error: {e}");
         std::process::exit(1);

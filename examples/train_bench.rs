@@ -25,9 +25,41 @@
 
 use archspace_candle::DeviceSpec;
 use archspace_candle::throughput::{ReferenceNet, Row, Setup, run_child_if_requested, run_isolated_on};
+use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Training and evaluation images/s of the reference nets.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Cli {
+    /// Nets to measure (comma-separated): net1, seed, seed-largest.
+    #[arg(long = "net", alias = "arch", value_delimiter = ',', default_values = ["net1", "seed"], value_parser = net)]
+    nets: Vec<ReferenceNet>,
+    /// Thread counts (comma-separated), one process each [default: 2,1; on a GPU, all cores].
+    #[arg(long, value_delimiter = ',', value_parser = positive())]
+    threads: Vec<usize>,
+    /// Training steps per window.
+    #[arg(long, default_value_t = 4, value_parser = positive())]
+    steps: usize,
+    /// Windows (the median is printed).
+    #[arg(long, default_value_t = 5, value_parser = positive())]
+    windows: usize,
+    /// Measure candle's own ops instead of this crate's kernels.
+    #[arg(long)]
+    stock: bool,
+    /// Measure both in alternating windows and print the ratio.
+    #[arg(long)]
+    compare: bool,
+    /// The device: cpu, cuda or cuda:N (a GPU needs the `cuda` feature).
+    #[arg(long, default_value = "cpu", value_parser = device)]
+    device: DeviceSpec,
+    /// Batch sizes (comma-separated).
+    #[arg(long = "batch", value_delimiter = ',', default_values_t = [Setup::default().batch], value_parser = positive())]
+    batches: Vec<usize>,
+}
 
 struct Args {
     nets: Vec<ReferenceNet>,
@@ -40,67 +72,31 @@ struct Args {
     batches: Vec<usize>,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut a = Args {
-        nets: vec![ReferenceNet::Net1, ReferenceNet::Seed],
-        threads: vec![2, 1],
-        steps: 4,
-        windows: 5,
-        stock: false,
-        compare: false,
-        device: DeviceSpec::Cpu,
-        batches: vec![Setup::default().batch],
-    };
-    let mut threads_given = false;
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        match flag.as_str() {
-            "--stock" => {
-                a.stock = true;
-                continue;
-            }
-            "--compare" => {
-                a.compare = true;
-                continue;
-            }
-            _ => {}
-        }
-        let v = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let number = |v: &str| v.parse::<usize>().map_err(|e| format!("{flag}: {e}"));
-        match flag.as_str() {
-            "--net" | "--arch" => {
-                a.nets = v
-                    .split(',')
-                    .map(|n| {
-                        ReferenceNet::from_name(n)
-                            .ok_or_else(|| format!("unknown net `{n}`; expected net1, seed, seed-largest"))
-                    })
-                    .collect::<Result<_, _>>()?
-            }
-            "--threads" => {
-                a.threads = v.split(',').map(number).collect::<Result<_, _>>()?;
-                threads_given = true;
-            }
-            "--device" => a.device = v.parse().map_err(|e| format!("--device: {e}"))?,
-            "--batch" => a.batches = v.split(',').map(number).collect::<Result<_, _>>()?,
-            "--steps" => a.steps = number(&v)?,
-            "--windows" => a.windows = number(&v)?,
-            other => {
-                return Err(format!(
-                    "unknown flag `{other}`; expected --net, --threads, --steps, --windows, --stock, --compare, \
-                     --device, --batch"
-                ));
-            }
-        }
-    }
-    if a.threads.contains(&0) || a.steps == 0 || a.batches.contains(&0) {
-        return Err("--threads, --steps and --batch must be positive".into());
-    }
-    if a.device.is_cuda() && !threads_given {
+/// A positive count.
+fn positive() -> RangedU64ValueParser<usize> {
+    RangedU64ValueParser::new().range(1..)
+}
+
+/// A reference net by name.
+fn net(name: &str) -> Result<ReferenceNet, String> {
+    ReferenceNet::from_name(name).ok_or_else(|| format!("unknown net `{name}`; expected net1, seed, seed-largest"))
+}
+
+/// A device by name.
+fn device(name: &str) -> Result<DeviceSpec, String> {
+    name.parse().map_err(|e| format!("{e}"))
+}
+
+fn parse_args() -> Args {
+    let cli = Cli::parse();
+    let threads = match (cli.threads.is_empty(), cli.device.is_cuda()) {
+        (false, _) => cli.threads,
         // On a GPU the CPU threads only prepare batches: one run, all cores.
-        a.threads = vec![std::thread::available_parallelism().map_or(1, |n| n.get())];
-    }
-    Ok(a)
+        (true, true) => vec![std::thread::available_parallelism().map_or(1, |n| n.get())],
+        (true, false) => vec![2, 1],
+    };
+    let Cli { nets, steps, windows, stock, compare, device, batches, .. } = cli;
+    Args { nets, threads, steps, windows, stock, compare, device, batches }
 }
 
 fn print(row: &Row, args: &Args) {
@@ -124,13 +120,7 @@ fn print(row: &Row, args: &Args) {
 
 fn main() {
     run_child_if_requested();
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
+    let args = parse_args();
     for &net in &args.nets {
         for &batch in &args.batches {
             for &threads in &args.threads {

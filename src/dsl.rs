@@ -73,6 +73,7 @@
 //! |---|---|
 //! | `choice([a, b, ..])` | an independent hyperparameter: one decision, however often it is used |
 //! | `shared([a, b, ..])` | shared by name across every sub-space that declares it (DeepArchitect's `HyperparameterSharer`) |
+//! | `global([a, b, ..])` | a decision no module reads, carried into the architecture's globals as `hyperparameters/NAME` (a learning rate: [`Architecture::global`](crate::Architecture::global)) |
 //! | `x.map(\|v\| ..)` | a dependent hyperparameter, computed from `x` once it has a value |
 //! | `dependent(\|a, b\| ..)` | a dependent of the hyperparameters its parameters name |
 //! | `constraint(\|a, b\| ..)` | a predicate over them: an assignment that breaks it is [`Invalid`](crate::Invalid) |

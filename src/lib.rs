@@ -1,4 +1,16 @@
 #![doc = include_str!("../README.md")]
+//!
+//! ## Where to read on
+//!
+//! - **The language**: the reference is [`dsl`] (every form, what the macro
+//!   checks); [`search_space`](macro@search_space) for sub-spaces as
+//!   functions, [`space!`] for inline spaces, [`ports`] for typed ports.
+//! - **Spaces**: [`Space`] (the builder API the macro expands to),
+//!   [`SpaceDef`] (count, sample, enumerate, replay) and [`Architecture`].
+//! - **A search**: [`search`] ([`search::run`], the searchers, the search
+//!   log; `search::plot` with the `plots` feature).
+//! - **The backend**: [archspace-candle](../archspace_candle/index.html), a
+//!   dependency of its own (ops, shape inference, training, datasets).
 
 #[doc(inline)]
 pub use archspace_core::*;

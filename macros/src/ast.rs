@@ -85,7 +85,7 @@ pub struct Let {
 
 /// The right-hand side of a `let`.
 pub enum Binding {
-    /// `choice([..])` or `shared([..])`.
+    /// `choice([..])`, `shared([..])` or `global([..])`.
     Choice(DomainLit),
     /// `x.map(|v: T| ..)` or `dependent(|a: T, b: U| ..)`.
     Dependent(Closure),
@@ -95,12 +95,24 @@ pub enum Binding {
     Module(ModuleExpr),
 }
 
-/// `choice([..])` / `shared([..])`.
+/// `choice([..])` / `shared([..])` / `global([..])`.
 pub struct DomainLit {
     pub keyword: Ident,
-    pub shared: bool,
+    pub kind: ChoiceKind,
     pub bracket: Span,
     pub values: Vec<Expr>,
+}
+
+/// How a hyperparameter given by its domain is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChoiceKind {
+    /// `choice([..])`: a hyperparameter of this scope.
+    Choice,
+    /// `shared([..])`: named, shared with every sub-space that names it.
+    Shared,
+    /// `global([..])`: a hyperparameter of this scope that no module reads,
+    /// carried into the architecture's globals (a learning rate).
+    Global,
 }
 
 /// A closure over hyperparameters (dependent or constraint).

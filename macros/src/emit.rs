@@ -5,7 +5,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
-use crate::ast::{Combinator, SpaceFn, unraw};
+use crate::ast::{ChoiceKind, Combinator, SpaceFn, unraw};
 use crate::emit_ports::port_set;
 use crate::plan::{ArgPlan, Build, FactoryPlan, FactoryPlanBody, Plan, PortRef, PortUse, Step};
 
@@ -99,11 +99,23 @@ fn step(step: &Step) -> TokenStream {
         Step::BindPrevious(prev) => {
             quote!(let #prev = ::archspace::__private::siso(::core::result::Result::Ok(__as_prev))?;)
         }
-        Step::Choice { name, keyword, shared, values } => {
+        Step::Choice { name, keyword, kind, values } => {
             let text = unraw(name);
-            let method = Ident::new(if *shared { "shared" } else { "named_choice" }, keyword.span());
+            let method =
+                Ident::new(if *kind == ChoiceKind::Shared { "shared" } else { "named_choice" }, keyword.span());
             let s = Ident::new("__as_s", keyword.span());
-            quote!(let #name = #s.#method(#text, [#(#values),*])?;)
+            let choice = quote!(let #name = #s.#method(#text, [#(#values),*])?;);
+            if *kind != ChoiceKind::Global {
+                return choice;
+            }
+            // A global: the same hyperparameter, carried into the architecture's globals.
+            quote! {
+                #choice
+                #s.carrier(::std::vec![(
+                    ::archspace::__private::Name::Borrowed(#text),
+                    ::archspace::__private::Param::from(#name),
+                )])?;
+            }
         }
         Step::Dependent { name, deps, reads, body } => {
             let text = unraw(name);

@@ -40,6 +40,8 @@
 //! end       := NAME '.' PORT | NAME               or many sources and one bare module (fan-in)
 //! binding   := 'choice' '(' '[' value,* ']' ')'   a hyperparameter (one, however often used)
 //!            | 'shared' '(' '[' value,* ']' ')'   a named hyperparameter shared across sub-spaces
+//!            | 'global' '(' '[' value,* ']' ')'   a hyperparameter no module reads, carried into the
+//!                                                architecture's globals (`hyperparameters/NAME`)
 //!            | NAME '.' 'map' '(' closure ')'     a dependent hyperparameter of NAME
 //!            | 'dependent' '(' closure ')'        of the hyperparameters named by its parameters
 //!            | 'constraint' '(' closure ')'       a predicate over the hyperparameters it names

@@ -62,7 +62,7 @@ impl Lowerer<'_> {
                                 Step::Choice {
                                     name: name.clone(),
                                     keyword: domain.keyword.clone(),
-                                    shared: domain.shared,
+                                    kind: domain.kind,
                                     values: domain.values.clone(),
                                 },
                                 Kind::Hyper(ty),

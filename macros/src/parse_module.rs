@@ -7,7 +7,9 @@ use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Pat, Token, Type, braced, bracketed, parenthesized};
 
-use crate::ast::{Arg, Binding, Closure, ClosureParam, Combinator, DomainLit, Factory, FactoryBody, ModuleExpr};
+use crate::ast::{
+    Arg, Binding, ChoiceKind, Closure, ClosureParam, Combinator, DomainLit, Factory, FactoryBody, ModuleExpr,
+};
 use crate::parse::{error_note, parse_body, peek_keyword};
 
 /// Where a module expression stands, for messages.
@@ -21,7 +23,8 @@ enum Place {
 
 /// The right-hand side of a `let`.
 pub fn parse_binding(input: ParseStream<'_>) -> syn::Result<Binding> {
-    if (peek_keyword(input, "choice") || peek_keyword(input, "shared")) && input.peek2(syn::token::Paren) {
+    let domain_keyword = ["choice", "shared", "global"].iter().any(|k| peek_keyword(input, k));
+    if domain_keyword && input.peek2(syn::token::Paren) {
         let domain = parse_domain(input)?;
         no_method_on_domain(input, &domain)?;
         return Ok(Binding::Choice(domain));
@@ -51,10 +54,14 @@ pub fn parse_binding(input: ParseStream<'_>) -> syn::Result<Binding> {
     Ok(Binding::Module(parse_module_at(input, Place::Let)?))
 }
 
-/// `choice([..])` or `shared([..])`.
+/// `choice([..])`, `shared([..])` or `global([..])`.
 fn parse_domain(input: ParseStream<'_>) -> syn::Result<DomainLit> {
     let keyword: Ident = input.parse()?;
-    let shared = keyword == "shared";
+    let kind = match keyword.to_string().as_str() {
+        "shared" => ChoiceKind::Shared,
+        "global" => ChoiceKind::Global,
+        _ => ChoiceKind::Choice,
+    };
     let outer;
     parenthesized!(outer in input);
     if !outer.peek(syn::token::Bracket) {
@@ -70,7 +77,7 @@ fn parse_domain(input: ParseStream<'_>) -> syn::Result<DomainLit> {
     if !outer.is_empty() {
         return Err(outer.error("expected a single list of values: `choice([a, b, ..])`"));
     }
-    Ok(DomainLit { keyword, shared, bracket: bracket.span.join(), values: values.into_iter().collect() })
+    Ok(DomainLit { keyword, kind, bracket: bracket.span.join(), values: values.into_iter().collect() })
 }
 
 /// `choice([..]).map(..)`: a dependent needs a named hyperparameter.

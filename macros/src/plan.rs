@@ -4,7 +4,7 @@
 use proc_macro2::{Span, TokenStream};
 use syn::{Expr, Ident, Path};
 
-use crate::ast::Combinator;
+use crate::ast::{ChoiceKind, Combinator};
 
 /// The builder calls of one body, in order, and its border.
 pub struct Plan {
@@ -35,9 +35,9 @@ pub enum Step {
     BindPrevious(Ident),
     Choice {
         name: Ident,
-        /// `choice` or `shared`: where rustc points at a value it cannot take.
+        /// `choice`, `shared` or `global`: where rustc points at a value it cannot take.
         keyword: Ident,
-        shared: bool,
+        kind: ChoiceKind,
         values: Vec<Expr>,
     },
     Dependent {

@@ -1,6 +1,7 @@
-//! CPU compute kernels behind the layers: gemm-based convolution with both
-//! backward passes (and the pieces it is made of; Winograd F(2×2, 3×3) for
-//! 3×3 stride-1 convolutions), batch norm and ReLU in
+//! CPU compute kernels behind the layers: convolution with both backward
+//! passes (one entry point, [`Conv2dOp`], over depthwise, Winograd
+//! F(2×2, 3×3), stride-1 and gemm-over-`im2col` algorithms; see `conv/`)
+//! and the pieces it is made of, batch norm and ReLU in
 //! few passes, channel concatenation and global average pooling in
 //! parallel, each a candle custom op with its backward pass.
 //!
@@ -10,30 +11,21 @@
 
 mod batch_norm;
 mod batch_norm_recorded;
-mod chain;
 mod channels;
 mod conv;
-mod conv_grad;
-mod conv_recorded;
-mod conv_relu;
 mod im2col;
 mod matmul;
 pub mod reduce;
-#[cfg(test)]
-mod reference;
 mod relu;
-mod shifted;
+mod storage;
 mod sum;
-mod winograd;
 mod written;
 
 pub use batch_norm::{BatchNormOp, channel_stats};
 pub(crate) use batch_norm_recorded::batch_norm_recorded;
-pub use chain::{ConvChainOp, ConvLink};
 pub use channels::{ConcatOp, GlobalAvgPoolOp};
-pub use conv::Conv2dOp;
-pub(crate) use conv_recorded::conv_recorded;
-pub use conv_relu::Conv2dReluOp;
+pub(crate) use conv::conv_recorded;
+pub use conv::{Conv2dOp, Conv2dReluOp, ConvChainOp, ConvLink};
 pub use im2col::{Window, col2im, col2im_rows_add, im2col, im2col_rows};
 pub use matmul::{MatMut, MatRef, matmul};
 pub use relu::ReluOp;

@@ -91,6 +91,7 @@ impl Network {
         registry: &Registry,
         config: &NetworkConfig,
     ) -> Result<Self, BackendError> {
+        crate::build_profile::warn_if_unoptimized();
         let plan = plan(arch, input, registry, config.classes)?;
         let kernels = config.kernels.for_device(&config.device);
         let mut store = ParamStore::new(config.seed, config.device.clone());

@@ -15,7 +15,8 @@ use archspace_core::{Op, Param};
 use candle_core::{DType, Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
-use super::conv2d::ConvGeometry;
+use super::geometry::ConvGeometry;
+use super::input_shapes::InputShapes;
 use super::pool_kernel::{PoolKind, PoolOp, pool_composed};
 use super::recorded::{self, Recorded};
 use super::registry::{Layer, OpDef, Single};
@@ -98,6 +99,10 @@ fn read(ctx: &OpContext<'_>) -> Result<(ConvGeometry, (usize, usize, usize)), Ba
 }
 
 impl OpDef for Pool2dDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Image
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         let (geometry, (c, h, w)) = read(ctx)?;
         let (oh, ow) = geometry.output(ctx, (h, w))?;

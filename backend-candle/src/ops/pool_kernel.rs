@@ -8,7 +8,7 @@
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::conv2d::ConvGeometry;
+use super::geometry::ConvGeometry;
 use crate::kernels::par_written;
 use tiled::TiledMaxGrad;
 

@@ -8,16 +8,6 @@ use super::error::SearchError;
 use super::journal::read_log;
 use super::record::{TrialRecord, TrialStatus};
 
-fn field(out: &mut String, text: &str) {
-    if text.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&text.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(text);
-    }
-}
-
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
@@ -40,24 +30,19 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 /// let text = String::from_utf8(out).unwrap();
 /// assert_eq!(text.lines().nth(1), Some("0,completed,0.5,,1,00,0.25,,,1,0.5"));
 /// ```
-pub fn write_csv<W: Write>(records: &[TrialRecord], mut out: W) -> io::Result<()> {
+pub fn write_csv<W: Write>(records: &[TrialRecord], out: W) -> io::Result<()> {
     let metrics: BTreeSet<&str> = records.iter().flat_map(|r| r.metrics.names()).collect();
     let paths: BTreeSet<&str> =
         records.iter().flat_map(|r| r.trial.decisions.iter().map(|d| d.path.as_str())).collect();
-    let mut line = String::from("trial,status,score,budget,seed,hash,seconds,duplicate_of,error,attempt");
-    for m in &metrics {
-        line.push(',');
-        field(&mut line, &format!("metric:{m}"));
-    }
-    for p in &paths {
-        line.push(',');
-        field(&mut line, p);
-    }
-    writeln!(out, "{line}")?;
+    let mut writer = ::csv::Writer::from_writer(out);
+    let fixed = ["trial", "status", "score", "budget", "seed", "hash", "seconds", "duplicate_of", "error", "attempt"];
+    let header = fixed.iter().map(|c| (*c).to_owned());
+    let header =
+        header.chain(metrics.iter().map(|m| format!("metric:{m}"))).chain(paths.iter().map(|p| (*p).to_owned()));
+    writer.write_record(header)?;
     let mut sorted: Vec<&TrialRecord> = records.iter().collect();
     sorted.sort_by_key(|r| r.trial.id);
     for r in sorted {
-        line.clear();
         let status = match r.status {
             TrialStatus::Completed => "completed",
             TrialStatus::Failed => "failed",
@@ -75,24 +60,14 @@ pub fn write_csv<W: Write>(records: &[TrialRecord], mut out: W) -> io::Result<()
             r.error.clone().unwrap_or_default(),
             r.attempt.to_string(),
         ];
-        for (i, c) in cells.iter().enumerate() {
-            if i > 0 {
-                line.push(',');
-            }
-            field(&mut line, c);
-        }
-        for m in &metrics {
-            line.push(',');
-            line.push_str(&opt(r.metrics.get(m)));
-        }
-        for p in &paths {
-            line.push(',');
+        let metric_cells = metrics.iter().map(|m| opt(r.metrics.get(m)));
+        let decision_cells = paths.iter().map(|p| {
             let value = r.trial.decisions.iter().find(|d| d.path == *p).map(|d| d.value.to_string());
-            field(&mut line, &value.unwrap_or_default());
-        }
-        writeln!(out, "{line}")?;
+            value.unwrap_or_default()
+        });
+        writer.write_record(cells.into_iter().chain(metric_cells).chain(decision_cells))?;
     }
-    out.flush()
+    writer.flush()
 }
 
 /// Reads the search log at `log` and writes it as CSV to `csv` (see
@@ -110,4 +85,38 @@ pub fn export_csv(log: &Path, csv: &Path) -> Result<(), SearchError> {
         path: csv.to_owned(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::{Metrics, Trial};
+
+    /// Cells with commas, quotes and line breaks read back as written, and
+    /// a record missing a metric or decision gets empty cells.
+    #[test]
+    fn awkward_cells_round_trip_through_a_csv_reader() {
+        let record = |id: u64, error: Option<&str>, metrics: Metrics| TrialRecord {
+            trial: Trial { id, seed: 7, budget: None, decisions: vec![] },
+            hash: "ab".into(),
+            status: if error.is_some() { TrialStatus::Failed } else { TrialStatus::Completed },
+            metrics,
+            score: None,
+            error: error.map(str::to_owned),
+            duplicate_of: None,
+            seconds: 1.5,
+            attempt: 1,
+        };
+        let awkward = "shape [1, 2], \"dense\"\nneeds flatten";
+        let records = [record(1, Some(awkward), Metrics::new()), record(0, None, Metrics::new().with("acc", 0.25))];
+        let mut out = Vec::new();
+        write_csv(&records, &mut out).unwrap();
+        let mut reader = ::csv::Reader::from_reader(out.as_slice());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+        assert_eq!(header.last().map(String::as_str), Some("metric:acc"));
+        let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0][0].as_str(), rows[0][10].as_str()), ("0", "0.25"), "rows in trial order");
+        assert_eq!((rows[1][1].as_str(), rows[1][8].as_str(), rows[1][10].as_str()), ("failed", awkward, ""));
+    }
 }

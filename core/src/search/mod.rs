@@ -51,6 +51,8 @@ mod lock;
 mod mcts;
 mod outcome;
 mod panic_output;
+#[cfg(feature = "plots")]
+pub mod plot;
 mod progress;
 mod random;
 mod record;

@@ -9,7 +9,7 @@
 //! tiles)`, and each output tile is `Aᵀ M A`. A 3×3 convolution then costs
 //! 16 multiply-adds per channel pair and tile (4 outputs) instead of 36:
 //! 2.25× fewer, in products of the same shape as the stride-1 path's
-//! (`kernels/shifted.rs`), plus the transforms: additions in flat loops
+//! ([`shifted`](super::shifted)), plus the transforms: additions in flat loops
 //! over whole planes ([`transforms`]), compiled for the CPU's widest vectors.
 //!
 //! The gradients are those of the algorithm itself, so they agree with the
@@ -25,10 +25,11 @@
 
 use std::ops::Range;
 
-use super::conv::{Dims, images_written, with_scratch};
-use super::im2col::Window;
-use super::matmul::{MatMut, MatRef, matmul};
-use super::written::Sink;
+use super::super::im2col::Window;
+use super::super::matmul::{MatMut, MatRef, matmul};
+use super::super::written::Sink;
+use super::geometry::Dims;
+use super::scratch::{images_written, with_scratch_unless_parallel};
 pub(super) use transforms::transform_weights;
 use transforms::untransform_weight_grad;
 
@@ -340,13 +341,7 @@ pub(super) fn weight_grad_sum(
             wg.accumulate_weight_grad(image, grad, ins, outs, &mut du, scratch, parallel);
         }
     };
-    let scratch = wg.scratch(ins, outs);
-    // A parallel gemm may run other jobs on this thread: no shared scratch then.
-    if parallel {
-        accumulate(&mut vec![0f32; scratch])
-    } else {
-        with_scratch(scratch, accumulate)
-    }
+    with_scratch_unless_parallel(wg.scratch(ins, outs), parallel, accumulate);
     untransform_weight_grad(&du, outs, ins)
 }
 

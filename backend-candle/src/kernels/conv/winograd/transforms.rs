@@ -170,7 +170,7 @@ fn combine(out: &mut [f32], a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) {
 /// matrices `outs × ins` in `u`; with `flip`, of the input gradient's
 /// kernels instead (each flipped, in and out channels swapped: 16 matrices
 /// `ins × outs`).
-pub(in crate::kernels) fn transform_weights(weight: &[f32], outs: usize, ins: usize, flip: bool, u: &mut [f32]) {
+pub(in crate::kernels::conv) fn transform_weights(weight: &[f32], outs: usize, ins: usize, flip: bool, u: &mut [f32]) {
     for (pair, g) in weight.chunks_exact(9).take(outs * ins).enumerate() {
         let (o, i) = (pair / ins, pair % ins);
         let mut kernel = [0f32; 9];

@@ -34,10 +34,11 @@
 
 use std::ops::Range;
 
-use super::conv::{Conv2dOp, Dims, images_written, with_scratch};
-use super::im2col::Window;
-use super::matmul::{MatMut, MatRef, matmul};
-use super::written::Sink;
+use super::super::im2col::Window;
+use super::super::matmul::{MatMut, MatRef, matmul};
+use super::super::written::Sink;
+use super::geometry::Dims;
+use super::scratch::{images_written, with_scratch_unless_parallel};
 
 /// Most columns per product. The `gemm` crate reads its left operand in
 /// place when a product has at most 48 columns (single-threaded; it packs
@@ -343,18 +344,10 @@ pub(super) fn tap_matrices(weight: &[f32], outs: usize, ins: usize, taps: usize,
     }
 }
 
-/// The forward pass of `conv` (stride 1) on this path: per image and
+/// The forward pass of a stride-1 convolution on this path: per image and
 /// group, pad, one product per tap, copy out (with `bias` and `relu`).
-pub(super) fn forward(
-    conv: &Conv2dOp,
-    s: &Shifted,
-    d: &Dims,
-    x: &[f32],
-    weight: &[f32],
-    bias: Option<&[f32]>,
-    relu: bool,
-) -> Vec<f32> {
-    let (g, taps) = (conv.groups, s.taps());
+pub(super) fn forward(s: &Shifted, d: &Dims, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: bool) -> Vec<f32> {
+    let (g, taps) = (d.groups, s.taps());
     let (cg, fg, input_plane) = (d.channels / g, d.filters / g, d.window.h * d.window.w);
     let per_group = fg * cg * taps;
     let mut tap_weights = vec![0f32; g * per_group];
@@ -374,11 +367,11 @@ pub(super) fn forward(
     })
 }
 
-/// The input gradient of `conv` (stride 1) on this path, or `None` where
+/// The input gradient of a stride-1 convolution on this path, or `None` where
 /// its paddings exceed the kernel's reach.
-pub(super) fn input_grad(conv: &Conv2dOp, s: &Shifted, d: &Dims, dy: &[f32], weight: &[f32]) -> Option<Vec<f32>> {
+pub(super) fn input_grad(s: &Shifted, d: &Dims, dy: &[f32], weight: &[f32]) -> Option<Vec<f32>> {
     let t = s.transposed()?;
-    let (g, taps) = (conv.groups, s.taps());
+    let (g, taps) = (d.groups, s.taps());
     let (cg, fg, p) = (d.channels / g, d.filters / g, d.positions());
     let per_group = fg * cg * taps;
     let mut tap_weights = vec![0f32; g * per_group];
@@ -397,10 +390,9 @@ pub(super) fn input_grad(conv: &Conv2dOp, s: &Shifted, d: &Dims, dy: &[f32], wei
     }))
 }
 
-/// The weight gradient of `conv` (stride 1) on this path, summed over the
+/// The weight gradient of a stride-1 convolution on this path, summed over the
 /// images `images` in order (`parallel`: gemm may split the products).
 pub(super) fn weight_grad_sum(
-    conv: &Conv2dOp,
     s: &Shifted,
     d: &Dims,
     x: &[f32],
@@ -408,7 +400,7 @@ pub(super) fn weight_grad_sum(
     images: Range<usize>,
     parallel: bool,
 ) -> Vec<f32> {
-    let (g, taps) = (conv.groups, s.taps());
+    let (g, taps) = (d.groups, s.taps());
     let (cg, fg, input_plane, p) = (d.channels / g, d.filters / g, d.window.h * d.window.w, d.positions());
     let per_group = fg * cg * taps;
     let mut sums = vec![0f32; g * per_group];
@@ -423,13 +415,7 @@ pub(super) fn weight_grad_sum(
             }
         }
     };
-    let scratch = cg * s.plane + s.positions * fg;
-    // A parallel gemm may run other jobs on this thread: no shared scratch then.
-    if parallel {
-        accumulate(&mut vec![0f32; scratch])
-    } else {
-        with_scratch(scratch, accumulate)
-    }
+    with_scratch_unless_parallel(cg * s.plane + s.positions * fg, parallel, accumulate);
     // taps × ins × outs per group, to the weight's outs × ins × taps.
     let mut dw = vec![0f32; g * per_group];
     for (sum, w) in sums.chunks_exact(per_group).zip(dw.chunks_exact_mut(per_group)) {

@@ -16,9 +16,10 @@
 
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Shape, Tensor};
 
-use super::conv::{Conv2dOp, contiguous_f32};
-use super::conv_grad::ChannelSum;
-use super::relu::ReluGrad;
+use super::super::relu::ReluGrad;
+use super::super::storage::contiguous_f32;
+use super::Conv2dOp;
+use super::gradients::ChannelSum;
 
 /// `relu(conv(x, weight))` on `(x, weight)`, or `relu(conv(x, weight) + bias)` on `(x, weight, bias)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

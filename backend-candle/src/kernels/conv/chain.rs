@@ -30,9 +30,12 @@
 
 use candle_core::{CpuStorage, CustomOp1, DType, Layout, Shape, Tensor};
 
-use super::conv::{Conv2dOp, Dims, contiguous_f32, images_written};
+use super::super::storage::contiguous_f32;
+use super::geometry::Dims;
+use super::scratch::images_written;
 use super::shifted::{Shifted, tap_matrices};
 use super::winograd::{POINTS, Winograd, append_rows, fill_rows, transform_weights};
+use super::{Algorithm, Conv2dOp};
 
 /// One convolution of a chain: the op, its weight `[filters, channels, kh,
 /// kw]`, an optional bias and whether a ReLU follows.
@@ -91,7 +94,7 @@ impl ConvChainOp {
 
     /// The chain's output for `x` (`[batch, channels, h, w]`, f32 on the
     /// CPU), or `None` where one of its convolutions takes neither the
-    /// Winograd path nor the stride-1 path of `kernels/shifted.rs` (a
+    /// Winograd path nor the stride-1 path (one product per kernel tap; a
     /// strided or grouped one), or the input is not an f32 CPU tensor: the
     /// caller runs the layers then.
     ///
@@ -110,16 +113,19 @@ impl ConvChainOp {
             }
             let dims = link.op.dims(&shape, link.weight.shape())?;
             let weight = || link.weight.flatten_all()?.to_vec1::<f32>();
-            let engine = if let Some(tiling) = link.op.winograd(&dims) {
-                let mut transformed = vec![0f32; POINTS * dims.filters * dims.channels];
-                transform_weights(&weight()?, dims.filters, dims.channels, false, &mut transformed);
-                Engine::Winograd { tiling, transformed }
-            } else {
-                let Some(geometry) = link.op.shifted(&dims) else { return Ok(None) };
-                let weight = weight()?;
-                let mut taps = vec![0f32; weight.len()];
-                tap_matrices(&weight, dims.filters, dims.channels, geometry.taps(), false, &mut taps);
-                Engine::Shifted { geometry, taps }
+            let engine = match Algorithm::for_forward(&dims) {
+                Algorithm::Winograd(tiling) => {
+                    let mut transformed = vec![0f32; POINTS * dims.filters * dims.channels];
+                    transform_weights(&weight()?, dims.filters, dims.channels, false, &mut transformed);
+                    Engine::Winograd { tiling, transformed }
+                }
+                Algorithm::Shifted(geometry) => {
+                    let weight = weight()?;
+                    let mut taps = vec![0f32; weight.len()];
+                    tap_matrices(&weight, dims.filters, dims.channels, geometry.taps(), false, &mut taps);
+                    Engine::Shifted { geometry, taps }
+                }
+                Algorithm::Depthwise | Algorithm::Columns => return Ok(None),
             };
             let bias = link.bias.as_ref().map(|b| b.flatten_all()?.to_vec1::<f32>()).transpose()?;
             if bias.as_ref().is_some_and(|b| b.len() != dims.filters) {
@@ -259,7 +265,7 @@ mod tests {
         let links =
             [wide.clone(), link(70, 64, (1, 3), [0, 0, 1, 1], false, true), link(64, 66, (3, 3), [0; 4], true, false)];
         let d = wide.op.dims(&Shape::from((1, 64, 7, 6)), wide.weight.shape()).unwrap();
-        assert!(wide.op.winograd(&d).is_some(), "the first link takes the Winograd path");
+        assert!(matches!(Algorithm::for_forward(&d), Algorithm::Winograd(_)), "the first link takes the Winograd path");
         for batch in [1, 3] {
             let x = Tensor::from_vec(values(batch * 64 * 7 * 6, 2.0), (batch, 64, 7, 6), &dev).unwrap();
             let chained = ConvChainOp::new(links.to_vec()).apply(&x).unwrap().expect("stride-1 links chain");

@@ -1,7 +1,7 @@
 //! The definition of a stride-1 convolution, in f64, for the kernels' unit tests.
 
-use super::conv::Conv2dOp;
-use super::im2col::Window;
+use super::super::im2col::Window;
+use super::Conv2dOp;
 
 /// `(y, dx, dw)` of `sum(conv(x, w) · r)` by the definition, in f64.
 #[allow(clippy::too_many_arguments)]

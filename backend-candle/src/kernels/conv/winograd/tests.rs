@@ -4,7 +4,8 @@ use candle_core::{Device, Tensor, Var};
 
 use super::*;
 use crate::kernels::Conv2dOp;
-use crate::kernels::reference::naive;
+use crate::kernels::conv::Algorithm;
+use crate::kernels::conv::reference::naive;
 
 fn values(len: usize, seed: f32) -> Vec<f32> {
     (0..len).map(|i| ((i as f32 + seed) * 0.37).sin()).collect()
@@ -71,12 +72,17 @@ fn the_op_takes_this_path_from_the_threshold_on() {
     let (batch, channels, h, w, filters) = (2, 64, 5, 6, 64);
     let op = Conv2dOp { kernel: (3, 3), stride: 1, dilation: 1, pads: [1; 4], groups: 1 };
     let dims = op.dims(&(batch, channels, h, w).into(), &(filters, channels, 3, 3).into()).unwrap();
-    assert!(op.winograd(&dims).is_some() && op.winograd_input_grad(&dims).is_some(), "the op takes this path");
+    let on_this_path = |a: Algorithm| matches!(a, Algorithm::Winograd(_));
+    assert!(on_this_path(Algorithm::for_forward(&dims)), "the op takes this path");
+    assert!(on_this_path(Algorithm::for_input_grad(&dims)), "its input gradient too");
     let fewer = op.dims(&(batch, 8, h, w).into(), &(filters, 8, 3, 3).into()).unwrap();
-    assert!(op.winograd(&fewer).is_none(), "fewer channels take the stride-1 path in tests");
+    assert!(
+        matches!(Algorithm::for_forward(&fewer), Algorithm::Shifted(_)),
+        "fewer channels take the stride-1 path in tests"
+    );
     let large = op.dims(&(1, 64, 224, 224).into(), &(64, 64, 3, 3).into()).unwrap();
-    assert!(op.winograd(&large).is_none(), "a 224×224 image would need 99 MiB of scratch");
-    assert!(op.winograd_input_grad(&large).is_none());
+    assert!(!on_this_path(Algorithm::for_forward(&large)), "a 224×224 image would need 99 MiB of scratch");
+    assert!(!on_this_path(Algorithm::for_input_grad(&large)));
     let (x, weight) = (values(batch * channels * h * w, 1.0), values(filters * channels * 9, 2.0));
     let r = values(batch * dims.out_image(), 3.0);
     let want = naive(&op, [batch, channels, h, w], filters, &x, &weight, &r);

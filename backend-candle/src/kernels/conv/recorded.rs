@@ -5,9 +5,8 @@
 
 use candle_core::Tensor;
 
-use super::conv::Conv2dOp;
-use super::conv_grad::ChannelSum;
-use super::conv_relu::Conv2dReluOp;
+use super::gradients::ChannelSum;
+use super::{Conv2dOp, Conv2dReluOp};
 use crate::ops::{Backward, ParamGrads, Recorded};
 
 /// The gradients of `relu?(conv(x, weight) + bias?)`.

@@ -1,9 +1,11 @@
 //! Tests of the stride-1 path: its geometry, and outputs and gradients against the definition.
 
-use candle_core::{Device, Tensor, Var};
+use candle_core::{Device, Shape, Tensor, Var};
 
 use super::*;
-use crate::kernels::reference::naive;
+use crate::kernels::Conv2dOp;
+use crate::kernels::conv::Algorithm;
+use crate::kernels::conv::reference::naive;
 
 /// Stride-1 convolutions on this path (and a few it declines for the
 /// input gradient) against the definition: forward and both gradients,
@@ -25,7 +27,8 @@ fn stride_one_convolutions_match_the_definition() {
         ((3, 3), 1, [1; 4], 1, [1, 50, 6, 5], 60),
         ((3, 3), 2, [2, 1, 0, 2], 2, [3, 4, 8, 6], 6),
         ((1, 3), 1, [0, 0, 1, 1], 1, [2, 2, 4, 5], 3),
-        ((3, 1), 2, [2, 2, 0, 0], 3, [2, 3, 5, 4], 3),
+        // Two channels per group (one per group is depthwise: its own algorithm).
+        ((3, 1), 2, [2, 2, 0, 0], 3, [2, 6, 5, 4], 3),
         ((2, 4), 1, [0, 1, 3, 0], 1, [2, 2, 5, 6], 2),
         ((5, 5), 1, [2, 2, 2, 2], 1, [1, 2, 3, 3], 4),
         // Paddings beyond the kernel's reach: the input gradient falls back to col2im.
@@ -38,6 +41,9 @@ fn stride_one_convolutions_match_the_definition() {
         let [batch, channels, h, w] = shape;
         let window = Window { h, w, kernel, stride: 1, dilation, pads };
         let s = Shifted::new(&window).unwrap_or_else(|| panic!("case {n}: the path must apply"));
+        let d =
+            op.dims(&Shape::from(shape.to_vec()), &(filters, channels / groups, kernel.0, kernel.1).into()).unwrap();
+        assert_eq!(Algorithm::for_forward(&d), Algorithm::Shifted(s), "case {n}: the op takes this path");
         transposed += usize::from(s.transposed().is_some_and(|t| t.output() == (h, w)));
         let values = |len: usize, seed: f32| (0..len).map(|i| ((i as f32 + seed) * 0.37).sin()).collect::<Vec<_>>();
         let x = values(batch * channels * h * w, 1.0);

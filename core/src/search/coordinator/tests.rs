@@ -180,6 +180,7 @@ fn a_coordinator_stopped_part_way_resumes_from_the_queue() {
     assert_eq!(first.records.len(), 13);
     // Workers left when the first part finished; new ones serve the resume.
     workers.into_iter().for_each(|w| drop(w.join()));
+    queue.state().finished = false;
     let workers: Vec<_> = (0..2).map(|n| worker(queue.clone(), n)).collect();
     let resumed = coordinate(&mut searcher(), &mut queue.clone(), &config(30)).expect("resume");
     let evaluated: usize = workers.into_iter().map(|w| w.join().expect("worker")).sum();

@@ -31,7 +31,11 @@ use super::store::{TrialQueue, TrialStore};
 ///
 /// A queue on PostgreSQL is [`postgres::PostgresStore`](super::postgres::PostgresStore)
 /// (cargo feature `postgres`); its module shows a coordinator and a worker.
-pub fn coordinate<S>(searcher: &mut S, queue: &mut dyn TrialQueue, config: &SearchConfig) -> Result<SearchReport, SearchError>
+pub fn coordinate<S>(
+    searcher: &mut S,
+    queue: &mut dyn TrialQueue,
+    config: &SearchConfig,
+) -> Result<SearchReport, SearchError>
 where
     S: Searcher + ?Sized,
 {

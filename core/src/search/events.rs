@@ -93,6 +93,13 @@ pub enum SearchEvent {
         /// How often it may be lost before it is recorded as failed.
         limit: u32,
     },
+    /// A worker waits for a search that its coordinator has not started yet.
+    WaitingForSearch {
+        /// The store (a URL without its password).
+        store: String,
+        /// The search's name.
+        search: String,
+    },
     /// The log's last line was cut short (a crash mid-write) and was dropped;
     /// the trial it held runs again.
     TruncatedLogLine {
@@ -133,7 +140,10 @@ impl SearchEvent {
     pub fn is_warning(&self) -> bool {
         !matches!(
             self,
-            SearchEvent::Resumed { .. } | SearchEvent::StoreResumed { .. } | SearchEvent::StoreReconnected { .. }
+            SearchEvent::Resumed { .. }
+                | SearchEvent::StoreResumed { .. }
+                | SearchEvent::StoreReconnected { .. }
+                | SearchEvent::WaitingForSearch { .. }
         )
     }
 
@@ -181,6 +191,9 @@ impl fmt::Display for SearchEvent {
                 "trial {trial} (attempt {attempt}) lost its worker ({worker}), which stopped sending heartbeats: \
                  queued again (lost {lost} of at most {limit} times)"
             ),
+            SearchEvent::WaitingForSearch { store, search } => {
+                write!(f, "waiting for search `{search}` in store `{store}` to be started by its coordinator")
+            }
             SearchEvent::TruncatedLogLine { path, line } => write!(
                 f,
                 "search log `{}`: its last line ({line}) was cut short, by a crash mid-write, and was dropped; \
@@ -230,6 +243,14 @@ impl EventSink {
     pub(crate) fn emit(&self, event: SearchEvent, progress: &Progress) {
         match self {
             EventSink::Stderr => progress.println(&event.line()),
+            _ => self.emit_plain(event),
+        }
+    }
+
+    /// Emits `event` where no progress bar is shown (a worker, a store).
+    pub(crate) fn emit_plain(&self, event: SearchEvent) {
+        match self {
+            EventSink::Stderr => eprintln!("{}", event.line()),
             EventSink::Ignore => {}
             EventSink::Custom(handler) => handler(&event),
         }

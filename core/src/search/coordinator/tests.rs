@@ -8,9 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::*;
 use crate::search::journal::{LogContents, LogHeader};
-use crate::search::{
-    EventSink, EvolutionConfig, EvolutionSearcher, Metrics, QueuedTrial, TrialRecord, evaluator, run,
-};
+use crate::search::{EventSink, EvolutionConfig, EvolutionSearcher, Metrics, QueuedTrial, TrialRecord, evaluator, run};
 use crate::{Op, SpaceDef, choice};
 
 #[derive(Default)]
@@ -70,10 +68,8 @@ impl TrialQueue for MemoryQueue {
         let deadline = Instant::now() + timeout;
         let mut state = self.state();
         loop {
-            let done: Vec<TrialRecord> = (state.records.iter())
-                .filter(|r| awaited.contains(&(r.trial.id, r.attempt)))
-                .cloned()
-                .collect();
+            let done: Vec<TrialRecord> =
+                (state.records.iter()).filter(|r| awaited.contains(&(r.trial.id, r.attempt))).cloned().collect();
             let left = deadline.saturating_duration_since(Instant::now());
             if !done.is_empty() || left.is_zero() {
                 return Ok(done);

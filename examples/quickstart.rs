@@ -6,7 +6,17 @@
 //! cargo run --release --example quickstart -- --full          # the full Fashion-MNIST (apt-get install dataset-fashion-mnist)
 //! cargo run --release --example quickstart -- --data DIR      # any directory with the four (Fashion-)MNIST IDX files
 //! cargo run --release --example quickstart -- --retry-failed  # resume, evaluating the log's failed trials again
+//! cargo run --release --example quickstart -- --store runs/fashion.jsonl     # the search log at a path of your own
+//! cargo run --release --example quickstart -- --store postgres://…           # coordinator of a search in PostgreSQL
+//! cargo run --release --example quickstart -- --store postgres://… --worker  # a worker of it (as many as you like)
 //! ```
+//!
+//! With a `postgres://` store (`archspace::search::postgres`, cargo feature
+//! `postgres`), the command without `--worker` coordinates the search (it
+//! keeps `--threads` trials in flight) and the ones with `--worker` train
+//! them, on this machine or others; give every one the same data flags
+//! (the search's name in the store, unless the URL's `?search=` sets one,
+//! carries them, as the log's name does).
 //!
 //! The space (written with the builder API) is a small conv net: a stem, a
 //! first pooling, a stage of 1 or 2 cells (plain conv, separable conv or a
@@ -24,9 +34,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use archspace::search::postgres::{PostgresStore, QueueSettings, SpaceIdentity, WorkerConfig, work};
 use archspace::search::{
-    EvalError, EventSink, Metrics, Objective, RandomSearcher, SearchConfig, Trial, TrialRecord, TrialStatus, evaluator,
-    run as run_search,
+    EvalError, EventSink, Metrics, Objective, RandomSearcher, SearchConfig, StoreLocation, Trial, TrialRecord,
+    TrialStatus, coordinate, evaluator, run as run_search,
 };
 use archspace::{Architecture, Name, Param, SpaceDef, SpecError, choice};
 use archspace_candle::data::{self, Dataset, Normalization};
@@ -92,6 +103,8 @@ struct Args {
     validation: usize,
     out: PathBuf,
     retry_failed: bool,
+    store: Option<StoreLocation>,
+    worker: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -104,6 +117,8 @@ fn parse_args() -> Result<Args, String> {
         validation: 1000,
         out: "target/quickstart".into(),
         retry_failed: false,
+        store: None,
+        worker: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -119,9 +134,12 @@ fn parse_args() -> Result<Args, String> {
             "--data" => a.data = Some(value("--data")?.into()),
             "--out" => a.out = value("--out")?.into(),
             "--retry-failed" => a.retry_failed = true,
+            "--store" => a.store = Some(value("--store")?.parse().map_err(|e| format!("--store: {e}"))?),
+            "--worker" => a.worker = true,
             "--help" | "-h" => {
                 return Err("usage: quickstart [--trials N] [--threads T] [--epochs E] [--seed S] \
-                            [--full | --data DIR] [--validation N] [--out DIR] [--retry-failed]"
+                            [--full | --data DIR] [--validation N] [--out DIR] [--retry-failed] \
+                            [--store LOG|postgres://… [--worker]]"
                     .into());
             }
             other => return Err(format!("unknown flag `{other}`; see --help")),
@@ -129,6 +147,9 @@ fn parse_args() -> Result<Args, String> {
     }
     if a.threads == 0 || a.trials == 0 || a.epochs == 0 {
         return Err("--threads, --trials and --epochs must be at least 1".into());
+    }
+    if a.worker && !matches!(a.store, Some(StoreLocation::Postgres(_))) {
+        return Err("--worker needs --store postgres://…: workers share a search through PostgreSQL".into());
     }
     Ok(a)
 }
@@ -207,8 +228,11 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         None => "subset".to_owned(),
         Some(dir) => dir.file_name().map_or("data".to_owned(), |n| n.to_string_lossy().replace(' ', "_")),
     };
-    let log_name = format!("search_log_{data_tag}_e{}_v{}.jsonl", args.epochs, args.validation);
-    let log_path = args.out.join(&log_name);
+    let search_name = format!("{data_tag}_e{}_v{}", args.epochs, args.validation);
+    let log_path = match &args.store {
+        Some(StoreLocation::JsonLines(path)) => path.clone(),
+        _ => args.out.join(format!("search_log_{search_name}.jsonl")),
+    };
     let bars = MultiProgress::new();
     let total = bars.add(ProgressBar::new(args.trials as u64));
     total.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} trials {msg}")?);
@@ -234,7 +258,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         threads: args.threads,
         seed: args.seed,
         objective: Objective::maximize("validation_accuracy"),
-        log: Some(log_path),
+        log: Some(log_path.clone()),
         retry_failed: args.retry_failed,
         // The search's own messages (a resume, failed trials) go above the bars.
         events: EventSink::custom({
@@ -243,7 +267,29 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         }),
         ..SearchConfig::default()
     };
-    let report = run_search(&mut searcher, &eval, &config)?;
+    let report = match &args.store {
+        Some(StoreLocation::Postgres(url)) => {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            let url =
+                if url.contains("search=") { url.clone() } else { format!("{url}{separator}search={search_name}") };
+            if args.worker {
+                let worker =
+                    WorkerConfig { threads: args.threads, events: config.events.clone(), ..WorkerConfig::default() };
+                let done = work(&url, "quickstart", &def, &eval, &worker)?;
+                total.finish();
+                println!(
+                    "\nworker {}: trained {} trials; the coordinator prints the leaderboard",
+                    done.worker_id, done.recorded
+                );
+                return Ok(());
+            }
+            let settings = QueueSettings { events: config.events.clone(), ..QueueSettings::default() };
+            let mut store = PostgresStore::open(&url, SpaceIdentity::of("quickstart", &def)?, settings)?;
+            total.set_message("coordinating: workers train the trials");
+            coordinate(&mut searcher, &mut store, &SearchConfig { log: None, ..config })?
+        }
+        _ => run_search(&mut searcher, &eval, &config)?,
+    };
     total.finish();
 
     println!("\nleaderboard (ranked by validation accuracy)");
@@ -283,8 +329,12 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     println!("{arch}");
     std::fs::write(args.out.join("best_architecture.json"), serde_json::to_string_pretty(&arch)?).map_err(out_error)?;
     std::fs::write(args.out.join("best_architecture.dot"), arch.to_dot()).map_err(out_error)?;
+    let records = match &args.store {
+        Some(store @ StoreLocation::Postgres(_)) => format!("the search's records are in {store}"),
+        _ => format!("the search log is {}", log_path.display()),
+    };
     println!(
-        "wrote {}/{{{log_name}, best_architecture.json, best_architecture.dot}}; total {:.1} s",
+        "wrote {}/{{best_architecture.json, best_architecture.dot}}; {records}; total {:.1} s",
         args.out.display(),
         started.elapsed().as_secs_f64()
     );

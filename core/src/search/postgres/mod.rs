@@ -64,7 +64,7 @@ mod worker;
 pub use connection::DEFAULT_SEARCH;
 pub use schema::SCHEMA_VERSION;
 pub use search_row::SpaceIdentity;
-pub use status::{SearchStatus, StoreStatus, status};
+pub use status::{SearchStatus, StoreStatus, space_of, status};
 pub use store::{PostgresStore, QueueSettings};
 pub use transfer::{export_log, import_log};
 pub use worker::{WorkerConfig, WorkerReport, work};

@@ -7,6 +7,7 @@ use crate::search::error::SearchError;
 use crate::search::events::EventSink;
 
 use super::connection::{Connection, Reconnect, StoreUrl};
+use super::search_row;
 
 /// One search in a store, as [`status`] sees it.
 #[derive(Clone, Debug, PartialEq)]
@@ -118,6 +119,15 @@ pub fn status(url: &str) -> Result<StoreStatus, SearchError> {
     Ok(StoreStatus { store: connection.shown().to_owned(), searches })
 }
 
+/// The name of the space that the search at `url` (`?search=NAME`)
+/// explores, or `None` while its coordinator has not created it: a worker
+/// program looks its space up by this name.
+pub fn space_of(url: &str) -> Result<Option<String>, SearchError> {
+    let reconnect = Reconnect { give_up_after: Duration::from_secs(30), events: EventSink::Ignore };
+    let mut connection = Connection::open(StoreUrl::parse(url)?, reconnect, Vec::new())?;
+    Ok(search_row::find(&mut connection)?.map(|row| row.space_name))
+}
+
 impl fmt::Display for StoreStatus {
     /// A table: one line per search.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -127,7 +137,7 @@ impl fmt::Display for StoreStatus {
         }
         writeln!(
             f,
-            "{:<16} {:<12} {:<10} {:>8} {:>8} {:>9} {:>7} {:>5} {:>5} {:>9} {:>9} {:>12}  state",
+            "{:<16} {:<12} {:<10} {:>8} {:>8} {:>9} {:>7} {:>5} {:>5} {:>9} {:>9} {:>20}  state",
             "search",
             "space",
             "searcher",
@@ -142,7 +152,7 @@ impl fmt::Display for StoreStatus {
             "best"
         )?;
         for s in &self.searches {
-            let best = s.best_value.map_or_else(|| "-".to_owned(), |v| format!("{v:.6}"));
+            let best = s.best_value.map_or_else(|| "-".to_owned(), |v| format!("{v:.4} {}", s.metric));
             let state = match (&s.coordinator, s.finished) {
                 (_, true) => "finished".to_owned(),
                 (Some(c), false) => format!("coordinated by {c}"),
@@ -150,7 +160,7 @@ impl fmt::Display for StoreStatus {
             };
             writeln!(
                 f,
-                "{:<16} {:<12} {:<10} {:>8} {:>8} {:>9} {:>7} {:>5} {:>5} {:>9} {:>9.1} {:>12}  {state}",
+                "{:<16} {:<12} {:<10} {:>8} {:>8} {:>9} {:>7} {:>5} {:>5} {:>9} {:>9.1} {:>20}  {state}",
                 s.name,
                 s.space,
                 s.searcher,
@@ -165,10 +175,6 @@ impl fmt::Display for StoreStatus {
                 best
             )?;
         }
-        writeln!(
-            f,
-            "(workers: alive/ever; trials/s: over the last minute, or overall when idle; best: {})",
-            self.searches.iter().map(|s| s.metric.as_str()).next().unwrap_or("score")
-        )
+        writeln!(f, "(workers: alive/ever; trials/s: over the last minute, or overall when idle)")
     }
 }

@@ -7,6 +7,9 @@
 //! cargo run --release --example quickstart -- --data DIR      # any directory with the four (Fashion-)MNIST IDX files
 //! cargo run --release --example quickstart -- --retry-failed  # resume, evaluating the log's failed trials again
 //! cargo run --release --features archspace-candle/cuda --example quickstart -- --device cuda:0,cuda:1
+//! cargo run --release --example quickstart -- --store runs/fashion.jsonl     # the search log at a path of your own
+//! cargo run --release --example quickstart -- --store postgres://…           # coordinator of a search in PostgreSQL
+//! cargo run --release --example quickstart -- --store postgres://… --worker  # a worker of it (as many as you like)
 //! ```
 //!
 //! `--device` takes `cpu` (the default), `cuda`, `cuda:N` or a comma list of
@@ -14,6 +17,13 @@
 //! ends, one trial per GPU at a time (`--trials-per-device` for more), and
 //! as many trials run at once as the GPUs have slots unless `--threads`
 //! says otherwise.
+//!
+//! With a `postgres://` store (`archspace::search::postgres`, cargo feature
+//! `postgres`), the command without `--worker` coordinates the search (it
+//! keeps `--threads` trials in flight) and the ones with `--worker` train
+//! them, on this machine or others; give every one the same data flags
+//! (the search's name in the store, unless the URL's `?search=` sets one,
+//! carries them, as the log's name does).
 //!
 //! The space is written in the DSL (`#[search_space]`): a small conv net
 //! with a stem, a first pooling, a stage of 1 or 2 cells (plain conv,
@@ -35,9 +45,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use archspace::search::plot::{SearchTrace, plot_search};
+use archspace::search::postgres::{PostgresStore, QueueSettings, SpaceIdentity, WorkerConfig, work};
 use archspace::search::{
-    EvalError, EventSink, Metrics, Objective, RandomSearcher, SearchConfig, SearchReport, Trial, TrialRecord,
-    TrialStatus, evaluator, run as run_search,
+    EvalError, EventSink, Metrics, Objective, RandomSearcher, SearchConfig, SearchReport, StoreLocation, Trial,
+    TrialRecord, TrialStatus, coordinate, evaluator, run as run_search,
 };
 use archspace::{Architecture, Op, Param, search_space};
 use archspace_candle::data::{self, Dataset, Normalization};
@@ -159,6 +170,13 @@ struct Cli {
     /// Trials at once per GPU.
     #[arg(long, default_value_t = 1, value_parser = positive())]
     trials_per_device: usize,
+    /// Where the trials are recorded: a JSON-lines log path, or a
+    /// `postgres://` URL (a search shared by a coordinator and workers).
+    #[arg(long, value_name = "LOG|postgres://…")]
+    store: Option<StoreLocation>,
+    /// Train the trials of a search in PostgreSQL (needs `--store postgres://…`).
+    #[arg(long)]
+    worker: bool,
 }
 
 /// A device list (`cpu`, or GPUs), not mixing the CPU with GPUs.
@@ -181,10 +199,20 @@ struct Args {
     retry_failed: bool,
     devices: Vec<DeviceSpec>,
     trials_per_device: usize,
+    store: Option<StoreLocation>,
+    worker: bool,
 }
 
 fn parse_args() -> Args {
     let cli = Cli::parse();
+    if cli.worker && !matches!(cli.store, Some(StoreLocation::Postgres(_))) {
+        <Cli as clap::CommandFactory>::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "--worker needs --store postgres://…: workers share a search through PostgreSQL",
+            )
+            .exit();
+    }
     let devices = cli.devices;
     let threads = match (cli.threads, devices[0].is_cuda()) {
         (Some(threads), _) => threads,
@@ -202,6 +230,8 @@ fn parse_args() -> Args {
         retry_failed: cli.retry_failed,
         devices,
         trials_per_device: cli.trials_per_device,
+        store: cli.store,
+        worker: cli.worker,
     }
 }
 
@@ -287,8 +317,11 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         None => "subset".to_owned(),
         Some(dir) => dir.file_name().map_or("data".to_owned(), |n| n.to_string_lossy().replace(' ', "_")),
     };
-    let log_name = format!("search_log_{data_tag}_e{}_v{}.jsonl", args.epochs, args.validation);
-    let log_path = args.out.join(&log_name);
+    let search_name = format!("{data_tag}_e{}_v{}", args.epochs, args.validation);
+    let log_path = match &args.store {
+        Some(StoreLocation::JsonLines(path)) => path.clone(),
+        _ => args.out.join(format!("search_log_{search_name}.jsonl")),
+    };
     let bars = MultiProgress::new();
     let total = bars.add(ProgressBar::new(args.trials as u64));
     total.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} trials {msg}")?);
@@ -316,7 +349,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         threads: args.threads,
         seed: args.seed,
         objective: Objective::maximize("validation_accuracy"),
-        log: Some(log_path),
+        log: Some(log_path.clone()),
         retry_failed: args.retry_failed,
         // The search's own messages (a resume, failed trials) go above the bars.
         events: EventSink::custom({
@@ -325,8 +358,34 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         }),
         ..SearchConfig::default()
     };
-    let report = run_search(&mut searcher, &eval, &config)?;
+    let report = match &args.store {
+        Some(StoreLocation::Postgres(url)) => {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            let url =
+                if url.contains("search=") { url.clone() } else { format!("{url}{separator}search={search_name}") };
+            if args.worker {
+                let worker =
+                    WorkerConfig { threads: args.threads, events: config.events.clone(), ..WorkerConfig::default() };
+                let done = work(&url, "quickstart", &def, &eval, &worker)?;
+                total.finish();
+                println!(
+                    "\nworker {}: trained {} trials; the coordinator prints the leaderboard",
+                    done.worker_id, done.recorded
+                );
+                return Ok(());
+            }
+            let settings = QueueSettings { events: config.events.clone(), ..QueueSettings::default() };
+            let mut store = PostgresStore::open(&url, SpaceIdentity::of("quickstart", &def)?, settings)?;
+            total.set_message("coordinating: workers train the trials");
+            coordinate(&mut searcher, &mut store, &SearchConfig { log: None, ..config })?
+        }
+        _ => run_search(&mut searcher, &eval, &config)?,
+    };
     total.finish();
+    let records = match &args.store {
+        Some(store @ StoreLocation::Postgres(_)) => format!("the search's records are in {store}"),
+        _ => format!("the search log is {}", log_path.display()),
+    };
 
     println!("\nleaderboard (ranked by validation accuracy)\n{}", leaderboard(&report));
     let best = report.best().ok_or("every trial failed")?;
@@ -344,7 +403,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let plots = plot_search(&SearchTrace::from_report(&report), &args.out)?;
     let plots: Vec<String> = plots.iter().filter_map(|p| Some(p.file_name()?.to_string_lossy().into_owned())).collect();
     println!(
-        "wrote {}/{{{log_name}, best_architecture.json, best_architecture.dot, best_architecture.svg, {}}}; \
+        "wrote {}/{{best_architecture.json, best_architecture.dot, best_architecture.svg, {}}}; {records}; \
          total {:.1} s",
         args.out.display(),
         plots.join(", "),

@@ -36,6 +36,7 @@ mod definition;
 #[doc(hidden)]
 pub mod dsl_support;
 mod error;
+mod fingerprint;
 mod ids;
 mod io;
 mod op;
@@ -54,6 +55,7 @@ pub use combinators::{Alternatives, CombineFactory, Factory};
 pub use count::{CountProgress, Enumerate};
 pub use definition::{SpaceDef, rng};
 pub use error::{Invalid, SpecError};
+pub use fingerprint::SpaceFingerprint;
 pub use ids::{ConstraintId, HyperId, InputId, ModuleId, OutputId, ScopeId};
 pub use io::Io;
 pub use op::{Name, Op, Param, choice, indexed_names};

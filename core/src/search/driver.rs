@@ -14,7 +14,6 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
-use std::sync::mpsc;
 use std::time::Instant;
 
 use crate::architecture::{Architecture, ArchitectureHash};
@@ -22,8 +21,8 @@ use crate::architecture::{Architecture, ArchitectureHash};
 use super::common::trial_seed;
 use super::error::SearchError;
 use super::events::{EventSink, SearchEvent};
-use super::journal::{LOG_FORMAT, LogHeader, SearchLog};
-use super::lock::LockOutcome;
+use super::executor::{Executor, LocalExecutor};
+use super::journal::{LOG_FORMAT, LogHeader};
 use super::outcome::{Metrics, Objective, Outcome};
 use super::panic_output::{self, QuietEvaluationPanics};
 use super::progress::Progress;
@@ -31,6 +30,7 @@ use super::record::{Trial, TrialRecord, TrialStatus};
 use super::report::SearchReport;
 use super::retry::{LoggedTrial, logged_trials};
 use super::searcher::{Proposal, Searcher, Token};
+use super::store::{JsonLinesStore, TrialStore};
 
 /// The error an evaluation may return; recorded as a failed trial.
 pub type EvalError = Box<dyn std::error::Error + Send + Sync>;
@@ -202,172 +202,193 @@ where
     E: Evaluator + ?Sized,
 {
     config.validate()?;
-    let in_flight = config.in_flight();
     let progress = Progress::new(config.trials as u64, config.progress, &config.objective);
     let notify = |event: SearchEvent| config.events.emit(event, &progress);
     if let Some(event) = config.threads_above_cores() {
         notify(event);
     }
-    let (mut log, mut logged, truncated_log_line) = match &config.log {
-        Some(path) => {
-            let header = LogHeader {
-                archspace_search_log: LOG_FORMAT,
-                searcher: searcher.name().to_owned(),
-                seed: config.seed,
-                in_flight,
-                objective: config.objective.clone(),
-                dedup: config.dedup,
-            };
-            let (log, contents) = SearchLog::open(path, &header, config.fsync)?;
-            if let LockOutcome::Unsupported { reason } = log.lock() {
-                notify(SearchEvent::LogNotLocked { path: path.clone(), reason: reason.clone() });
-            }
-            if let Some(line) = contents.truncated_line {
-                notify(SearchEvent::TruncatedLogLine { path: path.clone(), line });
-            }
-            let logged = logged_trials(contents.records);
-            if !logged.is_empty() {
-                let failed = logged.values().filter(|t| t.latest.status == TrialStatus::Failed).count();
-                let (trials, retrying) = (logged.len(), config.retry_failed);
-                notify(SearchEvent::Resumed { path: path.clone(), trials, failed, retrying });
-            }
-            (Some(log), logged, contents.truncated_line)
-        }
-        None => (None, HashMap::new(), None),
-    };
+    let mut log = config.log.as_ref().map(|path| JsonLinesStore::new(path, config.fsync));
+    let begun = begin_search(log.as_mut().map(|s| s as &mut dyn TrialStore), searcher.name(), config, &notify)?;
     let _quiet = QuietEvaluationPanics::install();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .start_handler(|_| panic_output::mark_search_thread())
         .build()
         .map_err(|e| SearchError::ThreadPool(e.to_string()))?;
-    let mut records: Vec<TrialRecord> = Vec::new();
-    let (mut resumed, mut retried) = (0, 0);
-    let (sender, receiver) = mpsc::channel::<TrialRecord>();
-
-    pool.in_place_scope(|scope| -> Result<(), SearchError> {
-        let mut window: VecDeque<Slot> = VecDeque::new();
-        let mut finished: BTreeMap<u64, TrialRecord> = BTreeMap::new();
-        let mut seen: HashMap<(ArchitectureHash, Option<u64>), u64> = HashMap::new();
-        let mut next_id = 0u64;
-        let mut exhausted = false;
-        loop {
-            let mut waiting = false;
-            while !exhausted && window.len() < in_flight && (next_id as usize) < config.trials {
-                let candidate = match searcher.ask()? {
-                    Proposal::Candidate(c) => c,
-                    Proposal::Wait => {
-                        waiting = true;
-                        break;
-                    }
-                    Proposal::Exhausted => {
-                        exhausted = true;
-                        break;
-                    }
-                };
-                let id = next_id;
-                next_id += 1;
-                let trial = Trial {
-                    id,
-                    seed: trial_seed(config.seed, id),
-                    budget: candidate.budget,
-                    decisions: candidate.decisions().to_vec(),
-                };
-                let hash = candidate.architecture.canonical_hash();
-                let key = (hash, candidate.budget.map(f64::to_bits));
-                let original = if config.dedup { seen.get(&key).copied() } else { None };
-                if original.is_none() {
-                    seen.insert(key, id);
-                }
-                let evaluate_in_pool = |trial: Trial, architecture: Architecture, attempt: u32| {
-                    let sender = sender.clone();
-                    let objective = &config.objective;
-                    scope.spawn(move |_| {
-                        let record = evaluate(evaluator, objective, trial, &architecture, hash, attempt);
-                        // The receiver is gone only when the search stopped on an error.
-                        let _ = sender.send(record);
-                    });
-                };
-                let pending = if let Some(logged) = logged.remove(&id) {
-                    let record = &logged.latest;
-                    if record.trial.decisions != trial.decisions || record.trial.budget != trial.budget {
-                        return Err(SearchError::LogMismatch {
-                            path: config.log.clone().unwrap_or_default(),
-                            reason: format!(
-                                "trial {id} has other decisions in the log than the searcher proposes now (the \
-                                 searcher or the space changed); resume with the ones that wrote the log, or start \
-                                 a new search with another log path"
-                            ),
-                        });
-                    }
-                    if config.retry_failed && record.status == TrialStatus::Failed {
-                        retried += 1;
-                        evaluate_in_pool(trial, candidate.architecture, record.attempt + 1);
-                        Pending::Retrying { told: logged.told }
-                    } else {
-                        resumed += 1;
-                        Pending::Logged(Box::new(logged))
-                    }
-                } else if let Some(original) = original {
-                    Pending::Duplicate(original)
-                } else {
-                    evaluate_in_pool(trial, candidate.architecture, 1);
-                    Pending::Evaluating
-                };
-                window.push_back(Slot { id, token: candidate.token, pending });
-            }
-            let Some(slot) = window.pop_front() else {
-                if waiting {
-                    return Err(SearchError::Stalled { searcher: searcher.name().to_owned() });
-                }
-                return Ok(());
-            };
-            let (record, told) = match slot.pending {
-                Pending::Logged(logged) => (logged.latest, Some(logged.told)),
-                Pending::Duplicate(original) => {
-                    // Outcomes are told in trial order, so `records[i]` is trial `i`.
-                    let Some(first) = records.get(original as usize) else {
-                        unreachable!("internal invariant: a duplicate's original trial is told before it")
-                    };
-                    let record = duplicate_record(first, slot.id, config.seed, original);
-                    if let Some(log) = log.as_mut() {
-                        log.append(&record)?;
-                    }
-                    (record, None)
-                }
-                Pending::Evaluating | Pending::Retrying { .. } => loop {
-                    if let Some(record) = finished.remove(&slot.id) {
-                        let told = if let Pending::Retrying { told } = slot.pending { Some(told) } else { None };
-                        break (record, told);
-                    }
-                    let Ok(record) = receiver.recv() else {
-                        unreachable!("internal invariant: the driver holds a sender while trials are in flight")
-                    };
-                    if let Some(log) = log.as_mut() {
-                        log.append(&record)?;
-                    }
-                    if let (TrialStatus::Failed, Some(error)) = (record.status, &record.error) {
-                        let (trial, attempt, error) = (record.trial.id, record.attempt, error.clone());
-                        notify(SearchEvent::TrialFailed { trial, attempt, error });
-                    }
-                    finished.insert(record.trial.id, record);
-                },
-            };
-            searcher.tell(slot.token, &told.unwrap_or_else(|| record.outcome()))?;
-            progress.record(&record);
-            records.push(record);
-        }
+    let driven = pool.in_place_scope(|scope| {
+        let store = log.as_mut().map(|s| s as &mut dyn TrialStore);
+        let mut executor = LocalExecutor::new(scope, evaluator, &config.objective, store);
+        drive(searcher, &mut executor, begun.logged, config, &progress, &notify)
     })?;
     progress.finish();
-    Ok(SearchReport {
-        searcher: searcher.name().to_owned(),
+    Ok(driven.report(searcher, config, begun.truncated_log_line))
+}
+
+/// What a store held when a search began on it.
+#[derive(Default)]
+pub(crate) struct Begun {
+    /// Its trials by id.
+    pub(crate) logged: HashMap<u64, LoggedTrial>,
+    /// A cut-short last line of a log that was dropped.
+    pub(crate) truncated_log_line: Option<usize>,
+}
+
+/// Begins (or resumes) the search on `store`, reporting a resume.
+pub(crate) fn begin_search(
+    store: Option<&mut dyn TrialStore>,
+    searcher: &str,
+    config: &SearchConfig,
+    notify: &dyn Fn(SearchEvent),
+) -> Result<Begun, SearchError> {
+    let Some(store) = store else { return Ok(Begun::default()) };
+    let header = LogHeader {
+        archspace_search_log: LOG_FORMAT,
+        searcher: searcher.to_owned(),
+        seed: config.seed,
+        in_flight: config.in_flight(),
         objective: config.objective.clone(),
-        records,
-        resumed,
-        retried,
-        truncated_log_line,
-        invalid: searcher.invalid_count(),
-    })
+        dedup: config.dedup,
+    };
+    let contents = store.begin(&header, &mut |event| notify(event))?;
+    let logged = logged_trials(contents.records);
+    if !logged.is_empty() {
+        let failed = logged.values().filter(|t| t.latest.status == TrialStatus::Failed).count();
+        notify(store.resumed(logged.len(), failed, config.retry_failed));
+    }
+    Ok(Begun { logged, truncated_log_line: contents.truncated_line })
+}
+
+/// The trials a search went through.
+pub(crate) struct Driven {
+    records: Vec<TrialRecord>,
+    resumed: usize,
+    retried: usize,
+}
+
+impl Driven {
+    pub(crate) fn report<S: Searcher + ?Sized>(
+        self,
+        searcher: &S,
+        config: &SearchConfig,
+        truncated_log_line: Option<usize>,
+    ) -> SearchReport {
+        SearchReport {
+            searcher: searcher.name().to_owned(),
+            objective: config.objective.clone(),
+            records: self.records,
+            resumed: self.resumed,
+            retried: self.retried,
+            truncated_log_line,
+            invalid: searcher.invalid_count(),
+        }
+    }
+}
+
+/// The window of trials in flight: asks, starts trials on `executor`, and
+/// tells outcomes in trial order (see the module docs).
+pub(crate) fn drive<S: Searcher + ?Sized>(
+    searcher: &mut S,
+    executor: &mut dyn Executor,
+    mut logged: HashMap<u64, LoggedTrial>,
+    config: &SearchConfig,
+    progress: &Progress,
+    notify: &dyn Fn(SearchEvent),
+) -> Result<Driven, SearchError> {
+    let in_flight = config.in_flight();
+    let mut records: Vec<TrialRecord> = Vec::new();
+    let (mut resumed, mut retried) = (0, 0);
+    let mut window: VecDeque<Slot> = VecDeque::new();
+    let mut finished: BTreeMap<u64, TrialRecord> = BTreeMap::new();
+    let mut seen: HashMap<(ArchitectureHash, Option<u64>), u64> = HashMap::new();
+    let mut next_id = 0u64;
+    let mut exhausted = false;
+    loop {
+        let mut waiting = false;
+        while !exhausted && window.len() < in_flight && (next_id as usize) < config.trials {
+            let candidate = match searcher.ask()? {
+                Proposal::Candidate(c) => c,
+                Proposal::Wait => {
+                    waiting = true;
+                    break;
+                }
+                Proposal::Exhausted => {
+                    exhausted = true;
+                    break;
+                }
+            };
+            let id = next_id;
+            next_id += 1;
+            let trial = Trial {
+                id,
+                seed: trial_seed(config.seed, id),
+                budget: candidate.budget,
+                decisions: candidate.decisions().to_vec(),
+            };
+            let hash = candidate.architecture.canonical_hash();
+            let key = (hash, candidate.budget.map(f64::to_bits));
+            let original = if config.dedup { seen.get(&key).copied() } else { None };
+            if original.is_none() {
+                seen.insert(key, id);
+            }
+            let pending = if let Some(logged) = logged.remove(&id) {
+                let record = &logged.latest;
+                if record.trial.decisions != trial.decisions || record.trial.budget != trial.budget {
+                    return Err(executor.mismatch(format!(
+                        "trial {id} has other decisions recorded than the searcher proposes now (the searcher or \
+                         the space changed); resume with the ones that recorded it, or start a new search with \
+                         another log path or search name"
+                    )));
+                }
+                if config.retry_failed && record.status == TrialStatus::Failed {
+                    retried += 1;
+                    executor.start(trial, candidate.architecture, hash, record.attempt + 1)?;
+                    Pending::Retrying { told: logged.told }
+                } else {
+                    resumed += 1;
+                    Pending::Logged(Box::new(logged))
+                }
+            } else if let Some(original) = original {
+                Pending::Duplicate(original)
+            } else {
+                executor.start(trial, candidate.architecture, hash, 1)?;
+                Pending::Evaluating
+            };
+            window.push_back(Slot { id, token: candidate.token, pending });
+        }
+        let Some(slot) = window.pop_front() else {
+            if waiting {
+                return Err(SearchError::Stalled { searcher: searcher.name().to_owned() });
+            }
+            return Ok(Driven { records, resumed, retried });
+        };
+        let (record, told) = match slot.pending {
+            Pending::Logged(logged) => (logged.latest, Some(logged.told)),
+            Pending::Duplicate(original) => {
+                // Outcomes are told in trial order, so `records[i]` is trial `i`.
+                let Some(first) = records.get(original as usize) else {
+                    unreachable!("internal invariant: a duplicate's original trial is told before it")
+                };
+                let record = duplicate_record(first, slot.id, config.seed, original);
+                executor.store(&record)?;
+                (record, None)
+            }
+            Pending::Evaluating | Pending::Retrying { .. } => loop {
+                if let Some(record) = finished.remove(&slot.id) {
+                    let told = if let Pending::Retrying { told } = slot.pending { Some(told) } else { None };
+                    break (record, told);
+                }
+                let record = executor.next_finished()?;
+                if let (TrialStatus::Failed, Some(error)) = (record.status, &record.error) {
+                    let (trial, attempt, error) = (record.trial.id, record.attempt, error.clone());
+                    notify(SearchEvent::TrialFailed { trial, attempt, error });
+                }
+                finished.insert(record.trial.id, record);
+            },
+        };
+        searcher.tell(slot.token, &told.unwrap_or_else(|| record.outcome()))?;
+        progress.record(&record);
+        records.push(record);
+    }
 }
 
 fn duplicate_record(first: &TrialRecord, id: u64, master: u64, original: u64) -> TrialRecord {
@@ -391,7 +412,9 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-fn evaluate<E: Evaluator + ?Sized>(
+/// Evaluates one trial, turning a panic, an error or a non-finite metric
+/// into a failed record.
+pub(crate) fn evaluate<E: Evaluator + ?Sized>(
     evaluator: &E,
     objective: &Objective,
     trial: Trial,

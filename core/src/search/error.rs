@@ -106,6 +106,39 @@ pub enum SearchError {
         /// The process id of the search holding it, when known.
         holder: Option<u32>,
     },
+    /// A trial store that holds another search than this one, or a worker
+    /// whose space differs from the search's.
+    #[error("store `{store}` does not belong to this search: {reason}")]
+    StoreMismatch {
+        /// The store (a path, or a URL without its password).
+        store: String,
+        /// What differs, and how to proceed.
+        reason: String,
+    },
+    /// The trial store failed: a database error, or a lost connection that
+    /// did not come back in time.
+    #[error("store `{store}`: {action}: {reason}")]
+    Store {
+        /// The store (a URL without its password).
+        store: String,
+        /// What was being done, e.g. "cannot queue trials".
+        action: String,
+        /// The cause, as the database said it.
+        reason: String,
+    },
+    /// Another coordinator runs the search: two would queue every trial twice.
+    #[error(
+        "search `{search}` in store `{store}` has a coordinator already{}; wait for it to end, or stop it first",
+        holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()
+    )]
+    CoordinatorRunning {
+        /// The store (a URL without its password).
+        store: String,
+        /// The search's name in the store.
+        search: String,
+        /// Where the running coordinator is, when known (host and process id).
+        holder: Option<String>,
+    },
     /// The rayon thread pool could not be built.
     #[error("cannot start the thread pool: {0}")]
     ThreadPool(String),

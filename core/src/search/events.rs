@@ -52,6 +52,54 @@ pub enum SearchEvent {
         /// ([`SearchConfig::retry_failed`](super::SearchConfig::retry_failed)).
         retrying: bool,
     },
+    /// The search resumes from a trial store (other than a search log)
+    /// that already holds trials.
+    StoreResumed {
+        /// The store (a URL without its password).
+        store: String,
+        /// Trials recorded in it.
+        trials: usize,
+        /// Of those, trials whose last attempt failed.
+        failed: usize,
+        /// Whether the failed ones are evaluated again.
+        retrying: bool,
+    },
+    /// The connection to the trial store was lost; it is retried with
+    /// backoff (reported once per outage).
+    StoreConnectionLost {
+        /// The store (a URL without its password).
+        store: String,
+        /// What the client said.
+        error: String,
+    },
+    /// The connection to the trial store is back.
+    StoreReconnected {
+        /// The store (a URL without its password).
+        store: String,
+        /// How long it was gone.
+        after: std::time::Duration,
+    },
+    /// A trial's worker stopped sending heartbeats: the trial goes back to
+    /// the queue, or fails when it was lost too often.
+    TrialLost {
+        /// The trial's id.
+        trial: u64,
+        /// Its attempt.
+        attempt: u32,
+        /// The worker that held it (its host and process id).
+        worker: String,
+        /// How often this attempt was lost, this time included.
+        lost: u32,
+        /// How often it may be lost before it is recorded as failed.
+        limit: u32,
+    },
+    /// A worker waits for a search that its coordinator has not started yet.
+    WaitingForSearch {
+        /// The store (a URL without its password).
+        store: String,
+        /// The search's name.
+        search: String,
+    },
     /// The log's last line was cut short (a crash mid-write) and was dropped;
     /// the trial it held runs again.
     TruncatedLogLine {
@@ -87,9 +135,16 @@ pub enum SearchEvent {
 }
 
 impl SearchEvent {
-    /// Whether the user should look into it (everything but a resume).
+    /// Whether the user should look into it (everything but a resume or a
+    /// connection that came back).
     pub fn is_warning(&self) -> bool {
-        !matches!(self, SearchEvent::Resumed { .. })
+        !matches!(
+            self,
+            SearchEvent::Resumed { .. }
+                | SearchEvent::StoreResumed { .. }
+                | SearchEvent::StoreReconnected { .. }
+                | SearchEvent::WaitingForSearch { .. }
+        )
     }
 
     /// The line [`EventSink::Stderr`] prints: the event, after `warning: `
@@ -110,6 +165,34 @@ impl fmt::Display for SearchEvent {
                     (n, true) => write!(f, ", {n} failed, evaluated again (retry_failed)"),
                     (n, false) => write!(f, ", {n} failed, kept as failed (retry_failed evaluates them again)"),
                 }
+            }
+            SearchEvent::StoreResumed { store, trials, failed, retrying } => {
+                write!(f, "resuming the search in store `{store}`: {trials} trials recorded")?;
+                match (failed, retrying) {
+                    (0, _) => Ok(()),
+                    (n, true) => write!(f, ", {n} failed, evaluated again (retry_failed)"),
+                    (n, false) => write!(f, ", {n} failed, kept as failed (retry_failed evaluates them again)"),
+                }
+            }
+            SearchEvent::StoreConnectionLost { store, error } => write!(
+                f,
+                "lost the connection to store `{store}` ({}); reconnecting with backoff",
+                error.trim_end_matches('.')
+            ),
+            SearchEvent::StoreReconnected { store, after } => {
+                write!(f, "reconnected to store `{store}` after {:.1} s", after.as_secs_f64())
+            }
+            SearchEvent::TrialLost { trial, attempt, worker, lost, limit } if lost > limit => write!(
+                f,
+                "trial {trial} (attempt {attempt}) lost its worker ({worker}) {lost} times: recorded as failed"
+            ),
+            SearchEvent::TrialLost { trial, attempt, worker, lost, limit } => write!(
+                f,
+                "trial {trial} (attempt {attempt}) lost its worker ({worker}), which stopped sending heartbeats: \
+                 queued again (lost {lost} of at most {limit} times)"
+            ),
+            SearchEvent::WaitingForSearch { store, search } => {
+                write!(f, "waiting for search `{search}` in store `{store}` to be started by its coordinator")
             }
             SearchEvent::TruncatedLogLine { path, line } => write!(
                 f,
@@ -160,6 +243,14 @@ impl EventSink {
     pub(crate) fn emit(&self, event: SearchEvent, progress: &Progress) {
         match self {
             EventSink::Stderr => progress.println(&event.line()),
+            _ => self.emit_plain(event),
+        }
+    }
+
+    /// Emits `event` where no progress bar is shown (a worker, a store).
+    pub(crate) fn emit_plain(&self, event: SearchEvent) {
+        match self {
+            EventSink::Stderr => eprintln!("{}", event.line()),
             EventSink::Ignore => {}
             EventSink::Custom(handler) => handler(&event),
         }
@@ -199,6 +290,11 @@ mod tests {
             SearchEvent::TrialFailed { trial: 2, attempt: 2, error: "boom".into() },
             SearchEvent::ThreadsAboveCores { threads: 256, cores: 2 },
             SearchEvent::LogNotLocked { path: "l".into(), reason: "unsupported".into() },
+            SearchEvent::StoreResumed { store: "postgres://db/x".into(), trials: 3, failed: 1, retrying: true },
+            SearchEvent::StoreConnectionLost { store: "postgres://db/x".into(), error: "closed.".into() },
+            SearchEvent::StoreReconnected { store: "postgres://db/x".into(), after: std::time::Duration::from_secs(2) },
+            SearchEvent::TrialLost { trial: 4, attempt: 1, worker: "w".into(), lost: 1, limit: 3 },
+            SearchEvent::TrialLost { trial: 4, attempt: 1, worker: "w".into(), lost: 4, limit: 3 },
         ];
         for event in &events {
             let text = event.to_string();
@@ -209,6 +305,9 @@ mod tests {
         assert!(events[2].to_string().contains("attempt 2"));
         assert!(!events[0].is_warning() && events[3].is_warning());
         assert!(events[3].line().starts_with("warning: 256 threads") && !events[0].line().starts_with("warning"));
+        assert!(!events[5].is_warning() && events[6].is_warning() && !events[7].is_warning());
+        assert!(events[8].to_string().contains("queued again (lost 1 of at most 3 times)"));
+        assert!(events[9].to_string().contains("4 times: recorded as failed"));
     }
 
     #[test]

@@ -122,16 +122,23 @@ fn parse_log(path: &Path, bytes: &[u8]) -> Result<LogContents, SearchError> {
 }
 
 fn check_header(path: &Path, found: &LogHeader, expected: &LogHeader) -> Result<(), SearchError> {
-    const OR_NEW: &str = "or start a new search with another log path";
-    let mismatch = |reason: String| Err(SearchError::LogMismatch { path: path.to_owned(), reason });
+    match header_difference(found, expected, "the log", "or start a new search with another log path") {
+        Some(reason) => Err(SearchError::LogMismatch { path: path.to_owned(), reason }),
+        None => Ok(()),
+    }
+}
+
+/// How the search `found` in a store (`place`, e.g. "the log") differs from
+/// the one `expected` now, and how to proceed (`or_new`: how to start anew).
+pub(crate) fn header_difference(found: &LogHeader, expected: &LogHeader, place: &str, or_new: &str) -> Option<String> {
     let setting = |what: &str, logged: String, now: String| {
-        mismatch(format!(
-            "{what} is {logged} in the log but {now} now; to resume it, set {what} back to {logged}, {OR_NEW}"
+        Some(format!(
+            "{what} is {logged} in {place} but {now} now; to resume it, set {what} back to {logged}, {or_new}"
         ))
     };
     if found.archspace_search_log != expected.archspace_search_log {
-        return mismatch(format!(
-            "it is in log format {}, this version of archspace writes format {}; {OR_NEW}",
+        return Some(format!(
+            "it is in log format {}, this version of archspace writes format {}; {or_new}",
             found.archspace_search_log, expected.archspace_search_log
         ));
     }
@@ -142,10 +149,10 @@ fn check_header(path: &Path, found: &LogHeader, expected: &LogHeader) -> Result<
         return setting("the seed", found.seed.to_string(), expected.seed.to_string());
     }
     if found.in_flight != expected.in_flight {
-        return mismatch(format!(
-            "trials in flight is {} in the log but {} now; to resume it, run {} trials in flight \
+        return Some(format!(
+            "trials in flight is {} in {place} but {} now; to resume it, run {} trials in flight \
              (`SearchConfig::in_flight`, one per thread by default: e.g. {} threads; any number of threads can \
-             run them), {OR_NEW}",
+             run them), {or_new}",
             found.in_flight, expected.in_flight, found.in_flight, found.in_flight
         ));
     }
@@ -156,7 +163,7 @@ fn check_header(path: &Path, found: &LogHeader, expected: &LogHeader) -> Result<
     if found.dedup != expected.dedup {
         return setting("de-duplication", found.dedup.to_string(), expected.dedup.to_string());
     }
-    Ok(())
+    None
 }
 
 impl SearchLog {

@@ -38,11 +38,13 @@
 
 mod common;
 mod config_check;
+mod coordinator;
 mod csv;
 mod driver;
 mod error;
 mod events;
 mod evolution;
+mod executor;
 mod features;
 mod grid;
 mod halving;
@@ -53,6 +55,8 @@ mod outcome;
 mod panic_output;
 #[cfg(feature = "plots")]
 pub mod plot;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod progress;
 mod random;
 mod record;
@@ -60,10 +64,12 @@ mod report;
 mod retry;
 mod searcher;
 mod smbo;
+mod store;
 mod surrogate;
 mod tree;
 
 pub use common::{DEFAULT_MAX_INVALID, trial_seed};
+pub use coordinator::coordinate;
 pub use csv::{export_csv, write_csv};
 pub use driver::{EvalError, Evaluator, SearchConfig, evaluator, run};
 pub use error::SearchError;
@@ -81,4 +87,5 @@ pub use record::{Trial, TrialRecord, TrialStatus};
 pub use report::SearchReport;
 pub use searcher::{Candidate, Proposal, Searcher, Token};
 pub use smbo::{InnerOptimizer, SmboConfig, SmboSearcher};
+pub use store::{JsonLinesStore, QueuedTrial, StoreLocation, TrialQueue, TrialStore};
 pub use surrogate::SurrogateConfig;

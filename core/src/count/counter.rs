@@ -13,12 +13,15 @@ use crate::definition::SpaceDef;
 use crate::error::SpecError;
 use crate::ids::{HyperId, ModuleId};
 use crate::space::Space;
+use crate::space::records::HyperKind;
 
 /// Why a counting branch stopped early.
 pub(super) enum Fail {
     Spec(SpecError),
-    /// A split into independent groups was not independent after all.
-    Conflict,
+    /// A split into independent groups was not independent after all: a
+    /// group's substitution used a hyperparameter that depends on these
+    /// pending decisions of other groups (paths; empty if none is known).
+    Conflict(Vec<String>),
     /// A decision assumed to be a leaf was read structurally: branch on it.
     Restart(String),
 }
@@ -41,16 +44,19 @@ struct Progress<'a> {
 }
 
 /// One count: the definition, the decisions found to be structural after
-/// all (branched on from then on), and the progress report.
+/// all (branched on from then on), the decisions found to belong together
+/// (a factory captured a hyperparameter that depends on another group's
+/// decision), and the progress report.
 pub(super) struct Counter<'a> {
     def: &'a SpaceDef,
     pub(super) forced: FxHashSet<String>,
+    ties: Vec<Vec<String>>,
     progress: Option<Progress<'a>>,
 }
 
 impl<'a> Counter<'a> {
     pub(super) fn new(def: &'a SpaceDef) -> Self {
-        Counter { def, forced: FxHashSet::default(), progress: None }
+        Counter { def, forced: FxHashSet::default(), ties: Vec::new(), progress: None }
     }
 
     /// A counter that calls `report` at most once per `every`.
@@ -59,6 +65,7 @@ impl<'a> Counter<'a> {
         Counter {
             def,
             forced: FxHashSet::default(),
+            ties: Vec::new(),
             progress: Some(Progress { report, every, start: now, last: now, rebuilds: 0 }),
         }
     }
@@ -87,7 +94,7 @@ impl<'a> Counter<'a> {
                         });
                     }
                 }
-                Err(Fail::Conflict) => {
+                Err(Fail::Conflict(_)) => {
                     return Err(SpecError::Unusable {
                         reason: "internal invariant: conflict outside a split".to_owned(),
                     });
@@ -167,7 +174,7 @@ impl<'a> Counter<'a> {
             if branchable.is_empty() {
                 continue;
             }
-            let groups = find_groups(&space, &branchable);
+            let groups = find_groups(&space, &branchable, &self.ties);
             // Cells over edge flags are counted whole, by dynamic programming.
             let mut cells = BigUint::one();
             let mut counted_cells = false;
@@ -195,7 +202,7 @@ impl<'a> Counter<'a> {
             }
             if rest.len() > 1 || counted_cells {
                 let mut product = BigUint::one();
-                let mut split_held = true;
+                let mut split = Split::Held;
                 for g in &rest {
                     match self.count_node(prefix, assumed, Some(g), false) {
                         Ok(c) => {
@@ -204,15 +211,18 @@ impl<'a> Counter<'a> {
                                 break;
                             }
                         }
-                        Err(Fail::Conflict) => {
-                            split_held = false;
+                        Err(Fail::Conflict(others)) => {
+                            split = self.tie(&space, g, others);
                             break;
                         }
                         Err(e) => return Err(e),
                     }
                 }
-                if split_held {
-                    return Ok(factor * cells * product);
+                match split {
+                    Split::Held => return Ok(factor * cells * product),
+                    // Group again, the tied decisions together.
+                    Split::Regroup => continue,
+                    Split::Abandoned => {}
                 }
             }
             // Branch on a decision outside the counted cells (each branch counts them again).
@@ -231,6 +241,34 @@ impl<'a> Counter<'a> {
             }
             return Ok(factor * sum);
         }
+    }
+}
+
+/// What became of a split into independent groups.
+enum Split {
+    Held,
+    /// Two groups were found to belong together: group again.
+    Regroup,
+    /// Dependent in a way no tie describes: branch instead.
+    Abandoned,
+}
+
+impl Counter<'_> {
+    /// Records that `group`'s decisions and `others` belong together.
+    fn tie(&mut self, space: &Space, group: &Group, others: Vec<String>) -> Split {
+        if others.is_empty() {
+            return Split::Abandoned;
+        }
+        let mut tie: Vec<String> = group.decisions.iter().map(|h| space.hyper_path(*h)).collect();
+        tie.extend(others);
+        tie.sort();
+        tie.dedup();
+        if self.ties.contains(&tie) {
+            // Tied before and still in conflict: the tie does not explain it.
+            return Split::Abandoned;
+        }
+        self.ties.push(tie);
+        Split::Regroup
     }
 }
 
@@ -276,5 +314,26 @@ pub(super) fn check_assumed(space: &Space, prefix: &Prefix, assumed: &[usize]) -
 fn check_conflicts(space: &mut Space, group: Option<&Group>) -> Result<(), Fail> {
     let Some(group) = group else { return Ok(()) };
     let used = space.watch.as_mut().map(std::mem::take).unwrap_or_default();
-    if used.iter().any(|h| !group.owns(space, *h)) { Err(Fail::Conflict) } else { Ok(()) }
+    let unowned: Vec<HyperId> = used.into_iter().filter(|h| !group.owns(space, *h)).collect();
+    if unowned.is_empty() {
+        return Ok(());
+    }
+    Err(Fail::Conflict(pending_sources(space, &unowned)))
+}
+
+/// The paths of the pending decisions that `hypers` are or depend on.
+fn pending_sources(space: &Space, hypers: &[HyperId]) -> Vec<String> {
+    let mut stack = hypers.to_vec();
+    let mut seen = FxHashSet::default();
+    let mut out = Vec::new();
+    while let Some(h) = stack.pop() {
+        if !seen.insert(h) || space.has_value(h) {
+            continue;
+        }
+        match space.hyper_kind(h) {
+            HyperKind::Dependent { deps, .. } => stack.extend(deps.iter().copied()),
+            HyperKind::Independent { .. } => out.push(space.hyper_path(h)),
+        }
+    }
+    out
 }

@@ -72,8 +72,9 @@ pub(crate) fn structural_set(space: &Space) -> Vec<bool> {
     marked
 }
 
-/// Splits the structural pending decisions into groups that share no reader.
-pub(super) fn find_groups(space: &Space, decisions: &[HyperId]) -> Vec<Group> {
+/// Splits the structural pending decisions into groups that share no reader
+/// and no tie (decisions, by path, found to belong together).
+pub(super) fn find_groups(space: &Space, decisions: &[HyperId], ties: &[Vec<String>]) -> Vec<Group> {
     let index_of = |h: HyperId| decisions.iter().position(|d| *d == h);
     let mut parent: Vec<usize> = (0..decisions.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
@@ -116,7 +117,14 @@ pub(super) fn find_groups(space: &Space, decisions: &[HyperId]) -> Vec<Group> {
             readers.push((None, closure(&c.hypers)));
         }
     }
-    for (_, members) in &readers {
+    let mut tied: Vec<Vec<usize>> = Vec::new();
+    if !ties.is_empty() {
+        let paths: Vec<String> = decisions.iter().map(|h| space.hyper_path(*h)).collect();
+        for tie in ties {
+            tied.push((0..decisions.len()).filter(|&i| tie.binary_search(&paths[i]).is_ok()).collect());
+        }
+    }
+    for members in readers.iter().map(|(_, members)| members).chain(&tied) {
         for pair in members.windows(2) {
             let (a, b) = (root(&mut parent, pair[0]), root(&mut parent, pair[1]));
             parent[a] = b;
@@ -156,7 +164,7 @@ pub(super) fn find_groups(space: &Space, decisions: &[HyperId]) -> Vec<Group> {
 /// The groups of `decisions` (pending, structural) with their readers, a
 /// constraint reading one as `None`: what the cell counter takes.
 pub(crate) fn cell_groups(space: &Space, decisions: &[HyperId]) -> Vec<(FxHashSet<HyperId>, Vec<Option<ModuleId>>)> {
-    find_groups(space, decisions)
+    find_groups(space, decisions, &[])
         .into_iter()
         .map(|g| {
             let mut readers: Vec<Option<ModuleId>> = g.waiters.iter().copied().map(Some).collect();

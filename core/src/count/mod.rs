@@ -92,7 +92,9 @@ impl SpaceDef {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Op, SpaceDef, choice};
+    use num_bigint::BigUint;
+
+    use crate::{Alternatives, Op, SpaceDef, Value, choice};
 
     #[test]
     fn long_counts_report_progress() {
@@ -112,5 +114,35 @@ mod tests {
         assert_eq!(n, 512u32.into());
         assert_eq!(n, def.count().unwrap());
         assert!(!seen.is_empty() && seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    }
+
+    /// Four cells; in each, an operation whose alternatives capture a stride
+    /// computed from a decision that no substitution reads: the counter ties
+    /// the two decisions into one group instead of branching on all eight.
+    #[test]
+    fn a_captured_dependent_ties_its_decision_to_the_reader() {
+        let def = SpaceDef::new(|s| {
+            let mut parts = Vec::new();
+            for cell in 0..4 {
+                let source = s.named_choice(format!("source{cell}"), [0i64, 1, 2])?;
+                let stride = s.dependent(&[source], |v| match v[0] {
+                    Value::Int(i) => Ok(Value::Int(if i < 2 { 2 } else { 1 })),
+                    _ => Err("an index".to_owned()),
+                })?;
+                let alternatives = Alternatives::list()
+                    .with(move |s| s.basic(Op::new("conv").param("stride", stride)))
+                    .with(move |s| s.basic(Op::new("pool").param("stride", stride)))
+                    .with(|s| s.basic(Op::new("identity")));
+                parts.push(s.or(alternatives)?);
+            }
+            s.sequential(parts)
+        });
+        let mut rebuilds = 0;
+        let n = def.count_with_progress(std::time::Duration::ZERO, |p| rebuilds = p.rebuilds).unwrap();
+        // Per cell: 2 operations × 3 sources, or identity (its source unread, no decision).
+        assert_eq!(n, 7u32.pow(4).into());
+        assert_eq!(n, BigUint::from(def.enumerate().count()));
+        // Branching on all eight decisions together would take 9^4 leaves.
+        assert!(rebuilds < 9 * 9 * 4, "{rebuilds} rebuilds");
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example custom_op
+//! cargo run --release --features archspace-candle/cuda --example custom_op -- --device cuda
 //! ```
 //!
 //! A squeeze-and-excitation block (`se`, a layer written here with
@@ -15,7 +16,7 @@
 use archspace::{SpaceDef, choice};
 use archspace_candle::ops::{self, FnOp, OpInfo, Registry, Single};
 use archspace_candle::train::{self, Budget, TrainConfig};
-use archspace_candle::{BackendError, Init, Network, NetworkConfig, data};
+use archspace_candle::{BackendError, DeviceSpec, Init, Network, NetworkConfig, data};
 use candle_core::{Module, Tensor};
 use candle_nn::Linear;
 
@@ -90,7 +91,18 @@ fn space() -> SpaceDef {
     })
 }
 
+/// `--device cpu|cuda[:N]` (the CPU without it).
+fn device_from_args() -> Result<DeviceSpec, String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => Ok(DeviceSpec::Cpu),
+        [flag, value] if flag == "--device" => value.parse().map_err(|e| format!("--device: {e}")),
+        _ => Err("usage: custom_op [--device cpu|cuda[:N]]".into()),
+    }
+}
+
 fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let device = device_from_args()?.open()?;
     let mut registry = Registry::standard();
     registry.register("se", se_op()).register("group_norm", group_norm_op());
     let (train_set, test) = data::fashion_mnist_subset()?;
@@ -100,7 +112,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("space: {} architectures", def.count()?);
     for trial in 0..3u64 {
         let arch = def.sample_random(&mut archspace::rng(trial))?;
-        let net = Network::build(&arch, &[1, 28, 28], &registry, &NetworkConfig { seed: trial, ..Default::default() })?;
+        let net = Network::build(
+            &arch,
+            &[1, 28, 28],
+            &registry,
+            &NetworkConfig { seed: trial, device: device.clone(), ..Default::default() },
+        )?;
         for m in &net.report().modules {
             let shape = format!("{:?}", m.output);
             println!("  {:<24} {:<18} {shape:<14} {:>6} params", m.path, m.op, m.params);

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example search -- --searcher <random|uniform|grid|mcts|smbo|bayes|local|evolution|halving|hyperband|asha> \
-//!     --trials N --threads T --seed S --log PATH [--in-flight K] [--csv PATH]
+//!     --trials N --threads T --seed S --log PATH [--in-flight K] [--csv PATH] [--retry-failed]
 //! ```
 //!
 //! # The objective
@@ -18,10 +18,14 @@
 //! whatever `--threads` is (`--in-flight` defaults to
 //! `archspace::search::DEFAULT_IN_FLIGHT`, not to the thread count). With `--log`,
 //! every trial is appended to a JSON-lines log as it finishes; run the same
-//! command again after a crash and it resumes where it stopped.
+//! command again after a crash and it resumes where it stopped (with
+//! `--retry-failed`, evaluating the log's failed trials again).
 //! The last line printed is `best: <value>`.
 
 use std::path::PathBuf;
+
+use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 
 use archspace::search::{
     AshaConfig, AshaSearcher, BayesConfig, BayesSearcher, EvolutionConfig, EvolutionSearcher, GridSearcher,
@@ -96,43 +100,57 @@ struct Args {
     csv: Option<PathBuf>,
 }
 
-const SEARCHERS: &str = "random, uniform, grid, mcts, smbo, bayes, local, evolution, halving, hyperband, asha";
+/// The searchers `--searcher` takes.
+const SEARCHERS: [&str; 11] =
+    ["random", "uniform", "grid", "mcts", "smbo", "bayes", "local", "evolution", "halving", "hyperband", "asha"];
 
-const USAGE: &str = "usage: search --searcher NAME --trials N --threads T --seed S [--log PATH] [--in-flight K] \
-                     [--csv PATH]\n  NAME: random, uniform, grid, mcts, smbo, bayes, local, evolution, halving, \
-                     hyperband, asha";
+/// Every searcher on the paper's seed space with a synthetic objective (no training).
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Cli {
+    /// The searcher.
+    #[arg(long, default_value = "random", value_parser = SEARCHERS)]
+    searcher: String,
+    /// Trials to run.
+    #[arg(long, default_value_t = 100)]
+    trials: usize,
+    /// Threads evaluating trials.
+    #[arg(long, default_value_t = SearchConfig::default().threads, value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
+    threads: usize,
+    /// Trials in flight [default: archspace::search::DEFAULT_IN_FLIGHT, whatever the threads].
+    #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
+    in_flight: Option<usize>,
+    /// Master seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Search log (JSON lines): appended as trials finish, resumed on a rerun.
+    #[arg(long, value_name = "PATH")]
+    log: Option<PathBuf>,
+    /// Also write the trials as CSV.
+    #[arg(long, value_name = "PATH")]
+    csv: Option<PathBuf>,
+    /// Evaluate failed trials of a resumed log again.
+    #[arg(long)]
+    retry_failed: bool,
+}
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        searcher: "random".to_owned(),
+fn parse_args() -> Args {
+    let cli = Cli::parse();
+    Args {
+        searcher: cli.searcher,
         config: SearchConfig {
-            trials: 100,
+            trials: cli.trials,
+            threads: cli.threads,
+            in_flight: cli.in_flight,
+            seed: cli.seed,
+            log: cli.log,
+            retry_failed: cli.retry_failed,
             objective: Objective::maximize("accuracy"),
             progress: true,
             ..SearchConfig::default()
         },
-        csv: None,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
-        let number = |v: String| v.parse::<u64>().map_err(|e| format!("{flag}: {e}"));
-        match flag.as_str() {
-            "--searcher" => args.searcher = value()?,
-            "--trials" => args.config.trials = number(value()?)? as usize,
-            "--threads" => args.config.threads = number(value()?)? as usize,
-            "--in-flight" => args.config.in_flight = Some(number(value()?)? as usize),
-            "--seed" => args.config.seed = number(value()?)?,
-            "--log" => args.config.log = Some(PathBuf::from(value()?)),
-            "--csv" => args.csv = Some(PathBuf::from(value()?)),
-            "--help" | "-h" => return Err(USAGE.to_owned()),
-            other => return Err(format!("unknown flag `{other}`\n{USAGE}")),
-        }
+        csv: cli.csv,
     }
-    if args.config.threads == 0 {
-        return Err("--threads must be at least 1".to_owned());
-    }
-    Ok(args)
 }
 
 fn make_searcher(name: &str, def: SpaceDef) -> Result<Box<dyn Searcher>, String> {
@@ -149,19 +167,13 @@ fn make_searcher(name: &str, def: SpaceDef) -> Result<Box<dyn Searcher>, String>
         "hyperband" => Box::new(HyperbandSearcher::new(def, HyperbandConfig::default())),
         "asha" => Box::new(AshaSearcher::new(def, AshaConfig::default())),
         other => {
-            return Err(format!("unknown searcher `{other}`; expected one of {SEARCHERS}"));
+            return Err(format!("unknown searcher `{other}`; expected one of {}", SEARCHERS.join(", ")));
         }
     })
 }
 
 fn main() {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(msg) => {
-            eprintln!("{msg}");
-            std::process::exit(2);
-        }
-    };
+    let args = parse_args();
     let mut searcher = match make_searcher(&args.searcher, seed_space()) {
         Ok(s) => s,
         Err(msg) => {
@@ -177,9 +189,6 @@ fn main() {
             std::process::exit(1);
         }
     };
-    if let Some(line) = report.truncated_log_line {
-        eprintln!("note: the log's last line ({line}) was cut short by a crash and was dropped");
-    }
     print!("{report}");
     if let Some(csv) = &args.csv {
         let written = match &args.config.log {

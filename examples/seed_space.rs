@@ -17,6 +17,8 @@ use std::time::Instant;
 
 use archspace::ports::{Fan, Siso, TypedOp};
 use archspace::{Op, Param, SpecError, search_space};
+use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 use rayon::prelude::*;
 
 // Building and freezing spaces allocates many small lists (a warm seed-space
@@ -55,41 +57,24 @@ fn seed_space() -> Space {
     expose!(stem.in -> cat.out)
 }
 
+/// The DeepArchitect paper's seed space: its size, a random architecture,
+/// and (with `--sample`) sampling speed.
+#[derive(Parser, Debug)]
+#[command(version)]
 struct Args {
+    /// Sample this many architectures and report samples/s and distinct ones.
+    #[arg(long = "sample", value_name = "N")]
     samples: Option<usize>,
+    /// Threads sampling.
+    #[arg(long, default_value_t = 1, value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     threads: usize,
+    /// Seed of the random architectures.
+    #[arg(long, default_value_t = 0)]
     seed: u64,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args { samples: None, threads: 1, seed: 0 };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
-        match flag.as_str() {
-            "--sample" => args.samples = Some(value("--sample")?.parse().map_err(|e| format!("--sample: {e}"))?),
-            "--threads" => args.threads = value("--threads")?.parse().map_err(|e| format!("--threads: {e}"))?,
-            "--seed" => args.seed = value("--seed")?.parse().map_err(|e| format!("--seed: {e}"))?,
-            "--help" | "-h" => {
-                return Err("usage: seed_space [--sample N] [--threads T] [--seed S]".to_owned());
-            }
-            other => return Err(format!("unknown flag `{other}`; expected --sample, --threads, --seed")),
-        }
-    }
-    if args.threads == 0 {
-        return Err("--threads must be at least 1".to_owned());
-    }
-    Ok(args)
-}
-
 fn main() {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(msg) => {
-            eprintln!("{msg}");
-            std::process::exit(2);
-        }
-    };
+    let args = Args::parse();
     if let Err(e) = run(&args) {
         eprintln!("error: {e}");
         std::process::exit(1);

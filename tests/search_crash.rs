@@ -4,16 +4,15 @@
 
 mod search_support;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use archspace::Architecture;
 use archspace::search::{
     Metrics, SearchConfig, SearchReport, SmboConfig, SmboSearcher, Trial, TrialRecord, evaluator, read_log, run,
 };
-use search_support::{seed_objective, seed_space};
+use search_support::{child_test, seed_objective, seed_space, wait_for_log_lines};
 
 const LOG_ENV: &str = "ARCHSPACE_CRASH_CHILD_LOG";
 const TRIALS: usize = 60;
@@ -47,10 +46,6 @@ fn crash_child() {
     run(&mut searcher(), &eval, &config(Some(PathBuf::from(log)))).expect("child search");
 }
 
-fn complete_lines(path: &Path) -> usize {
-    std::fs::read(path).map(|b| b.iter().filter(|&&c| c == b'\n').count()).unwrap_or(0)
-}
-
 #[test]
 fn killed_search_resumes_without_losing_or_repeating_trials() {
     let dir = std::env::temp_dir().join(format!("archspace-crash-{}", std::process::id()));
@@ -58,20 +53,9 @@ fn killed_search_resumes_without_losing_or_repeating_trials() {
     let log = dir.join("search.jsonl");
     let _ = std::fs::remove_file(&log);
 
-    let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["crash_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
-        .env(LOG_ENV, &log)
-        .spawn()
-        .expect("spawn child");
-    let started = Instant::now();
+    let mut child = child_test("crash_child").env(LOG_ENV, &log).spawn().expect("spawn child");
     // Header + at least 8 trials, then SIGKILL (std's `kill` sends SIGKILL on Unix).
-    while complete_lines(&log) < 9 {
-        assert!(started.elapsed() < Duration::from_secs(60), "the child made no progress");
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("the child ended before it was killed: {status}");
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    wait_for_log_lines(&mut child, &log, 9);
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
 

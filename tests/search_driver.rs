@@ -3,7 +3,6 @@
 
 mod search_support;
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use archspace::search::{
@@ -11,15 +10,7 @@ use archspace::search::{
     RandomSearcher, SearchConfig, SearchError, SearchReport, Searcher, SmboConfig, SmboSearcher, TrialRecord,
     TrialStatus, evaluator, export_csv, read_log, run,
 };
-use search_support::{seed_objective, seed_space};
-
-fn temp_log(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("archspace-search-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    let _ = std::fs::remove_file(&path);
-    path
-}
+use search_support::{seed_objective, seed_space, temp_log};
 
 fn config(trials: usize, threads: usize) -> SearchConfig {
     SearchConfig { trials, threads, in_flight: Some(4), seed: 17, fsync: false, ..SearchConfig::default() }
@@ -106,7 +97,7 @@ fn a_resumed_search_equals_an_uninterrupted_one_and_runs_nothing_twice() {
     let make = || SmboSearcher::new(seed_space(), SmboConfig { candidates: 16, ..SmboConfig::default() });
     let full = run(&mut make(), &eval, &config(30, 2)).expect("uninterrupted");
 
-    let log = temp_log("resume.jsonl");
+    let log = temp_log("search", "resume.jsonl");
     let first = run(&mut make(), &eval, &SearchConfig { log: Some(log.clone()), ..config(12, 2) }).expect("first part");
     assert_eq!(first.records.len(), 12);
     let calls = AtomicUsize::new(0);
@@ -128,7 +119,7 @@ fn a_resumed_search_equals_an_uninterrupted_one_and_runs_nothing_twice() {
 #[test]
 fn a_truncated_last_line_is_tolerated_and_reported() {
     let eval = evaluator(|t, a| Ok(synthetic(t, a)));
-    let log = temp_log("truncated.jsonl");
+    let log = temp_log("search", "truncated.jsonl");
     let make = || RandomSearcher::per_decision(seed_space());
     let full = run(&mut make(), &eval, &config(10, 1)).expect("uninterrupted");
     run(&mut make(), &eval, &SearchConfig { log: Some(log.clone()), ..config(6, 1) }).expect("first part");
@@ -145,7 +136,7 @@ fn a_truncated_last_line_is_tolerated_and_reported() {
 #[test]
 fn other_corruption_is_a_clear_error() {
     let eval = evaluator(|t, a| Ok(synthetic(t, a)));
-    let log = temp_log("corrupt.jsonl");
+    let log = temp_log("search", "corrupt.jsonl");
     run(
         &mut RandomSearcher::per_decision(seed_space()),
         &eval,
@@ -168,7 +159,7 @@ fn other_corruption_is_a_clear_error() {
 #[test]
 fn a_log_of_another_search_is_refused() {
     let eval = evaluator(|t, a| Ok(synthetic(t, a)));
-    let log = temp_log("other.jsonl");
+    let log = temp_log("search", "other.jsonl");
     run(
         &mut RandomSearcher::per_decision(seed_space()),
         &eval,
@@ -235,7 +226,7 @@ impl<S: Searcher> Searcher for RenamedAsRandom<S> {
 #[test]
 fn the_log_exports_as_csv_and_minimize_objectives_rank_low_first() {
     let eval = evaluator(|t, a| Ok(synthetic(t, a)));
-    let log = temp_log("csv.jsonl");
+    let log = temp_log("search", "csv.jsonl");
     let objective = Objective::minimize("modules");
     let cfg = SearchConfig { log: Some(log.clone()), objective, ..config(8, 1) };
     let report = run(&mut RandomSearcher::per_decision(seed_space()), &eval, &cfg).expect("run");
@@ -246,10 +237,9 @@ fn the_log_exports_as_csv_and_minimize_objectives_rank_low_first() {
     let text = std::fs::read_to_string(&csv).expect("csv");
     let mut lines = text.lines();
     let header = lines.next().expect("header");
-    assert!(
-        header
-            .starts_with("trial,status,score,budget,seed,hash,seconds,duplicate_of,error,metric:modules,metric:score,")
-    );
+    assert!(header.starts_with(
+        "trial,status,score,budget,seed,hash,seconds,duplicate_of,error,attempt,metric:modules,metric:score,"
+    ));
     assert!(header.contains(",n,") || header.ends_with(",n"), "decision columns by path: {header}");
     assert_eq!(lines.count(), 8);
     assert!(format!("{report}").contains("rank"));

@@ -14,6 +14,8 @@ use std::path::PathBuf;
 
 use archspace_candle::BackendError;
 use archspace_candle::data::{self, Dataset, idx};
+use clap::Parser;
+use clap::builder::RangedU64ValueParser;
 
 fn write(dir: &std::path::Path, stem: &str, set: &Dataset) -> Result<(), BackendError> {
     let [_, rows, cols] = set.shape;
@@ -30,21 +32,27 @@ fn write(dir: &std::path::Path, stem: &str, set: &Dataset) -> Result<(), Backend
     Ok(())
 }
 
+/// Makes the embedded Fashion-MNIST subset from the full files.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// Directory with the full (Fashion-)MNIST IDX files.
+    #[arg(long, value_name = "DIR", default_value = data::DEBIAN_DIR)]
+    from: PathBuf,
+    /// Where the subset goes (default: this crate's `data/fashion-mnist-subset`).
+    #[arg(long, value_name = "DIR")]
+    to: Option<PathBuf>,
+    /// Training images in the subset (a tenth per class).
+    #[arg(long = "train", default_value_t = 6000, value_parser = RangedU64ValueParser::<usize>::new().range(10..))]
+    train_count: usize,
+    /// Test images in the subset (a tenth per class).
+    #[arg(long = "test", default_value_t = 1000, value_parser = RangedU64ValueParser::<usize>::new().range(10..))]
+    test_count: usize,
+}
+
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let mut from = PathBuf::from(data::DEBIAN_DIR);
-    let mut to = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/fashion-mnist-subset");
-    let (mut train_count, mut test_count) = (6000usize, 1000usize);
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--from" => from = value.into(),
-            "--to" => to = value.into(),
-            "--train" => train_count = value.parse()?,
-            "--test" => test_count = value.parse()?,
-            other => return Err(format!("unknown flag `{other}`; expected --from, --to, --train, --test").into()),
-        }
-    }
+    let Args { from, to, train_count, test_count } = Args::parse();
+    let to = to.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/fashion-mnist-subset"));
     let (train, test) = data::load_mnist_dir(&from)?;
     println!("read {} train and {} test images from {}", train.len(), test.len(), from.display());
     std::fs::create_dir_all(&to)?;

@@ -62,6 +62,20 @@ pub enum BackendError {
         /// What is wrong with it.
         reason: String,
     },
+    /// Sets used together (training, validation, test), or a set and the
+    /// network, that do not fit each other: caught before any training.
+    #[error("{0}")]
+    Mismatch(String),
+    /// A loss, metric or parameter that became NaN or infinite after the
+    /// loss was last checked (the last step's update, an evaluation): the
+    /// network diverged, the trial failed.
+    #[error("training diverged: {what} is {value}")]
+    NonFinite {
+        /// What is not finite, e.g. "the evaluation loss".
+        what: String,
+        /// The value seen (a parameter's: a sum over its elements).
+        value: f64,
+    },
     /// A file that could not be read or written.
     #[error("`{file}`: {source}")]
     Io {
@@ -77,6 +91,15 @@ pub enum BackendError {
     /// A training or build configuration that makes no sense.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A device that cannot be named or used (no such GPU, no CUDA support
+    /// in this build), or a network and a configuration on different devices.
+    #[error("device `{device}`: {reason}")]
+    Device {
+        /// The device as named (`cpu`, `cuda:0`, or what was written).
+        device: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// An error from candle itself.
     #[error("candle: {0}")]
     Candle(#[from] candle_core::Error),

@@ -155,7 +155,7 @@ pub(crate) fn plan(
             .map(|(name, src)| shape_of(&reports, src, &format!("{}/{name}", module.path)))
             .collect::<Result<Vec<_>, _>>()?;
         let ctx = OpContext::new(module, &shapes, 0);
-        let info = registry.lookup(&ctx)?.infer(&ctx)?;
+        let info = crate::ops::infer_checked(registry.lookup(&ctx)?.as_ref(), &ctx)?;
         reports.push(ModuleReport {
             path: module.path.to_string(),
             op: module.op.to_string(),

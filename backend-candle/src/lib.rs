@@ -8,8 +8,31 @@
 //! - [`infer_shapes`]: shapes, parameters and FLOPs per module, before any weight exists;
 //! - [`Network`]: an [`Architecture`](archspace_core::Architecture) built into a
 //!   candle model, parameters named after module paths;
-//! - [`kernels`]: the CPU kernels (gemm-based convolution, batch norm, ReLU);
+//! - [`kernels`]: the CPU kernels (convolution, batch norm, ReLU, pooling);
 //! - [`throughput`]: training and eval images/s, ours against candle's ops;
+//! - [`DeviceSpec`] and [`DevicePool`]: the CPU or CUDA GPUs (with the `cuda`
+//!   feature), chosen at run time; on a GPU the layers run candle's ops
+//!   ([`Kernels::for_device`]);
+//! - [`train`] and [`data`]: training and evaluation, dataset loaders (and
+//!   an embedded Fashion-MNIST subset).
+//!
+//! The backend is a dependency of its own beside `archspace` (which does
+//! not re-export it).
+//!
+//! ## Build profile
+//!
+//! A debug build of this crate and of candle and gemm under it trains about
+//! 31× slower than an optimized one. In your `Cargo.toml`:
+//!
+//! ```toml
+//! [profile.dev.package."*"]
+//! opt-level = 3
+//! ```
+//!
+//! builds every dependency optimized in debug builds too (your own code
+//! keeps fast compiles). When this crate runs unoptimized it prints a
+//! warning once, on standard error, as the first network is built;
+//! [`optimized`] tells.
 //!
 //! ```
 //! use archspace_candle::{Network, NetworkConfig, ops::{self, Registry}};
@@ -26,17 +49,24 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod build_profile;
 pub mod data;
+mod device;
+mod device_pool;
 mod error;
 mod infer;
 pub mod kernels;
 mod network;
 pub mod ops;
 mod params;
+pub mod spaces;
 
 pub mod throughput;
 pub mod train;
 
+pub use build_profile::optimized;
+pub use device::{DeviceSpec, cuda_unavailable};
+pub use device_pool::{DeviceLease, DevicePool};
 pub use error::BackendError;
 pub use infer::{ModuleReport, ShapeReport, infer_shapes};
 pub use kernels::Kernels;

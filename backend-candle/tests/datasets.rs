@@ -66,7 +66,7 @@ fn idx_rejects_bad_files() {
 
     let fewer_labels = idx::encode_labels(&labels[..4]);
     let count = dataset_error(data::from_idx_bytes(images.clone(), fewer_labels, "t"));
-    assert!(count.contains("5 images but 4 labels"), "{count}");
+    assert!(count.contains("`t labels`: 4 labels, but the image file `t images` holds 5 images"), "{count}");
 
     let mut trailing = images.clone();
     trailing.push(0);

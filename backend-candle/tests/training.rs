@@ -5,7 +5,7 @@ mod common;
 
 use archspace_candle::ops::{self, FnOp, OpInfo, Registry, Single};
 use archspace_candle::train::{self, Budget, OptimizerKind, TrainConfig};
-use archspace_candle::{BackendError, Kernels, Network, NetworkConfig, data, infer_shapes};
+use archspace_candle::{BackendError, DeviceSpec, Kernels, Network, NetworkConfig, data, infer_shapes};
 use common::chain;
 
 fn small_net() -> archspace_core::Architecture {
@@ -111,6 +111,59 @@ fn nan_loss_fails_the_trial_instead_of_crashing() {
     assert!(matches!(err, BackendError::Diverged { epoch: 0, step: 0, .. }), "{err}");
 }
 
+/// `y = x + sqrt(w)`, `w` a trainable scalar starting at 0: the loss is
+/// finite, but the gradient `1 / (2 sqrt(w))` is not, so the step's update
+/// makes `w` NaN — the network diverges on the step, after its loss was checked.
+struct SqrtShift(candle_core::Tensor);
+
+impl candle_core::Module for SqrtShift {
+    fn forward(&self, x: &candle_core::Tensor) -> candle_core::Result<candle_core::Tensor> {
+        x.broadcast_add(&self.0.sqrt()?)
+    }
+}
+
+fn diverging_net() -> Network {
+    let mut registry = Registry::standard();
+    registry.register(
+        "sqrt_shift",
+        FnOp::new(
+            |ctx| Ok(OpInfo { output: ctx.single_input()?.to_vec(), params: 1, flops: 0 }),
+            |ctx, store| {
+                let w = store.trainable(&ctx.param_name("weight"), &[1], archspace_candle::Init::Const(0.0))?;
+                Ok(Box::new(Single(SqrtShift(w))))
+            },
+        ),
+    );
+    let arch = chain(vec![ops::flatten(), ops::dense(10), archspace_core::Op::new("sqrt_shift")]);
+    let config = NetworkConfig { classes: Some(10), ..NetworkConfig::default() };
+    Network::build(&arch, &[1, 28, 28], &registry, &config).expect("builds")
+}
+
+#[test]
+fn a_network_that_diverges_on_its_last_step_fails_instead_of_scoring() {
+    let (train_set, test) = data::fashion_mnist_subset().expect("subset");
+    let small = train_set.subset(&(0..64).collect::<Vec<_>>());
+    let norm = small.normalization();
+    // One step: the last is the first, and its loss (before the update) is finite.
+    let config = TrainConfig { budget: Budget::Images(64), ..TrainConfig::default() };
+    let mut losses = Vec::new();
+    let net = diverging_net();
+    let err = train::train(&net, &small, None, &norm, &config, &mut |p| losses.push(p.loss)).expect_err("diverged");
+    assert!(losses.len() == 1 && losses[0].is_finite(), "{losses:?}");
+    assert!(matches!(err, BackendError::NonFinite { .. }), "{err}");
+    assert!(err.to_string().contains("parameter `m2.weight` after the last step"), "{err}");
+
+    // Evaluating the diverged network fails too, instead of scoring ~10%.
+    let err = train::evaluate(&net, &test, &norm, 500).expect_err("NaN evaluation loss");
+    assert!(matches!(err, BackendError::NonFinite { .. }) && err.to_string().contains("evaluation loss"), "{err}");
+
+    // With a validation set, the epoch's validation fails the same way.
+    let validation = train_set.subset(&(100..164).collect::<Vec<_>>());
+    let err = train::train(&diverging_net(), &small, Some(&validation), &norm, &config, &mut |_| {})
+        .expect_err("diverged in validation");
+    assert!(matches!(err, BackendError::NonFinite { .. }), "{err}");
+}
+
 #[test]
 fn sgd_nesterov_with_step_schedule_and_augmentation_also_learns() {
     let (full, test) = data::fashion_mnist_subset().expect("subset");
@@ -190,4 +243,21 @@ fn our_kernels_and_candle_ops_give_the_same_loss_curve() {
     for (step, (a, b)) in ours.iter().zip(&stock).enumerate() {
         assert!((a - b).abs() <= 1e-3 * (1.0 + b.abs()), "step {step}: {a} vs {b}\n{ours:?}\n{stock:?}");
     }
+}
+
+#[test]
+fn a_training_config_naming_another_device_than_the_networks_is_an_error() {
+    let (full, _) = data::fashion_mnist_subset().expect("subset");
+    let small = full.subset(&(0..64).collect::<Vec<_>>());
+    let net = Network::build(&small_net(), &[1, 28, 28], &Registry::standard(), &NetworkConfig::default())
+        .expect("builds on the CPU");
+    let train_on = |device| {
+        let config = TrainConfig { budget: Budget::Images(64), device, ..TrainConfig::default() };
+        train::train(&net, &small, None, &small.normalization(), &config, &mut |_| {})
+    };
+    let error = train_on(Some(DeviceSpec::Cuda(0))).expect_err("the weights are on the CPU");
+    assert!(matches!(&error, BackendError::Device { device, .. } if device == "cuda:0"), "{error}");
+    assert!(error.to_string().contains("weights are on cpu"), "{error}");
+    assert_eq!(train_on(Some(DeviceSpec::Cpu)).expect("the network's device").images, 64);
+    assert_eq!(train_on(None).expect("the network's device by default").images, 64);
 }

@@ -25,6 +25,53 @@ pub fn combine_factory(
     Arc::new(f)
 }
 
+/// A parameter type that takes a factory `|| module`: [`Factory`].
+#[diagnostic::on_unimplemented(
+    message = "this argument is a factory `|| module`, which this parameter does not take",
+    label = "a factory `|| module`",
+    note = "a `Factory` parameter takes `|| module`; a `CombineFactory` parameter takes `|k| module`, `k` being its number of inputs"
+)]
+pub trait FromFactory {
+    /// Wraps the factory.
+    fn from_factory(f: Factory) -> Self;
+}
+
+impl FromFactory for Factory {
+    fn from_factory(f: Factory) -> Self {
+        f
+    }
+}
+
+/// A parameter type that takes a combine factory `|k| module`: [`CombineFactory`].
+#[diagnostic::on_unimplemented(
+    message = "this argument is a combine factory `|k| module`, which this parameter does not take",
+    label = "a combine factory `|k| module`",
+    note = "a `CombineFactory` parameter takes `|k| module`, `k` being its number of inputs; a `Factory` parameter takes `|| module`"
+)]
+pub trait FromCombineFactory {
+    /// Wraps the combine factory.
+    fn from_combine_factory(f: CombineFactory) -> Self;
+}
+
+impl FromCombineFactory for CombineFactory {
+    fn from_combine_factory(f: CombineFactory) -> Self {
+        f
+    }
+}
+
+/// A factory closure as the parameter type it is passed to; a compile error
+/// names the mistake when that type takes no factory `|| module`.
+pub fn to_factory<T: FromFactory>(f: impl Fn(&mut Space) -> Result<Io, SpecError> + Send + Sync + 'static) -> T {
+    T::from_factory(Arc::new(f))
+}
+
+/// A combine-factory closure as the parameter type it is passed to.
+pub fn to_combine_factory<T: FromCombineFactory>(
+    f: impl Fn(&mut Space, usize) -> Result<Io, SpecError> + Send + Sync + 'static,
+) -> T {
+    T::from_combine_factory(Arc::new(f))
+}
+
 /// Calls a boxed factory (for combinators that take `impl Fn`).
 pub fn call_factory(f: &Factory, s: &mut Space) -> Result<Io, SpecError> {
     f(s)
@@ -75,4 +122,83 @@ pub fn place_io<M: crate::ports::Placeable>(
     module: M,
 ) -> Result<Io, SpecError> {
     module.place_io(s, name)
+}
+
+/// `select(idx, [a.out, b.out])`: the selection, named `name`. The
+/// sources are ids (`output(a.out())`), as port handles of different
+/// modules have different types.
+pub fn select<const K: usize>(
+    s: &mut Space,
+    name: Option<&'static str>,
+    idx: Param,
+    sources: [crate::ids::OutputId; K],
+) -> Result<crate::ports::OutputOnly, SpecError> {
+    let io = match name {
+        Some(name) => s.named(name).select(idx, &sources)?,
+        None => s.select(idx, &sources)?,
+    };
+    crate::ports::OutputOnly::from_io(io)
+}
+
+/// `unused(|k| combine, [a.out, b.out])`: the states no selection took,
+/// combined; the states are ids, as for [`select`].
+pub fn unused<const K: usize>(
+    s: &mut Space,
+    name: Option<&'static str>,
+    combine: CombineFactory,
+    states: [crate::ids::OutputId; K],
+) -> Result<crate::ports::OutputOnly, SpecError> {
+    let build = move |s: &mut Space, k: usize| combine(s, k);
+    let io = match name {
+        Some(name) => s.in_scope(name, |s| s.combine_unused(&states, build))?,
+        None => s.combine_unused(&states, build)?,
+    };
+    crate::ports::OutputOnly::from_io(io)
+}
+
+/// `substitution(|a: T, b: U| ..)`: a substitution module over the
+/// hyperparameters `hypers` (by local name); `build` receives their values.
+pub fn substitution(
+    s: &mut Space,
+    name: Option<&'static str>,
+    hypers: ::std::vec::Vec<(&'static str, HyperId)>,
+    build: impl Fn(&mut Space, &[Value]) -> Result<Io, SpecError> + Send + Sync + 'static,
+) -> Result<Siso, SpecError> {
+    let params = hypers.into_iter().map(|(n, h)| (crate::op::Name::Borrowed(n), Param::Hyper(h))).collect();
+    let decl = crate::space::Substitution::siso("substitution", params, move |s, values| {
+        let values: ::std::vec::Vec<Value> = values.entries().iter().map(|(_, v)| v.clone()).collect();
+        crate::combinators::as_siso(&build(s, &values)?)
+    });
+    let io = match name {
+        Some(name) => s.named(name).substitution(decl)?,
+        None => s.substitution(decl)?,
+    };
+    Siso::from_io(io)
+}
+
+/// `reject!(condition, "reason")` inside a substitution: the combination is
+/// [`Invalid`](crate::Invalid).
+pub fn reject<T>(reason: impl Into<String>) -> Result<T, SpecError> {
+    Err(crate::error::Invalid::new(reason).into())
+}
+
+/// Reads value `index` of a custom substitution as `T`.
+pub fn substitution_arg<T: FromValue>(values: &[Value], index: usize) -> Result<T, SpecError> {
+    let value = values.get(index).cloned().unwrap_or(Value::Bool(false));
+    T::from_value(&value).map_err(|expected| SpecError::BadValue { path: String::new(), value, expected })
+}
+
+/// `stack(n, || module)`: `copies` copies of the module built by `build`,
+/// wired in a row, in a scope named `name`.
+pub fn stack<P: PortSet>(
+    s: &mut Space,
+    name: Option<&'static str>,
+    copies: usize,
+    build: impl Fn(&mut Space) -> Result<P, SpecError>,
+) -> Result<P, SpecError> {
+    let io = match name {
+        Some(name) => s.in_scope(name, |s| s.stack(copies, |s| Ok(build(s)?.io().clone())))?,
+        None => s.stack(copies, |s| Ok(build(s)?.io().clone()))?,
+    };
+    P::from_io(io)
 }

@@ -37,6 +37,7 @@ mod definition;
 #[doc(hidden)]
 pub mod dsl_support;
 mod error;
+mod fingerprint;
 mod ids;
 mod io;
 mod op;
@@ -52,8 +53,10 @@ mod value;
 
 pub use architecture::{ArchModule, Architecture, ArchitectureHash, Decision, Source, SpacePath};
 pub use combinators::{Alternatives, CombineFactory, Factory};
+pub use count::{CountProgress, Enumerate};
 pub use definition::{SpaceDef, rng};
 pub use error::{Invalid, SpecError};
+pub use fingerprint::SpaceFingerprint;
 pub use ids::{ConstraintId, HyperId, InputId, ModuleId, OutputId, ScopeId};
 pub use io::Io;
 pub use op::{Name, Op, Param, choice, indexed_names};

@@ -24,13 +24,26 @@ pub(crate) trait Chooser {
     }
 }
 
-/// Uniformly at random from each domain.
+/// Uniformly at random from each domain, avoiding the values of a cell's
+/// edges that leave no valid cell (see [`SpaceDef::sample_random`](crate::SpaceDef::sample_random)).
 pub(crate) struct RandomChoice<'a, R: ?Sized>(pub(crate) &'a mut R);
 
 impl<R: Rng + ?Sized> Chooser for RandomChoice<'_, R> {
     #[inline]
     fn choose(&mut self, space: &Space, h: HyperId) -> Result<usize, SpecError> {
-        Ok(self.0.random_range(0..space.domain(h).map_or(1, |d| d.len())))
+        let len = space.domain(h).map_or(1, |d| d.len());
+        let pick = self.0.random_range(0..len);
+        if space.unfired_readers(h).is_empty() {
+            return Ok(pick);
+        }
+        // A second draw, among the values that keep a valid cell possible.
+        match crate::combinators::feasible_values(space, h) {
+            Some(feasible) if !feasible[pick] && feasible.iter().any(|f| *f) => {
+                let ok: Vec<usize> = (0..len).filter(|i| feasible[*i]).collect();
+                Ok(ok[self.0.random_range(0..ok.len())])
+            }
+            _ => Ok(pick),
+        }
     }
 }
 

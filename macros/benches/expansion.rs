@@ -11,20 +11,44 @@
 mod ast;
 #[path = "../src/check.rs"]
 mod check;
+#[path = "../src/check_forms.rs"]
+mod check_forms;
+#[path = "../src/check_module.rs"]
+mod check_module;
 #[path = "../src/ctxt.rs"]
 mod ctxt;
+#[path = "../src/cycles.rs"]
+mod cycles;
+#[path = "../src/domain.rs"]
+mod domain;
 #[path = "../src/emit.rs"]
 mod emit;
+#[path = "../src/emit_forms.rs"]
+mod emit_forms;
+#[path = "../src/emit_ports.rs"]
+mod emit_ports;
 #[path = "../src/expand.rs"]
 mod expand;
 #[path = "../src/graph.rs"]
 mod graph;
 #[path = "../src/lower.rs"]
 mod lower;
+#[path = "../src/lower_forms.rs"]
+mod lower_forms;
+#[path = "../src/lower_wiring.rs"]
+mod lower_wiring;
 #[path = "../src/parse.rs"]
 mod parse;
+#[path = "../src/parse_forms.rs"]
+mod parse_forms;
+#[path = "../src/parse_module.rs"]
+mod parse_module;
+#[path = "../src/plan.rs"]
+mod plan;
 #[path = "../src/scope.rs"]
 mod scope;
+#[path = "../src/verdict.rs"]
+mod verdict;
 
 use std::hint::black_box;
 use std::str::FromStr;

@@ -43,6 +43,38 @@ pub struct Body {
 pub enum Stmt {
     Let(Box<Let>),
     Connect(Connect),
+    /// `reject!(condition, "reason")`, in the body of a `substitution`.
+    Reject(Box<Reject>),
+    /// A statement that did not parse: its error, and what checking the
+    /// rest needs to know of it.
+    Broken(Broken),
+}
+
+/// `reject!(condition, "reason")`: the substitution is invalid when the
+/// condition (a Rust expression over its values) holds.
+pub struct Reject {
+    pub keyword: Ident,
+    pub condition: Expr,
+    pub reason: Expr,
+}
+
+/// A statement that did not parse.
+pub struct Broken {
+    pub error: syn::Error,
+    pub kind: BrokenKind,
+    /// Every identifier in the statement's tokens: the modules it would
+    /// have wired are spared follow-on errors.
+    pub mentions: Vec<Ident>,
+}
+
+/// What a statement that did not parse was meant to be.
+pub enum BrokenKind {
+    /// `let name = ..`: the name is known, its value is not.
+    Let(Option<Ident>),
+    /// `connect!(..)` or anything else that binds no name.
+    Other,
+    /// `expose!(..)`: the border is unknown.
+    Expose,
 }
 
 /// `let name = value;`
@@ -53,7 +85,7 @@ pub struct Let {
 
 /// The right-hand side of a `let`.
 pub enum Binding {
-    /// `choice([..])` or `shared([..])`.
+    /// `choice([..])`, `shared([..])` or `global([..])`.
     Choice(DomainLit),
     /// `x.map(|v: T| ..)` or `dependent(|a: T, b: U| ..)`.
     Dependent(Closure),
@@ -63,12 +95,24 @@ pub enum Binding {
     Module(ModuleExpr),
 }
 
-/// `choice([..])` / `shared([..])`.
+/// `choice([..])` / `shared([..])` / `global([..])`.
 pub struct DomainLit {
     pub keyword: Ident,
-    pub shared: bool,
+    pub kind: ChoiceKind,
     pub bracket: Span,
     pub values: Vec<Expr>,
+}
+
+/// How a hyperparameter given by its domain is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChoiceKind {
+    /// `choice([..])`: a hyperparameter of this scope.
+    Choice,
+    /// `shared([..])`: named, shared with every sub-space that names it.
+    Shared,
+    /// `global([..])`: a hyperparameter of this scope that no module reads,
+    /// carried into the architecture's globals (a learning rate).
+    Global,
 }
 
 /// A closure over hyperparameters (dependent or constraint).
@@ -94,6 +138,28 @@ pub enum ModuleExpr {
     Identity(Ident),
     /// An op constructor, a `#[search_space]` function or a factory parameter.
     Call { callee: Path, args: Vec<Arg> },
+    /// `select([a.out, ..])` or `select(idx, [a.out, ..])`: one of the
+    /// outputs, chosen by a hyperparameter.
+    Select { keyword: Ident, idx: Option<Arg>, sources: Vec<Endpoint>, bracket: Span },
+    /// `unused(|k| combine, [a.out, ..])`: the outputs no selection took, combined.
+    Unused { keyword: Ident, combine: Box<Factory>, states: Vec<Endpoint>, bracket: Span },
+    /// `dag(nodes = 5, node = |v| .., ..)`: an edge-flag cell.
+    Dag { keyword: Ident, options: Vec<NamedArg> },
+    /// `or_named(relu = || .., tanh = || ..)` or `or_named(idx, relu = .., ..)`.
+    OrNamed { keyword: Ident, idx: Option<Arg>, alternatives: Vec<NamedArg> },
+    /// `substitution(|a: T, b: U| module-or-block)`: a substitution module
+    /// of the user's, over the hyperparameters its parameters name.
+    Substitution { keyword: Ident, params: Vec<ClosureParam>, body: Box<FactoryBody> },
+    /// `sharing(key, || module)`: a share frame around a module.
+    Sharing { keyword: Ident, key: Expr, factory: Box<Factory> },
+    /// `stack(n, || module)`: `n` copies of a multi-port module in a row.
+    Stack { keyword: Ident, count: Expr, factory: Box<Factory> },
+}
+
+/// `name = value` in the arguments of `dag` or `or_named`.
+pub struct NamedArg {
+    pub name: Ident,
+    pub value: Arg,
 }
 
 /// The combinators the DSL knows.
@@ -146,6 +212,8 @@ pub struct Factory {
     /// The parameter of a combine factory (`|k|`) or of `nested_repeat`'s
     /// iterate (`|prev|`).
     pub param: Option<Ident>,
+    /// Further parameters: a cell's edge factory `|from, to, value|`.
+    pub more: Vec<Ident>,
     pub body: FactoryBody,
 }
 
@@ -171,6 +239,7 @@ pub struct Endpoint {
 
 /// `expose!(inputs -> outputs)`.
 pub struct Expose {
+    pub keyword: Ident,
     pub inputs: Vec<Exposed>,
     pub outputs: Vec<Exposed>,
 }
@@ -185,5 +254,15 @@ impl Exposed {
     /// The exposed name and where it is written.
     pub fn name(&self) -> Option<&Ident> {
         self.alias.as_ref().or(self.end.port.as_ref())
+    }
+}
+
+/// The name an identifier stands for, without a leading `r#`: `r#in` and
+/// `in` are one name, and paths and decisions say `in`.
+pub fn unraw(ident: &Ident) -> String {
+    let text = ident.to_string();
+    match text.strip_prefix("r#") {
+        Some(name) => name.to_owned(),
+        None => text,
     }
 }

@@ -5,43 +5,43 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
-use crate::ast::{Combinator, SpaceFn};
-use crate::lower::{ArgPlan, Build, FactoryPlan, FactoryPlanBody, Plan, PortRef, Step};
+use crate::ast::{ChoiceKind, Combinator, SpaceFn, unraw};
+use crate::emit_ports::port_set;
+use crate::plan::{ArgPlan, Build, FactoryPlan, FactoryPlanBody, Plan, PortRef, PortUse, Step};
 
 /// The space variable of the expansion.
-fn space() -> Ident {
+pub(crate) fn space() -> Ident {
     format_ident!("__as_s")
 }
 
-/// `SpaceDef::new(..)` for `search_space! { .. }`.
-pub fn emit_inline(plan: &Plan) -> TokenStream {
+/// `SpaceDef::new(..)` for `search_space! { .. }`. `lenient` after a
+/// mistake: names that only left-out statements used are not reported unused.
+pub fn emit_inline(plan: &Plan, lenient: bool) -> TokenStream {
     let closure = builder_closure(plan, &[]);
-    quote!(::archspace::__private::SpaceDef::new(#closure))
+    let def = quote!(::archspace::__private::SpaceDef::new(#closure));
+    if lenient { quote!({ #[allow(unused_variables)] let __as_def = #def; __as_def }) } else { def }
 }
 
 /// The function for `#[search_space] fn ..`: it returns a `SubSpace` with
-/// typed ports.
-pub fn emit_fn(f: &SpaceFn, plan: &Plan) -> TokenStream {
+/// typed ports. `lenient` as for [`emit_inline`].
+pub fn emit_fn(f: &SpaceFn, plan: &Plan, lenient: bool) -> TokenStream {
     let (ports, extra) = port_set(f, plan);
     let closure = builder_closure(plan, &[]);
-    let name = f.sig.ident.to_string();
+    let name = unraw(&f.sig.ident);
     let body = quote!(::archspace::__private::SubSpace::new(#name, #closure));
     let item = fn_item(f, &ports, body);
-    quote!(#item #extra)
+    let allow = if lenient { quote!(#[allow(unused_variables)]) } else { TokenStream::new() };
+    quote!(#allow #item #extra)
 }
 
-/// A fallback with the declared signature, for follow-on code to type-check.
+/// A fallback with the declared signature, for follow-on code to type-check
+/// (when the signature itself is wrong).
 pub fn emit_fn_stub(f: &SpaceFn) -> TokenStream {
-    let name = f.sig.ident.to_string();
+    let name = unraw(&f.sig.ident);
     let ports = quote!(::archspace::__private::Siso);
     let body = quote!(::archspace::__private::SubSpace::failed(#name));
     let item = fn_item(f, &ports, body);
     quote!(#[allow(unused_variables)] #item)
-}
-
-/// A fallback for `search_space! { .. }`.
-pub fn emit_inline_stub() -> TokenStream {
-    quote!(::archspace::__private::SubSpace::<::archspace::__private::Siso>::failed("search_space").def())
 }
 
 fn fn_item(f: &SpaceFn, ports: &TokenStream, body: TokenStream) -> TokenStream {
@@ -56,62 +56,13 @@ fn fn_item(f: &SpaceFn, ports: &TokenStream, body: TokenStream) -> TokenStream {
     }
 }
 
-/// The port set type of a sub-space, and a struct for it when no standard one fits.
-fn port_set(f: &SpaceFn, plan: &Plan) -> (TokenStream, TokenStream) {
-    let ins: Vec<&str> = plan.inputs.iter().map(|e| e.name.as_str()).collect();
-    let outs: Vec<&str> = plan.outputs.iter().map(|e| e.name.as_str()).collect();
-    if ins == ["in"] && outs == ["out"] {
-        return (quote!(::archspace::__private::Siso), TokenStream::new());
-    }
-    let k = ins.len();
-    let fan: Vec<String> = (0..k).map(|i| format!("in{i}")).collect();
-    if (1..=8).contains(&k) && ins.iter().zip(&fan).all(|(a, b)| a == b) && outs == ["out"] {
-        return (quote!(::archspace::__private::Fan<#k>), TokenStream::new());
-    }
-    let vis = &f.vis;
-    let name = format_ident!("__as_ports_{}", f.sig.ident);
-    let in_methods = plan.inputs.iter().enumerate().map(|(i, e)| {
-        let m = &e.method;
-        quote!(pub fn #m(&self) -> ::archspace::__private::InPort { ::archspace::__private::InPort::new(self.inputs[#i]) })
-    });
-    let out_methods = plan.outputs.iter().enumerate().map(|(i, e)| {
-        let m = &e.method;
-        quote!(pub fn #m(&self) -> ::archspace::__private::OutPort { ::archspace::__private::OutPort::new(self.outputs[#i]) })
-    });
-    let (ni, no) = (ins.len(), outs.len());
-    let extra = quote! {
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis struct #name {
-            io: ::archspace::__private::Io,
-            inputs: [::archspace::__private::InputId; #ni],
-            outputs: [::archspace::__private::OutputId; #no],
-        }
-        impl #name {
-            #(#in_methods)*
-            #(#out_methods)*
-        }
-        impl ::archspace::__private::PortSet for #name {
-            fn from_io(io: ::archspace::__private::Io) -> ::core::result::Result<Self, ::archspace::__private::SpecError> {
-                let inputs = [#(io.input(#ins)?),*];
-                let outputs = [#(io.output(#outs)?),*];
-                ::core::result::Result::Ok(#name { io, inputs, outputs })
-            }
-            fn io(&self) -> &::archspace::__private::Io {
-                &self.io
-            }
-        }
-    };
-    (quote!(#name), extra)
-}
-
 /// `move |__as_s: &mut Space| -> Result<Io, SpecError> { steps; Ok(border) }`.
 fn builder_closure(plan: &Plan, param: &[TokenStream]) -> TokenStream {
     let s = space();
     let steps = plan.steps.iter().map(step);
     let border = border(plan);
     quote! {
-        move |#s: &mut ::archspace::__private::Space #(, #param)*|
+        move |#[allow(unused_variables)] #s: &mut ::archspace::__private::Space #(, #param)*|
             -> ::core::result::Result<::archspace::__private::Io, ::archspace::__private::SpecError> {
             #(#steps)*
             ::core::result::Result::Ok(#border)
@@ -120,18 +71,20 @@ fn builder_closure(plan: &Plan, param: &[TokenStream]) -> TokenStream {
 }
 
 fn border(plan: &Plan) -> TokenStream {
-    let ins = plan.inputs.iter().map(|e| {
+    let ins = plan.inputs.iter().filter(|e| e.in_border).map(|e| {
         let (n, p) = (&e.name, port(&e.port));
-        quote!((#n, #p))
+        let span = e.port.method.span();
+        quote_spanned!(span=> (#n, ::archspace::__private::input(#p)))
     });
-    let outs = plan.outputs.iter().map(|e| {
+    let outs = plan.outputs.iter().filter(|e| e.in_border).map(|e| {
         let (n, p) = (&e.name, port(&e.port));
-        quote!((#n, #p))
+        let span = e.port.method.span();
+        quote_spanned!(span=> (#n, ::archspace::__private::output(#p)))
     });
     quote!(::archspace::__private::border([#(#ins),*], [#(#outs),*]))
 }
 
-fn port(p: &PortRef) -> TokenStream {
+pub(crate) fn port(p: &PortRef) -> TokenStream {
     let PortRef { module, method } = p;
     quote_spanned!(method.span()=> #module.#method())
 }
@@ -140,31 +93,44 @@ fn step(step: &Step) -> TokenStream {
     let s = space();
     match step {
         Step::BindParam(name) => {
-            let text = name.to_string();
+            let text = unraw(name);
             quote!(let #name = ::archspace::__private::hyper_of(#s, #text, ::core::clone::Clone::clone(&#name))?;)
         }
         Step::BindPrevious(prev) => {
             quote!(let #prev = ::archspace::__private::siso(::core::result::Result::Ok(__as_prev))?;)
         }
-        Step::Choice { name, shared, values } => {
-            let text = name.to_string();
-            let method = if *shared { quote!(shared) } else { quote!(named_choice) };
-            quote!(#[allow(unused_variables)] let #name = #s.#method(#text, [#(#values),*])?;)
+        Step::Choice { name, keyword, kind, values } => {
+            let text = unraw(name);
+            let method =
+                Ident::new(if *kind == ChoiceKind::Shared { "shared" } else { "named_choice" }, keyword.span());
+            let s = Ident::new("__as_s", keyword.span());
+            let choice = quote!(let #name = #s.#method(#text, [#(#values),*])?;);
+            if *kind != ChoiceKind::Global {
+                return choice;
+            }
+            // A global: the same hyperparameter, carried into the architecture's globals.
+            quote! {
+                #choice
+                #s.carrier(::std::vec![(
+                    ::archspace::__private::Name::Borrowed(#text),
+                    ::archspace::__private::Param::from(#name),
+                )])?;
+            }
         }
         Step::Dependent { name, deps, reads, body } => {
-            let text = name.to_string();
+            let text = unraw(name);
             let reads =
                 reads_of(reads, |read, ty, i| quote!(let #read: #ty = ::archspace::__private::arg(__as_v, #i)?;));
+            let value = quote_spanned!(body_span(body)=> ::archspace::__private::value(#body));
             quote! {
-                #[allow(unused_variables)]
                 let #name = #s.named_dependent(#text, &[#(#deps),*], move |__as_v: &[::archspace::__private::Value]| {
                     #(#reads)*
-                    ::core::result::Result::Ok(::archspace::__private::value(#body))
+                    ::core::result::Result::Ok(#value)
                 })?;
             }
         }
         Step::Constraint { name, deps, reads, body } => {
-            let text = name.to_string();
+            let text = unraw(name);
             let reads = reads_of(
                 reads,
                 |read, ty, i| quote!(let ::core::result::Result::Ok(#read) = ::archspace::__private::arg::<#ty>(__as_v, #i) else { return false; };),
@@ -177,7 +143,7 @@ fn step(step: &Step) -> TokenStream {
             }
         }
         Step::Module { name, build } => {
-            let text = name.to_string();
+            let text = unraw(name);
             let value = module(build, Some(&text), true);
             let span = match build {
                 Build::Place { callee, .. } => syn::spanned::Spanned::span(callee),
@@ -186,26 +152,60 @@ fn step(step: &Step) -> TokenStream {
             let value = quote_spanned!(span=> #value?);
             quote!(let #name = #value;)
         }
-        Step::Connect { from, to } => {
+        Step::Connect { at, from, to } => {
             let (from, to) = (port(from), port(to));
-            quote!(::archspace::__private::connect(#s, #from, #to)?;)
+            let s = Ident::new("__as_s", *at);
+            quote_spanned!(*at=> ::archspace::__private::connect(#s, #from, #to)?;)
         }
         Step::FanIn { from, to } => {
-            let from = from.iter().map(port);
+            let from = from.iter().map(|p| {
+                let p = port(p);
+                quote!(::archspace::__private::output(#p))
+            });
             quote_spanned!(to.span()=> ::archspace::__private::connect_fan_in(#s, [#(#from),*], &#to)?;)
+        }
+        Step::Wired { module, uses } => wired(module, uses),
+        Step::Reject { condition, reason } => {
+            let span = syn::spanned::Spanned::span(condition);
+            quote_spanned!(span=> if #condition { return ::archspace::__private::reject(#reason); })
         }
     }
 }
 
-fn reads_of(
-    reads: &[crate::lower::Read],
+/// `wired(wiring(&m).used(m.out()).fed(m.in())..)`: compiles only when every port of
+/// `m` is among `uses`; an error lands on the module's `let`. The port
+/// calls repeat those of the connections, token for token, so that a port
+/// that does not exist is reported once.
+fn wired(module: &Ident, uses: &[PortUse]) -> TokenStream {
+    let span = module.span();
+    let marks = uses.iter().map(|u| match u {
+        PortUse::Used(p) => {
+            let p = port(p);
+            quote_spanned!(span=> .used(#p))
+        }
+        PortUse::Fed(p) => {
+            let p = port(p);
+            quote_spanned!(span=> .fed(#p))
+        }
+        PortUse::FanIn => quote_spanned!(span=> .fan_in()),
+    });
+    quote_spanned!(span=> ::archspace::__private::wired(::archspace::__private::wiring(&#module)#(#marks)*);)
+}
+
+/// Where a closure body is, for errors about the value it computes.
+fn body_span(body: &syn::Expr) -> Span {
+    syn::spanned::Spanned::span(body)
+}
+
+pub(crate) fn reads_of(
+    reads: &[crate::plan::Read],
     each: impl Fn(&Ident, &TokenStream, usize) -> TokenStream,
 ) -> Vec<TokenStream> {
     reads.iter().enumerate().map(|(i, r)| each(&r.name, &r.ty, i)).collect()
 }
 
 /// An expression building `build`: typed ports when `typed`, an `Io` otherwise.
-fn module(build: &Build, name: Option<&str>, typed: bool) -> TokenStream {
+pub(crate) fn module(build: &Build, name: Option<&str>, typed: bool) -> TokenStream {
     let s = space();
     // Every token of the call carries the user's span, so that a type error
     // (a constructor that is no module) lands on the constructor.
@@ -238,10 +238,11 @@ fn module(build: &Build, name: Option<&str>, typed: bool) -> TokenStream {
             siso(quote_spanned!(*span=> #named.identity()))
         }
         Build::Combinator { keyword, kind, args } => siso(combinator(keyword, *kind, args, name)),
+        form => crate::emit_forms::form(form, name, typed),
     }
 }
 
-fn named(name: Option<&str>) -> TokenStream {
+pub(crate) fn named(name: Option<&str>) -> TokenStream {
     let s = space();
     match name {
         Some(n) => quote!(#s.named(#n)),
@@ -303,30 +304,31 @@ fn closure_arg(a: &ArgPlan) -> TokenStream {
 }
 
 /// An argument of an op constructor or sub-space: factories are boxed.
-fn arg(a: &ArgPlan) -> TokenStream {
+pub(crate) fn arg(a: &ArgPlan) -> TokenStream {
     match a {
         ArgPlan::Hyper(h) => quote_spanned!(h.span()=> ::archspace::__private::Param::from(#h)),
         ArgPlan::Clone(v) => quote_spanned!(v.span()=> ::core::clone::Clone::clone(&#v)),
-        ArgPlan::Choice(values) => quote!(::archspace::__private::choice([#(#values),*])),
+        ArgPlan::Choice(span, values) => quote_spanned!(*span=> ::archspace::__private::choice([#(#values),*])),
         ArgPlan::Verbatim(e) => quote!(#e),
         ArgPlan::Factory(f) => {
             let closure = factory_closure(f);
             if f.param.is_some() {
-                quote!(::archspace::__private::combine_factory(#closure))
+                quote_spanned!(f.bar=> ::archspace::__private::to_combine_factory(#closure))
             } else {
-                quote!(::archspace::__private::factory(#closure))
+                quote_spanned!(f.bar=> ::archspace::__private::to_factory(#closure))
             }
         }
     }
 }
 
-fn factory_closure(f: &FactoryPlan) -> TokenStream {
+pub(crate) fn factory_closure(f: &FactoryPlan) -> TokenStream {
     let s = space();
-    let param: Vec<TokenStream> = match (&f.param, f.iterate) {
+    let mut param: Vec<TokenStream> = match (&f.param, f.iterate) {
         (Some(_), true) => vec![quote!(__as_prev: ::archspace::__private::Io)],
         (Some(p), false) => vec![quote!(#[allow(unused_variables)] #p: _)],
         (None, _) => Vec::new(),
     };
+    param.extend(f.more.iter().map(|p| quote!(#[allow(unused_variables)] #p: _)));
     let closure = match &f.body {
         FactoryPlanBody::Block(plan) => builder_closure(plan, &param),
         FactoryPlanBody::Module(build) => {

@@ -1,261 +1,395 @@
 //! Stage 2, connections: ports, fan-in and fan-out, exposure, dangling
 //! ports and cycles among the modules of one body.
+//!
+//! A connection or exposure with a mistake wires nothing: its other ports
+//! are excused from the dangling checks instead, so that one mistake gives
+//! one error (not a second about the port it meant to wire).
 
 use std::collections::{HashMap, HashSet};
 
 use proc_macro2::Span;
 use syn::Ident;
 
-use crate::ast::{Connect, Endpoint, Expose};
-use crate::ctxt::{Ctxt, did_you_mean};
-use crate::scope::{Kind, Ports, Scopes};
+use crate::ast::{Connect, Endpoint, Expose, unraw};
+use crate::check::Checker;
+use crate::ctxt::{closest, did_you_mean};
+use crate::scope::{Kind, Ports};
+
+/// A module of a body.
+pub struct ModuleEntry {
+    pub name: Ident,
+    pub ports: Ports,
+    /// Its `let` (see [`crate::verdict::key`]); `None` for `prev`.
+    pub node: Option<usize>,
+}
+
+/// How an input got its source.
+enum Source {
+    Connected,
+    /// Exposed under this name.
+    Exposed(String),
+}
 
 /// Connection bookkeeping of one body.
 #[derive(Default)]
 pub struct Graph {
-    /// Module names in order of binding, with what is known of their ports.
-    pub modules: Vec<(Ident, Ports)>,
-    /// Connected inputs: (module, port) → where.
-    targets: HashMap<(usize, String), Span>,
+    /// Modules in order of binding.
+    pub modules: Vec<ModuleEntry>,
+    /// Inputs given a source: (module, port) → how.
+    targets: HashMap<(usize, String), Source>,
     /// Used outputs.
     used: HashSet<(usize, String)>,
+    /// Ports a rejected connection meant to wire: not reported as dangling.
+    excused: HashSet<(usize, String)>,
     /// Modules mentioned by a connection or an exposure.
     touched: HashSet<usize>,
     /// Edges between modules, with the span of the target.
-    edges: Vec<(usize, usize, Span)>,
+    pub edges: Vec<(usize, usize, Span)>,
     /// Modules already reported: no follow-on errors about them.
     pub erred: HashSet<usize>,
+    /// Modules wired by a statement left out of the expansion.
+    pub unwired: HashSet<usize>,
+    /// Names a mistake may have meant (a misspelled or later module, the
+    /// words of a statement that did not parse): spared follow-on errors
+    /// once the body is read.
+    spared: HashSet<String>,
+    /// A name that means nothing close: every module is spared.
+    spare_all: bool,
 }
 
-/// Resolves `end.module` to a module of this body.
-fn module_of(cx: &mut Ctxt, scopes: &Scopes, end: &Endpoint) -> Option<(usize, Ports)> {
-    let name = &end.module;
-    match scopes.find(name) {
-        Some(found) => match found.kind {
+impl Graph {
+    /// Marks every module named `name`, bound now or later in the body, as
+    /// reported: a mistake may have meant it.
+    pub fn spare(&mut self, name: &Ident) {
+        self.spared.insert(unraw(name));
+    }
+
+    /// Marks every module as reported (a mistake may have meant any).
+    pub fn spare_all(&mut self) {
+        self.spare_all = true;
+    }
+
+    /// Once the body is read: the spared modules join the reported ones.
+    pub fn settle(&mut self) {
+        for (i, m) in self.modules.iter().enumerate() {
+            if self.spare_all || self.spared.contains(&unraw(&m.name)) {
+                self.erred.insert(i);
+            }
+        }
+    }
+
+    /// The `let`s of modules whose wiring rustc must not check: their
+    /// wiring was reported, excused or partly left out.
+    pub fn unchecked_nodes(&self) -> Vec<usize> {
+        let excused: HashSet<usize> = self.excused.iter().map(|(m, _)| *m).collect();
+        (0..self.modules.len())
+            .filter(|i| {
+                self.erred.contains(i) || self.unwired.contains(i) || excused.contains(i) || !self.touched.contains(i)
+            })
+            .filter_map(|i| self.modules[i].node)
+            .collect()
+    }
+
+    /// The name of module `module`, for messages.
+    pub fn name(&self, module: usize) -> String {
+        self.modules.get(module).map(|m| m.name.to_string()).unwrap_or_default()
+    }
+}
+
+impl Checker<'_, '_> {
+    /// Resolves `end.module` to a module of this body; `None` (reported
+    /// unless the name is a broken `let`) otherwise.
+    fn module_of(&mut self, graph: &mut Graph, end: &Endpoint) -> Option<(usize, Ports)> {
+        let name = &end.module;
+        let Some(found) = self.scopes.find(name) else {
+            if self.scopes.declared_below(name) {
+                self.used_before_let(name);
+                graph.spare(name);
+            } else {
+                let modules = self.scopes.local_modules();
+                let meant = closest(&unraw(name), modules.iter().map(String::as_str));
+                let hint = meant.map(|m| format!("; did you mean `{m}`?")).unwrap_or_default();
+                self.cx.error(name.span(), format!("unknown module `{name}`{hint}"));
+                match meant {
+                    Some(meant) => {
+                        graph.spared.insert(meant.to_owned());
+                    }
+                    None => graph.spare_all(),
+                }
+            }
+            return None;
+        };
+        match found.kind {
             Kind::Module(ports, index) if found.local => return Some((index, ports)),
-            Kind::Module(..) => cx.error(
+            Kind::Broken => {}
+            Kind::Module(..) => self.cx.error(
                 name.span(),
                 format!("`{name}` belongs to the enclosing space; a factory builds a sub-graph of its own"),
             ),
             Kind::Local if found.local => {
-                cx.error(name.span(), format!("`{name}` is the factory's parameter, not a module"));
+                self.cx.error(name.span(), format!("`{name}` is the factory's parameter, not a module"));
             }
-            Kind::Hyper(_) => cx.error(name.span(), format!("`{name}` is a hyperparameter, not a module")),
-            Kind::Constraint => cx.error(name.span(), format!("`{name}` is a constraint, not a module")),
-            _ => cx.error(name.span(), format!("`{name}` is not a module")),
-        },
-        None => {
-            let modules = scopes.local_modules();
-            let hint = did_you_mean(&name.to_string(), modules.iter().map(String::as_str));
-            cx.error(name.span(), format!("unknown module `{name}`{hint}"));
+            Kind::Hyper(_) => self.cx.error(name.span(), format!("`{name}` is a hyperparameter, not a module")),
+            Kind::Constraint => self.cx.error(name.span(), format!("`{name}` is a constraint, not a module")),
+            _ => self.cx.error(name.span(), format!("`{name}` is not a module")),
         }
+        None
     }
-    None
-}
 
-/// Checks `end.port` against known ports; `want_input` says which side.
-fn check_port(cx: &mut Ctxt, end: &Endpoint, ports: Ports, want_input: bool) -> Option<String> {
-    let Some(port) = &end.port else {
-        cx.error(
-            end.module.span(),
-            format!("expected a port: `{}.{}`", end.module, if want_input { "in" } else { "out" }),
-        );
-        return None;
-    };
-    let text = port.to_string();
-    let (Some(inputs), Some(outputs)) = (ports.inputs(), ports.outputs()) else { return Some(text) };
-    let (wanted, other, side, other_side) = if want_input {
-        (inputs, outputs, "an input", "an output")
-    } else {
-        (outputs, inputs, "an output", "an input")
-    };
-    if wanted.contains(&text.as_str()) {
-        return Some(text);
-    }
-    let module = &end.module;
-    if other.contains(&text.as_str()) {
-        cx.error(port.span(), format!("`{text}` is {other_side} of `{module}`; expected {side}"));
-    } else {
-        let hint = did_you_mean(&text, inputs.iter().chain(outputs).copied());
-        cx.error(port.span(), format!("unknown port `{text}` on `{module}`{hint}"));
-    }
-    None
-}
-
-fn mark_target(cx: &mut Ctxt, graph: &mut Graph, module: usize, port: String, span: Span) {
-    let name = graph.modules.get(module).map(|(n, _)| n.to_string()).unwrap_or_default();
-    if graph.targets.contains_key(&(module, port.clone())) {
-        cx.error(span, format!("input `{port}` of `{name}` is already connected"));
-    } else {
-        graph.targets.insert((module, port), span);
-    }
-}
-
-pub fn check_connect(cx: &mut Ctxt, scopes: &Scopes, graph: &mut Graph, connect: &Connect) {
-    let mut sources = Vec::new();
-    for end in &connect.from {
-        if let Some((index, ports)) = module_of(cx, scopes, end) {
-            graph.touched.insert(index);
-            match check_port(cx, end, ports, false) {
-                Some(port) => {
-                    graph.used.insert((index, port));
-                }
-                None => {
-                    graph.erred.insert(index);
-                }
-            }
-            sources.push(index);
+    /// Checks `end.port` against known ports; `want_input` says which side.
+    fn port_of(&mut self, end: &Endpoint, ports: Ports, want_input: bool) -> Option<String> {
+        let Some(port) = &end.port else {
+            self.cx.error(
+                end.module.span(),
+                format!("expected a port: `{}.{}`", end.module, if want_input { "in" } else { "out" }),
+            );
+            return None;
+        };
+        let text = unraw(port);
+        let (Some(inputs), Some(outputs)) = (ports.inputs(), ports.outputs()) else { return Some(text) };
+        let (wanted, other, side, other_side) = if want_input {
+            (inputs, outputs, "an input", "an output")
+        } else {
+            (outputs, inputs, "an output", "an input")
+        };
+        if wanted.contains(&text.as_str()) {
+            return Some(text);
         }
+        let module = &end.module;
+        if other.contains(&text.as_str()) {
+            self.cx.error(port.span(), format!("`{text}` is {other_side} of `{module}`; expected {side}"));
+        } else {
+            let hint = did_you_mean(&text, inputs.iter().chain(outputs).copied());
+            self.cx.error(port.span(), format!("unknown port `{text}` on `{module}`{hint}"));
+        }
+        None
     }
-    let fan_in = connect.from.len() > 1 || connect.to.iter().any(|t| t.port.is_none());
-    if fan_in {
-        if let [target] = connect.to.as_slice()
-            && target.port.is_none()
-        {
-            let Some((index, ports)) = module_of(cx, scopes, target) else { return };
-            graph.touched.insert(index);
-            let k = connect.from.len();
-            if let Some(inputs) = ports.inputs()
-                && inputs.len() != k
-            {
-                cx.error(
-                    target.module.span(),
-                    format!("arity mismatch: `{}` takes {} input(s), fed {k}", target.module, inputs.len()),
-                );
-                graph.erred.insert(index);
-                return;
+
+    /// Resolves one end: `Some((module, port))`, or `None` with the module
+    /// (if resolved) marked as reported.
+    fn end(&mut self, graph: &mut Graph, end: &Endpoint, want_input: bool) -> (Option<usize>, Option<String>) {
+        let Some((index, ports)) = self.module_of(graph, end) else { return (None, None) };
+        graph.touched.insert(index);
+        let port = self.port_of(end, ports, want_input);
+        if port.is_none() {
+            graph.erred.insert(index);
+        }
+        (Some(index), port)
+    }
+
+    /// `end`, an output, feeds module `target` (bound next) through a list
+    /// (`select`, `unused`): the output is used, and an edge is recorded.
+    pub fn source_into(&mut self, graph: &mut Graph, end: &Endpoint, target: usize) -> Option<usize> {
+        let (module, port) = self.end(graph, end, false);
+        if let (Some(module), Some(port)) = (module, port) {
+            let span = end.port.as_ref().map_or(end.module.span(), Ident::span);
+            graph.used.insert((module, port));
+            graph.edges.push((module, target, span));
+        }
+        module
+    }
+
+    /// Checks a `connect!`; returns the modules it names (for verdicts).
+    pub fn connect(&mut self, graph: &mut Graph, connect: &Connect) -> Vec<usize> {
+        let fan_in = connect.from.len() > 1 || connect.to.iter().any(|t| t.port.is_none());
+        let mut ok = true;
+        let mut named = Vec::new();
+        let mut sources = Vec::new();
+        for end in &connect.from {
+            let (module, port) = self.end(graph, end, false);
+            named.extend(module);
+            match (module, port) {
+                (Some(m), Some(p)) => sources.push((m, p)),
+                _ => ok = false,
             }
-            let names: Vec<String> = match ports.inputs() {
-                Some(known) => known.iter().map(|s| (*s).to_owned()).collect(),
-                None if k > 1 => (0..k).map(|i| format!("in{i}")).collect(),
-                None => vec!["in".to_owned()],
-            };
-            for port in names {
-                mark_target(cx, graph, index, port, target.module.span());
-            }
-            for s in &sources {
-                graph.edges.push((*s, index, target.module.span()));
+        }
+        let mut targets: Vec<(usize, String, Span)> = Vec::new();
+        if fan_in {
+            match connect.to.as_slice() {
+                [target] if target.port.is_none() => match self.module_of(graph, target) {
+                    Some((index, ports)) => {
+                        graph.touched.insert(index);
+                        named.push(index);
+                        let k = connect.from.len();
+                        match ports.inputs() {
+                            Some(inputs) if inputs.len() != k => {
+                                self.cx.error(
+                                    target.module.span(),
+                                    format!(
+                                        "arity mismatch: `{}` takes {} input(s), fed {k}",
+                                        target.module,
+                                        inputs.len()
+                                    ),
+                                );
+                                graph.erred.insert(index);
+                                ok = false;
+                            }
+                            Some(inputs) => {
+                                targets.extend(inputs.iter().map(|p| (index, (*p).to_owned(), target.module.span())))
+                            }
+                            None if k > 1 => {
+                                targets.extend((0..k).map(|i| (index, format!("in{i}"), target.module.span())))
+                            }
+                            None => targets.push((index, "in".to_owned(), target.module.span())),
+                        }
+                    }
+                    None => ok = false,
+                },
+                _ => {
+                    for target in &connect.to {
+                        graph.spare(&target.module);
+                    }
+                    let span = connect.to.first().map_or_else(|| connect.keyword.span(), |t| t.module.span());
+                    self.cx.error(
+                        span,
+                        "several outputs feed one module's inputs in order: `connect!(a.out, b.out -> cat)`",
+                    );
+                    ok = false;
+                }
             }
         } else {
-            let span = connect.to.first().map(|t| t.module.span()).unwrap_or_else(|| connect.keyword.span());
-            cx.error(span, "several outputs feed one module's inputs in order: `connect!(a.out, b.out -> cat)`");
-        }
-        return;
-    }
-    for end in &connect.to {
-        let Some((index, ports)) = module_of(cx, scopes, end) else { continue };
-        graph.touched.insert(index);
-        match (check_port(cx, end, ports, true), &end.port) {
-            (Some(port), Some(port_ident)) => mark_target(cx, graph, index, port, port_ident.span()),
-            _ => {
-                graph.erred.insert(index);
+            for end in &connect.to {
+                let (module, port) = self.end(graph, end, true);
+                named.extend(module);
+                match (module, port, &end.port) {
+                    (Some(m), Some(p), Some(at)) => targets.push((m, p, at.span())),
+                    _ => ok = false,
+                }
             }
         }
-        for s in &sources {
-            graph.edges.push((*s, index, end.port.as_ref().map_or(end.module.span(), Ident::span)));
+        if !ok {
+            graph.excused.extend(sources.into_iter().chain(targets.into_iter().map(|(m, p, _)| (m, p))));
+            return named;
+        }
+        for (target, port, span) in &targets {
+            self.mark_target(graph, *target, port, *span);
+            for (source, _) in &sources {
+                graph.edges.push((*source, *target, *span));
+            }
+        }
+        graph.used.extend(sources);
+        named
+    }
+
+    fn mark_target(&mut self, graph: &mut Graph, module: usize, port: &str, span: Span) {
+        let name = graph.name(module);
+        match graph.targets.get(&(module, port.to_owned())) {
+            Some(_) => self.cx.sound(
+                span,
+                format!("input `{port}` of `{name}` is already connected"),
+                "an input takes one source: remove one of the connections, or join the sources in a module such as `add`",
+            ),
+            None => {
+                graph.targets.insert((module, port.to_owned()), Source::Connected);
+            }
         }
     }
-}
 
-pub fn check_expose(cx: &mut Ctxt, scopes: &Scopes, graph: &mut Graph, expose: &Expose) {
-    for (list, want_input) in [(&expose.inputs, true), (&expose.outputs, false)] {
-        let mut names: Vec<String> = Vec::new();
-        for exposed in list {
-            let Some((index, ports)) = module_of(cx, scopes, &exposed.end) else { continue };
-            graph.touched.insert(index);
-            let Some(port) = check_port(cx, &exposed.end, ports, want_input) else {
-                graph.erred.insert(index);
+    /// Checks `expose!(..)`; entries with mistakes are left out of the border.
+    pub fn expose(&mut self, graph: &mut Graph, expose: &Expose) {
+        let mut names: Vec<(String, bool)> = Vec::new();
+        for (list, want_input) in [(&expose.inputs, true), (&expose.outputs, false)] {
+            for exposed in list {
+                let breaks = self.cx.breaks();
+                self.scopes.take_taint();
+                let (module, port) = self.end(graph, &exposed.end, want_input);
+                let (Some(index), Some(port)) = (module, port) else {
+                    self.verdicts.drop(exposed);
+                    graph.unwired.extend(module);
+                    continue;
+                };
+                if self.scopes.take_taint() || self.cx.breaks() > breaks {
+                    self.verdicts.drop(exposed);
+                    graph.unwired.insert(index);
+                }
+                if let Some(name) = exposed.name() {
+                    self.exposed_name(&mut names, name, want_input);
+                }
+                if want_input {
+                    self.expose_input(graph, index, &port, exposed);
+                } else {
+                    graph.used.insert((index, port));
+                }
+            }
+        }
+    }
+
+    fn exposed_name(&mut self, names: &mut Vec<(String, bool)>, name: &Ident, input: bool) {
+        let text = unraw(name);
+        let side = if input { "input" } else { "output" };
+        match names.iter().find(|(n, _)| *n == text) {
+            Some((_, earlier)) if *earlier == input => self.cx.sound(
+                name.span(),
+                format!("duplicate exposed {side} name `{text}`"),
+                "give each exposed port its own name: `name = module.port`",
+            ),
+            Some(_) => self.cx.sound(
+                name.span(),
+                format!("`{text}` is exposed both as an input and as an output"),
+                "a sub-space's ports are methods of one type: give one of them another name, `name = module.port`",
+            ),
+            None => names.push((text, input)),
+        }
+    }
+
+    fn expose_input(&mut self, graph: &mut Graph, index: usize, port: &str, exposed: &crate::ast::Exposed) {
+        let module = &exposed.end.module;
+        let span = exposed.end.port.as_ref().map_or(module.span(), Ident::span);
+        let name = exposed.name().map(unraw).unwrap_or_default();
+        match graph.targets.get(&(index, port.to_owned())) {
+            Some(Source::Connected) => self.cx.sound(
+                span,
+                format!("input `{port}` of `{module}` is both connected and exposed"),
+                "an input takes one source: remove the connection or the exposure",
+            ),
+            Some(Source::Exposed(first)) => self.cx.sound(
+                span,
+                format!("input `{port}` of `{module}` is already exposed as `{first}`"),
+                "an input takes one source, so it is exposed once: keep one of the names",
+            ),
+            None => {
+                graph.targets.insert((index, port.to_owned()), Source::Exposed(name));
+            }
+        }
+    }
+
+    /// Ports that nothing wires, modules that nothing names.
+    pub fn dangling(&mut self, graph: &Graph, exposed: bool) {
+        if !exposed {
+            return;
+        }
+        for (index, module) in graph.modules.iter().enumerate() {
+            if graph.erred.contains(&index) {
                 continue;
-            };
-            if let Some(name) = exposed.name() {
-                let text = name.to_string();
-                if names.contains(&text) {
-                    let side = if want_input { "input" } else { "output" };
-                    cx.error(
+            }
+            let name = &module.name;
+            if !graph.touched.contains(&index) {
+                self.cx.sound(
+                    name.span(),
+                    format!("module `{name}` is neither connected nor exposed"),
+                    "wire it with `connect!` or expose its ports, or remove it",
+                );
+                continue;
+            }
+            for input in module.ports.inputs().unwrap_or_default() {
+                let key = (index, (*input).to_owned());
+                if !graph.targets.contains_key(&key) && !graph.excused.contains(&key) {
+                    self.cx.sound(
                         name.span(),
-                        format!("duplicate exposed {side} name `{text}`; rename it: `name = module.port`"),
+                        format!("input `{input}` of `{name}` is neither connected nor exposed"),
+                        format!("connect it, `connect!(source.out -> {name}.{input})`, or expose it, `expose!({name}.{input} -> ..)`"),
                     );
                 }
-                names.push(text);
             }
-            let key = (index, port.clone());
-            if want_input {
-                if graph.targets.contains_key(&key) {
-                    let span = exposed.end.port.as_ref().map_or(exposed.end.module.span(), Ident::span);
-                    cx.error(span, format!("input `{port}` of `{}` is both connected and exposed", exposed.end.module));
+            for output in module.ports.outputs().unwrap_or_default() {
+                let key = (index, (*output).to_owned());
+                if !graph.used.contains(&key) && !graph.excused.contains(&key) {
+                    self.cx.sound(
+                        name.span(),
+                        format!("output `{output}` of `{name}` is neither used nor exposed"),
+                        format!("use it, `connect!({name}.{output} -> target.in)`, or expose it, `expose!(.. -> {name}.{output})`"),
+                    );
                 }
-                graph.targets.insert(key, exposed.end.module.span());
-            } else {
-                graph.used.insert(key);
-            }
-        }
-    }
-}
-
-pub fn check_dangling(cx: &mut Ctxt, graph: &Graph, expose: Option<&Expose>) {
-    if expose.is_none() {
-        return;
-    }
-    for (index, (name, ports)) in graph.modules.iter().enumerate() {
-        if graph.erred.contains(&index) {
-            continue;
-        }
-        if !graph.touched.contains(&index) {
-            cx.error(name.span(), format!("module `{name}` is neither connected nor exposed"));
-            continue;
-        }
-        for input in ports.inputs().unwrap_or_default() {
-            if !graph.targets.contains_key(&(index, (*input).to_owned())) {
-                cx.error(name.span(), format!("input `{input}` of `{name}` is neither connected nor exposed"));
-            }
-        }
-        for output in ports.outputs().unwrap_or_default() {
-            if !graph.used.contains(&(index, (*output).to_owned())) {
-                cx.error(name.span(), format!("output `{output}` of `{name}` is neither used nor exposed"));
-            }
-        }
-    }
-}
-
-/// Reports each connection that closes a cycle among the modules.
-pub fn check_cycles(cx: &mut Ctxt, graph: &Graph) {
-    let n = graph.modules.len();
-    let mut next: Vec<Vec<(usize, Span)>> = vec![Vec::new(); n];
-    for (from, to, span) in &graph.edges {
-        if let Some(list) = next.get_mut(*from) {
-            list.push((*to, *span));
-        }
-    }
-    // 0 = unseen, 1 = on the current path, 2 = done.
-    let mut state = vec![0u8; n];
-    for root in 0..n {
-        if state[root] != 0 {
-            continue;
-        }
-        let mut path: Vec<(usize, usize)> = vec![(root, 0)];
-        state[root] = 1;
-        while let Some(&mut (node, ref mut cursor)) = path.last_mut() {
-            let Some(&(succ, span)) = next[node].get(*cursor) else {
-                state[node] = 2;
-                path.pop();
-                continue;
-            };
-            *cursor += 1;
-            match state.get(succ).copied() {
-                Some(0) => {
-                    state[succ] = 1;
-                    path.push((succ, 0));
-                }
-                Some(1) => {
-                    let start = path.iter().position(|(m, _)| *m == succ).unwrap_or(0);
-                    let names: Vec<String> = path[start..]
-                        .iter()
-                        .chain(std::iter::once(&(succ, 0)))
-                        .filter_map(|(m, _)| graph.modules.get(*m).map(|(name, _)| format!("`{name}`")))
-                        .collect();
-                    cx.error(span, format!("cycle among modules: {}", names.join(" -> ")));
-                }
-                _ => {}
             }
         }
     }

@@ -1,143 +1,35 @@
 //! Stage 3: a checked syntax tree → a [`Plan`]: the builder calls to make,
 //! with every name resolved (hyperparameter, module, parameter, value type).
 
-use proc_macro2::{Span, TokenStream};
+use std::collections::HashSet;
+
 use quote::quote;
-use syn::{Expr, Ident, Path};
+use syn::{Expr, Ident};
 
-use crate::ast::{Arg, Binding, Body, Closure, Combinator, FactoryBody, ModuleExpr, ParamRole, SpaceFn, Stmt};
+use crate::ast::{Arg, Binding, Body, Closure, Combinator, FactoryBody, ModuleExpr, ParamRole, SpaceFn, Stmt, unraw};
+use crate::domain::domain_type;
+use crate::lower_wiring::Wiring;
+use crate::plan::{ArgPlan, Build, Exposure, FactoryPlan, FactoryPlanBody, Plan, PortRef, Read, Step};
 use crate::scope::{Kind, Ports, Scopes, ValueType};
+use crate::verdict::Verdicts;
 
-/// The builder calls of one body, in order, and its border.
-pub struct Plan {
-    pub steps: Vec<Step>,
-    pub inputs: Vec<Exposure>,
-    pub outputs: Vec<Exposure>,
-}
-
-/// A port of the border: its name, its method on the sub-space's port set,
-/// and the module port behind it.
-pub struct Exposure {
-    pub name: String,
-    pub method: Ident,
-    pub port: PortRef,
-}
-
-/// One builder call.
-pub enum Step {
-    /// A hyperparameter argument of a sub-space, bound once per instance.
-    BindParam(Ident),
-    /// `prev` of an iterate factory: the previous `Io` as a module.
-    BindPrevious(Ident),
-    Choice {
-        name: Ident,
-        shared: bool,
-        values: Vec<Expr>,
-    },
-    Dependent {
-        name: Ident,
-        deps: Vec<Ident>,
-        reads: Vec<Read>,
-        body: Expr,
-    },
-    Constraint {
-        name: Ident,
-        deps: Vec<Ident>,
-        reads: Vec<Read>,
-        body: Expr,
-    },
-    Module {
-        name: Ident,
-        build: Build,
-    },
-    Connect {
-        from: PortRef,
-        to: PortRef,
-    },
-    FanIn {
-        from: Vec<PortRef>,
-        to: Ident,
-    },
-}
-
-/// A typed read of a hyperparameter value inside a closure.
-pub struct Read {
-    pub name: Ident,
-    pub ty: TokenStream,
-}
-
-/// `module.port()` in the expansion.
-#[derive(Clone)]
-pub struct PortRef {
-    pub module: Ident,
-    /// The method (raw identifier for keywords such as `in`).
-    pub method: Ident,
-}
-
-/// How a module is built.
-pub enum Build {
-    /// `place(s, name, callee(args))`: op constructors, sub-spaces, factories.
-    Place {
-        callee: Path,
-        args: Vec<ArgPlan>,
-    },
-    /// A factory parameter called as a module.
-    CallFactory(Ident),
-    /// A combine-factory parameter called with the number of inputs.
-    CallCombine(Ident, Box<ArgPlan>),
-    Identity(Span),
-    Combinator {
-        keyword: Ident,
-        kind: Combinator,
-        args: Vec<ArgPlan>,
-    },
-}
-
-/// An argument, lowered.
-pub enum ArgPlan {
-    /// A hyperparameter binding, passed as `Param`.
-    Hyper(Ident),
-    /// A sub-space parameter, cloned (the builder closure runs many times).
-    Clone(Ident),
-    /// A fresh anonymous choice.
-    Choice(Vec<Expr>),
-    /// A factory closure.
-    Factory(FactoryPlan),
-    /// Any other Rust expression.
-    Verbatim(Expr),
-}
-
-/// A factory closure: captures to clone, its parameter, its body.
-pub struct FactoryPlan {
-    pub captures: Vec<Ident>,
-    /// `nested_repeat`'s iterate: the parameter is the previous `Io`, bound as a module.
-    pub iterate: bool,
-    pub param: Option<Ident>,
-    pub body: FactoryPlanBody,
-}
-
-/// One module, or a body of its own.
-pub enum FactoryPlanBody {
-    Module(Box<Build>),
-    Block(Plan),
-}
-
-struct Lowerer {
-    scopes: Scopes,
+pub(crate) struct Lowerer<'v> {
+    pub(crate) scopes: Scopes<'static>,
     /// Sub-space parameters that are not hyperparameters: cloned into closures.
-    captures: Vec<Ident>,
+    pub(crate) captures: Vec<Ident>,
+    verdicts: &'v Verdicts,
 }
 
-/// Lowers the body of `search_space! { .. }`.
-pub fn lower_inline(body: &Body) -> Plan {
-    let mut lowerer = Lowerer { scopes: Scopes::default(), captures: Vec::new() };
+/// Lowers the body of `search_space! { .. }`, leaving out what `verdicts` drop.
+pub fn lower_inline(body: &Body, verdicts: &Verdicts) -> Plan {
+    let mut lowerer = Lowerer { scopes: Scopes::default(), captures: Vec::new(), verdicts };
     lowerer.scopes.push(true);
     lowerer.body(body, Vec::new())
 }
 
-/// Lowers a `#[search_space]` function's body.
-pub fn lower_fn(f: &SpaceFn) -> Plan {
-    let mut lowerer = Lowerer { scopes: Scopes::default(), captures: Vec::new() };
+/// Lowers a `#[search_space]` function's body, leaving out what `verdicts` drop.
+pub fn lower_fn(f: &SpaceFn, verdicts: &Verdicts) -> Plan {
+    let mut lowerer = Lowerer { scopes: Scopes::default(), captures: Vec::new(), verdicts };
     lowerer.scopes.push(true);
     let mut prelude = Vec::new();
     for param in &f.params {
@@ -155,19 +47,22 @@ pub fn lower_fn(f: &SpaceFn) -> Plan {
     lowerer.body(&f.body, prelude)
 }
 
-impl Lowerer {
+impl Lowerer<'_> {
     fn body(&mut self, body: &Body, mut steps: Vec<Step>) -> Plan {
+        let mut wiring = Wiring::default();
         for stmt in &body.stmts {
             match stmt {
-                Stmt::Let(binding) => {
+                Stmt::Let(binding) if !self.verdicts.is_dropped(&**binding) => {
                     let name = binding.name.clone();
+                    wiring.forget(&name);
                     let (step, kind) = match &binding.value {
                         Binding::Choice(domain) => {
-                            let ty = crate::check::check_domain(&mut crate::ctxt::Ctxt::new(), domain);
+                            let ty = domain_type(domain);
                             (
                                 Step::Choice {
                                     name: name.clone(),
-                                    shared: domain.shared,
+                                    keyword: domain.keyword.clone(),
+                                    kind: domain.kind,
                                     values: domain.values.clone(),
                                 },
                                 Kind::Hyper(ty),
@@ -187,43 +82,75 @@ impl Lowerer {
                                 Kind::Constraint,
                             )
                         }
-                        Binding::Module(module) => (
-                            Step::Module { name: name.clone(), build: self.module(module) },
-                            Kind::Module(Ports::Typed, 0),
-                        ),
+                        Binding::Module(module) => {
+                            let build = self.module(module);
+                            if let Build::Select { sources: listed, .. } | Build::Unused { states: listed, .. } = &build
+                            {
+                                for source in listed {
+                                    wiring.port(source, true);
+                                }
+                            }
+                            let typed = build.is_typed();
+                            if typed && !self.verdicts.is_unwired(&**binding) {
+                                wiring.track(&name);
+                            }
+                            (Step::Module { name: name.clone(), build }, Kind::Module(Ports::Typed, 0))
+                        }
                     };
                     steps.push(step);
                     self.scopes.bind(&name, kind);
                 }
-                Stmt::Connect(connect) => {
+                Stmt::Reject(reject) if !self.verdicts.is_dropped(&**reject) => {
+                    steps.push(Step::Reject { condition: reject.condition.clone(), reason: reject.reason.clone() });
+                }
+                Stmt::Connect(connect) if !self.verdicts.is_dropped(connect) => {
                     let fan_in = connect.from.len() > 1 || connect.to.iter().any(|t| t.port.is_none());
                     let from: Vec<PortRef> = connect.from.iter().filter_map(port_ref).collect();
+                    for source in &from {
+                        wiring.port(source, true);
+                    }
                     if fan_in {
                         if let Some(target) = connect.to.first() {
+                            wiring.fan_in(&target.module);
                             steps.push(Step::FanIn { from, to: target.module.clone() });
                         }
                     } else {
-                        for source in &from {
-                            for target in connect.to.iter().filter_map(port_ref) {
-                                steps.push(Step::Connect { from: source.clone(), to: target });
+                        for target in connect.to.iter().filter_map(port_ref) {
+                            wiring.port(&target, false);
+                            for source in &from {
+                                steps.push(Step::Connect {
+                                    at: connect.keyword.span(),
+                                    from: source.clone(),
+                                    to: target.clone(),
+                                });
                             }
                         }
                     }
                 }
+                _ => {}
             }
         }
-        let exposed = |list: &[crate::ast::Exposed]| -> Vec<Exposure> {
+        let mut names: HashSet<String> = HashSet::new();
+        let mut exposed = |list: &[crate::ast::Exposed], used: bool, wiring: &mut Wiring| -> Vec<Exposure> {
             list.iter()
                 .filter_map(|e| {
                     let name = e.name()?;
-                    Some(Exposure { name: unraw(name), method: port_method(name), port: port_ref(&e.end)? })
+                    let port = port_ref(&e.end)?;
+                    let in_border = !self.verdicts.is_dropped(e);
+                    if in_border {
+                        wiring.port(&port, used);
+                    }
+                    let text = unraw(name);
+                    let in_port_set = names.insert(text.clone());
+                    Some(Exposure { name: text, method: port_method(name), port, in_border, in_port_set })
                 })
                 .collect()
         };
         let (inputs, outputs) = match &body.expose {
-            Some(expose) => (exposed(&expose.inputs), exposed(&expose.outputs)),
+            Some(expose) => (exposed(&expose.inputs, false, &mut wiring), exposed(&expose.outputs, true, &mut wiring)),
             None => (Vec::new(), Vec::new()),
         };
+        steps.extend(wiring.steps());
         Plan { steps, inputs, outputs }
     }
 
@@ -232,10 +159,14 @@ impl Lowerer {
             Some(receiver) => vec![receiver.clone()],
             None => closure.params.iter().map(|p| p.name.clone()).collect(),
         };
-        let reads = closure
-            .params
+        (deps.clone(), self.typed_reads(&closure.params, &deps))
+    }
+
+    /// How each of `params` reads the value of its hyperparameter in `deps`.
+    pub(crate) fn typed_reads(&self, params: &[crate::ast::ClosureParam], deps: &[Ident]) -> Vec<Read> {
+        params
             .iter()
-            .zip(&deps)
+            .zip(deps)
             .map(|(param, dep)| {
                 let ty = match (&param.ty, self.scopes.find(dep).map(|f| f.kind)) {
                     (Some(ty), _) => quote!(#ty),
@@ -247,11 +178,10 @@ impl Lowerer {
                 };
                 Read { name: param.name.clone(), ty }
             })
-            .collect();
-        (deps, reads)
+            .collect()
     }
 
-    fn module(&mut self, module: &ModuleExpr) -> Build {
+    pub(crate) fn module(&mut self, module: &ModuleExpr) -> Build {
         match module {
             ModuleExpr::Identity(keyword) => Build::Identity(keyword.span()),
             ModuleExpr::Combinator { keyword, kind, args } => {
@@ -275,6 +205,7 @@ impl Lowerer {
                 }
                 Build::Place { callee: callee.clone(), args: args.iter().map(|a| self.arg(a)).collect() }
             }
+            form => self.form(form),
         }
     }
 
@@ -293,9 +224,11 @@ impl Lowerer {
                 };
                 self.scopes.pop();
                 ArgPlan::Factory(FactoryPlan {
+                    bar: factory.bar,
                     captures: self.captures.clone(),
                     iterate: true,
                     param: factory.param.clone(),
+                    more: Vec::new(),
                     body,
                 })
             }
@@ -303,9 +236,9 @@ impl Lowerer {
         }
     }
 
-    fn arg(&mut self, arg: &Arg) -> ArgPlan {
+    pub(crate) fn arg(&mut self, arg: &Arg) -> ArgPlan {
         match arg {
-            Arg::Choice(domain) => ArgPlan::Choice(domain.values.clone()),
+            Arg::Choice(domain) => ArgPlan::Choice(domain.keyword.span(), domain.values.clone()),
             Arg::Expr(expr) => {
                 if let Expr::Path(path) = expr
                     && let Some(name) = path.path.get_ident()
@@ -318,34 +251,45 @@ impl Lowerer {
                 }
                 ArgPlan::Verbatim(expr.clone())
             }
-            Arg::Factory(factory) => {
+            Arg::Factory(factory) => ArgPlan::Factory(self.factory(factory)),
+        }
+    }
+}
+
+impl Lowerer<'_> {
+    /// A factory closure: its parameters are Rust values inside.
+    pub(crate) fn factory(&mut self, factory: &crate::ast::Factory) -> FactoryPlan {
+        self.scopes.push(true);
+        for param in factory.param.iter().chain(&factory.more) {
+            self.scopes.bind(param, Kind::Local);
+        }
+        let body = self.factory_body(&factory.body);
+        self.scopes.pop();
+        FactoryPlan {
+            bar: factory.bar,
+            captures: self.captures.clone(),
+            iterate: false,
+            param: factory.param.clone(),
+            more: factory.more.clone(),
+            body,
+        }
+    }
+
+    pub(crate) fn factory_body(&mut self, body: &FactoryBody) -> FactoryPlanBody {
+        match body {
+            FactoryBody::Module(module) => FactoryPlanBody::Module(Box::new(self.module(module))),
+            FactoryBody::Block(body) => {
                 self.scopes.push(true);
-                if let Some(param) = &factory.param {
-                    self.scopes.bind(param, Kind::Local);
-                }
-                let body = match &factory.body {
-                    FactoryBody::Module(module) => FactoryPlanBody::Module(Box::new(self.module(module))),
-                    FactoryBody::Block(body) => {
-                        self.scopes.push(true);
-                        let plan = self.body(body, Vec::new());
-                        self.scopes.pop();
-                        FactoryPlanBody::Block(plan)
-                    }
-                };
+                let plan = self.body(body, Vec::new());
                 self.scopes.pop();
-                ArgPlan::Factory(FactoryPlan {
-                    captures: self.captures.clone(),
-                    iterate: false,
-                    param: factory.param.clone(),
-                    body,
-                })
+                FactoryPlanBody::Block(plan)
             }
         }
     }
 }
 
 /// `a.port` → `a.port()`; `None` for a bare module.
-fn port_ref(end: &crate::ast::Endpoint) -> Option<PortRef> {
+pub(crate) fn port_ref(end: &crate::ast::Endpoint) -> Option<PortRef> {
     let port = end.port.as_ref()?;
     Some(PortRef { module: end.module.clone(), method: port_method(port) })
 }
@@ -360,10 +304,4 @@ pub fn port_method(port: &Ident) -> Ident {
         "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
     ];
     if RAW_OK.contains(&name.as_str()) { Ident::new_raw(&name, port.span()) } else { port.clone() }
-}
-
-/// The name without a leading `r#`.
-pub fn unraw(ident: &Ident) -> String {
-    let text = ident.to_string();
-    text.strip_prefix("r#").map(str::to_owned).unwrap_or(text)
 }

@@ -1,16 +1,21 @@
 //! Stage 1: tokens → [`ast`](crate::ast). One parser for both forms: the
 //! body of `search_space!{..}` and the body of a `#[search_space]` function.
+//!
+//! A statement that does not parse becomes [`Stmt::Broken`]: its error is
+//! kept, its tokens are skipped up to the next statement, and parsing goes
+//! on, so that one build reports the mistakes of every statement.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
 use syn::ext::IdentExt;
-use syn::parse::{Parse, ParseStream, Parser};
+use syn::parse::discouraged::Speculative;
+use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, FnArg, Ident, Pat, Signature, Token, Type, Visibility, braced, bracketed, parenthesized};
+use syn::{Attribute, FnArg, Ident, Pat, Signature, Token, Type, Visibility, braced, parenthesized};
 
 use crate::ast::{
-    Arg, Binding, Body, Closure, ClosureParam, Combinator, Connect, DomainLit, Endpoint, Expose, Exposed, Factory,
-    FactoryBody, FnParam, Let, ModuleExpr, ParamRole, SpaceFn, Stmt,
+    Body, Broken, BrokenKind, Connect, Endpoint, Expose, Exposed, FnParam, Let, ParamRole, Reject, SpaceFn, Stmt,
 };
+use crate::parse_module::parse_binding;
 
 /// Parses the body of `search_space! { .. }`.
 pub fn parse_inline(input: TokenStream) -> syn::Result<Body> {
@@ -72,7 +77,7 @@ fn role_of(ty: &Type) -> ParamRole {
     }
 }
 
-fn peek_keyword(input: ParseStream<'_>, word: &str) -> bool {
+pub fn peek_keyword(input: ParseStream<'_>, word: &str) -> bool {
     input.fork().call(Ident::parse_any).is_ok_and(|ident| ident == word)
 }
 
@@ -80,25 +85,123 @@ fn peek_macro(input: ParseStream<'_>, word: &str) -> bool {
     peek_keyword(input, word) && input.peek2(Token![!])
 }
 
-/// `stmt* expose!(..)`.
+fn starts_statement(input: ParseStream<'_>) -> bool {
+    input.peek(Token![let])
+        || peek_macro(input, "connect")
+        || peek_macro(input, "expose")
+        || peek_macro(input, "reject")
+}
+
+/// A parse error whose message is followed by a note on how to fix it.
+pub fn error_note(span: proc_macro2::Span, message: impl std::fmt::Display, note: &str) -> syn::Error {
+    syn::Error::new(span, format!("{message}\n= note: {note}"))
+}
+
+/// What one statement parsed to.
+enum Parsed {
+    Stmt(Stmt),
+    Expose(Expose),
+}
+
+fn parse_stmt(input: ParseStream<'_>) -> syn::Result<Parsed> {
+    if input.peek(Token![let]) {
+        Ok(Parsed::Stmt(Stmt::Let(Box::new(parse_let(input)?))))
+    } else if peek_macro(input, "connect") {
+        Ok(Parsed::Stmt(Stmt::Connect(parse_connect(input)?)))
+    } else if peek_macro(input, "expose") {
+        Ok(Parsed::Expose(parse_expose(input)?))
+    } else if peek_macro(input, "reject") {
+        Ok(Parsed::Stmt(Stmt::Reject(Box::new(parse_reject(input)?))))
+    } else {
+        Err(input.error("expected `let name = ..;`, `connect!(..);` or `expose!(..)`"))
+    }
+}
+
+/// `stmt* expose!(..)`; statements that do not parse are kept as [`Stmt::Broken`].
 pub fn parse_body(input: ParseStream<'_>) -> syn::Result<Body> {
     let mut stmts = Vec::new();
-    let mut expose = None;
+    let mut expose: Option<Expose> = None;
     while !input.is_empty() {
-        if input.peek(Token![let]) {
-            stmts.push(Stmt::Let(Box::new(parse_let(input)?)));
-        } else if peek_macro(input, "connect") {
-            stmts.push(Stmt::Connect(parse_connect(input)?));
-        } else if peek_macro(input, "expose") {
-            expose = Some(parse_expose(input)?);
-            if !input.is_empty() {
-                return Err(input.error("`expose!(..)` must be the last statement"));
+        let at = input.span();
+        let fork = input.fork();
+        match parse_stmt(&fork) {
+            Ok(parsed) => {
+                input.advance_to(&fork);
+                match (parsed, &expose) {
+                    (Parsed::Stmt(stmt), None) => stmts.push(stmt),
+                    (Parsed::Expose(e), None) => expose = Some(e),
+                    (Parsed::Stmt(stmt), Some(_)) => {
+                        let note = "`expose!(..)` ends the space: move this statement above it";
+                        let error = error_note(at, "statement after `expose!(..)`", note);
+                        stmts.push(Stmt::Broken(Broken { error, kind: BrokenKind::Other, mentions: Vec::new() }));
+                        stmts.push(stmt);
+                    }
+                    (Parsed::Expose(second), Some(_)) => {
+                        let note =
+                            "a space has one border: list every exposed port in one `expose!(inputs -> outputs)`";
+                        let error = error_note(second.keyword.span(), "a second `expose!(..)`", note);
+                        let ends = second.inputs.iter().chain(&second.outputs);
+                        let mentions = ends.map(|e| e.end.module.clone()).collect();
+                        stmts.push(Stmt::Broken(Broken { error, kind: BrokenKind::Other, mentions }));
+                    }
+                }
             }
-        } else {
-            return Err(input.error("expected `let name = ..;`, `connect!(..);` or `expose!(..)`"));
+            Err(error) => stmts.push(Stmt::Broken(recover(input, error))),
         }
     }
     Ok(Body { stmts, expose, end: input.span() })
+}
+
+/// Skips the statement that failed with `error` and says what it was meant to be.
+fn recover(input: ParseStream<'_>, error: syn::Error) -> Broken {
+    let kind = if input.peek(Token![let]) {
+        let fork = input.fork();
+        let name = fork.parse::<Token![let]>().and_then(|_| fork.parse::<Ident>()).ok();
+        BrokenKind::Let(name)
+    } else if peek_macro(input, "expose") {
+        BrokenKind::Expose
+    } else {
+        BrokenKind::Other
+    };
+    let unknown_form = matches!(kind, BrokenKind::Other) && !peek_macro(input, "connect");
+    let (mentions, arrow) = skip_statement(input);
+    let error = match unknown_form && arrow {
+        true => error_note(error.span(), error, "a connection is written `connect!(a.out -> b.in);`"),
+        false => error,
+    };
+    Broken { error, kind, mentions }
+}
+
+/// Skips token trees up to a `;` (included) or the start of the next
+/// statement; returns the identifiers skipped, and whether a `->` was.
+fn skip_statement(input: ParseStream<'_>) -> (Vec<Ident>, bool) {
+    let mut mentions = Vec::new();
+    let mut arrow = false;
+    let mut dash = false;
+    let mut first = true;
+    while !input.is_empty() && (first || !starts_statement(input)) {
+        first = false;
+        let Ok(tree) = input.parse::<TokenTree>() else { break };
+        let punct = match &tree {
+            TokenTree::Punct(p) => Some(p.as_char()),
+            _ => None,
+        };
+        arrow |= dash && punct == Some('>');
+        dash = punct == Some('-');
+        collect_idents(tree, &mut mentions);
+        if punct == Some(';') {
+            break;
+        }
+    }
+    (mentions, arrow)
+}
+
+fn collect_idents(tree: TokenTree, into: &mut Vec<Ident>) {
+    match tree {
+        TokenTree::Ident(ident) => into.push(ident),
+        TokenTree::Group(group) => group.stream().into_iter().for_each(|t| collect_idents(t, into)),
+        _ => {}
+    }
 }
 
 fn parse_let(input: ParseStream<'_>) -> syn::Result<Let> {
@@ -110,134 +213,29 @@ fn parse_let(input: ParseStream<'_>) -> syn::Result<Let> {
     Ok(Let { name, value })
 }
 
-fn parse_binding(input: ParseStream<'_>) -> syn::Result<Binding> {
-    if (peek_keyword(input, "choice") || peek_keyword(input, "shared")) && input.peek2(syn::token::Paren) {
-        return Ok(Binding::Choice(parse_domain(input)?));
-    }
-    if (peek_keyword(input, "dependent") || peek_keyword(input, "constraint")) && input.peek2(syn::token::Paren) {
-        let keyword: Ident = input.parse()?;
-        let content;
-        parenthesized!(content in input);
-        let closure = parse_closure(&content, keyword.clone(), None)?;
-        return Ok(if keyword == "constraint" { Binding::Constraint(closure) } else { Binding::Dependent(closure) });
-    }
-    if input.peek(Ident) && input.peek2(Token![.]) {
-        let receiver: Ident = input.parse()?;
-        input.parse::<Token![.]>()?;
-        let keyword: Ident = input.parse()?;
-        if keyword != "map" {
-            return Err(syn::Error::new(keyword.span(), "expected `.map(|value| ..)` for a dependent hyperparameter"));
-        }
-        let content;
-        parenthesized!(content in input);
-        return Ok(Binding::Dependent(parse_closure(&content, keyword, Some(receiver))?));
-    }
-    Ok(Binding::Module(parse_module(input)?))
-}
-
-fn parse_domain(input: ParseStream<'_>) -> syn::Result<DomainLit> {
+/// `reject!(condition, "reason");`
+fn parse_reject(input: ParseStream<'_>) -> syn::Result<Reject> {
     let keyword: Ident = input.parse()?;
-    let shared = keyword == "shared";
-    let outer;
-    parenthesized!(outer in input);
-    let inner;
-    let bracket = bracketed!(inner in outer);
-    let values = inner.parse_terminated(Expr::parse, Token![,])?;
-    if !outer.is_empty() {
-        return Err(outer.error("expected a single list of values: `choice([a, b, ..])`"));
-    }
-    Ok(DomainLit { keyword, shared, bracket: bracket.span.join(), values: values.into_iter().collect() })
-}
-
-fn parse_closure(input: ParseStream<'_>, keyword: Ident, receiver: Option<Ident>) -> syn::Result<Closure> {
-    let closure: syn::ExprClosure = input.parse()?;
-    if !input.is_empty() {
-        return Err(input.error("expected one closure"));
-    }
-    let mut params = Vec::with_capacity(closure.inputs.len());
-    for pat in &closure.inputs {
-        let (pat, ty) = match pat {
-            Pat::Type(typed) => (&*typed.pat, Some((*typed.ty).clone())),
-            other => (other, None),
-        };
-        let Pat::Ident(ident) = pat else {
-            return Err(syn::Error::new(pat.span(), "expected a hyperparameter name"));
-        };
-        params.push(ClosureParam { name: ident.ident.clone(), ty });
-    }
-    Ok(Closure { keyword, receiver, params, body: *closure.body })
-}
-
-/// A module expression: combinator, `identity()`, or a call.
-pub fn parse_module(input: ParseStream<'_>) -> syn::Result<ModuleExpr> {
-    if input.peek(Ident) && input.peek2(syn::token::Paren) {
-        let fork = input.fork();
-        let keyword: Ident = fork.parse()?;
-        let name = keyword.to_string();
-        if name == "identity" {
-            input.parse::<Ident>()?;
-            let content;
-            parenthesized!(content in input);
-            if !content.is_empty() {
-                return Err(content.error("`identity()` takes no arguments"));
-            }
-            return Ok(ModuleExpr::Identity(keyword));
-        }
-        if let Some(kind) = Combinator::from_name(&name) {
-            input.parse::<Ident>()?;
-            let args = parse_args(input)?;
-            return Ok(ModuleExpr::Combinator { keyword, kind, args });
-        }
-    }
-    let callee: syn::ExprPath = input.parse()?;
-    if callee.qself.is_some() {
-        return Err(syn::Error::new(callee.span(), "expected an op constructor or a search space function"));
-    }
-    if !input.peek(syn::token::Paren) {
-        return Err(input.error("expected `(`: a module is built by calling an op constructor or a sub-space"));
-    }
-    let args = parse_args(input)?;
-    Ok(ModuleExpr::Call { callee: callee.path, args })
-}
-
-fn parse_args(input: ParseStream<'_>) -> syn::Result<Vec<Arg>> {
+    input.parse::<Token![!]>()?;
     let content;
     parenthesized!(content in input);
-    let mut args = Vec::new();
-    while !content.is_empty() {
-        args.push(parse_arg(&content)?);
-        if content.is_empty() {
-            break;
-        }
-        content.parse::<Token![,]>()?;
+    let condition: syn::Expr = content.parse()?;
+    if !content.peek(Token![,]) {
+        return Err(error_note(
+            content.span(),
+            "expected `, \"reason\"` after the condition",
+            "`reject!(condition, \"why the values give no architecture\")`",
+        ));
     }
-    Ok(args)
-}
-
-fn parse_arg(input: ParseStream<'_>) -> syn::Result<Arg> {
-    if input.peek(Token![||]) {
-        let bar = input.parse::<Token![||]>()?.span();
-        return Ok(Arg::Factory(Factory { bar, param: None, body: parse_factory_body(input)? }));
+    content.parse::<Token![,]>()?;
+    let reason: syn::Expr = content.parse()?;
+    if !content.is_empty() {
+        return Err(content.error("expected `)`: `reject!(condition, \"reason\")`"));
     }
-    if input.peek(Token![|]) {
-        let bar = input.parse::<Token![|]>()?.span;
-        let param: Ident = input.parse()?;
-        input.parse::<Token![|]>()?;
-        return Ok(Arg::Factory(Factory { bar, param: Some(param), body: parse_factory_body(input)? }));
+    if input.peek(Token![;]) {
+        input.parse::<Token![;]>()?;
     }
-    if peek_keyword(input, "choice") && input.peek2(syn::token::Paren) {
-        return Ok(Arg::Choice(parse_domain(input)?));
-    }
-    Ok(Arg::Expr(input.parse()?))
-}
-
-fn parse_factory_body(input: ParseStream<'_>) -> syn::Result<FactoryBody> {
-    if input.peek(syn::token::Brace) {
-        let content;
-        braced!(content in input);
-        return Ok(FactoryBody::Block(parse_body(&content)?));
-    }
-    Ok(FactoryBody::Module(Box::new(parse_module(input)?)))
+    Ok(Reject { keyword, condition, reason })
 }
 
 fn parse_connect(input: ParseStream<'_>) -> syn::Result<Connect> {
@@ -257,7 +255,7 @@ fn parse_connect(input: ParseStream<'_>) -> syn::Result<Connect> {
     Ok(Connect { keyword, from, to })
 }
 
-fn parse_endpoints(input: ParseStream<'_>) -> syn::Result<Vec<Endpoint>> {
+pub fn parse_endpoints(input: ParseStream<'_>) -> syn::Result<Vec<Endpoint>> {
     let mut ends = vec![parse_endpoint(input)?];
     while input.peek(Token![,]) {
         input.parse::<Token![,]>()?;
@@ -281,7 +279,7 @@ fn parse_endpoint(input: ParseStream<'_>) -> syn::Result<Endpoint> {
 }
 
 fn parse_expose(input: ParseStream<'_>) -> syn::Result<Expose> {
-    input.parse::<Ident>()?;
+    let keyword: Ident = input.parse()?;
     input.parse::<Token![!]>()?;
     let content;
     parenthesized!(content in input);
@@ -294,7 +292,7 @@ fn parse_expose(input: ParseStream<'_>) -> syn::Result<Expose> {
     if input.peek(Token![;]) {
         input.parse::<Token![;]>()?;
     }
-    Ok(Expose { inputs, outputs })
+    Ok(Expose { keyword, inputs, outputs })
 }
 
 fn parse_exposed_list(input: ParseStream<'_>) -> syn::Result<Vec<Exposed>> {

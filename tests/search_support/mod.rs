@@ -1,6 +1,10 @@
 //! Spaces and synthetic objectives shared by the search tests.
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
 use archspace::search::{Metrics, Trial};
 use archspace::{Architecture, Op, Param, SpaceDef, choice};
 
@@ -147,4 +151,40 @@ pub fn synthetic_nb201_table() -> archspace::search::Table {
     let keys: Vec<(String, &str)> = nb201::EDGE_PATHS.iter().enumerate().map(|(i, p)| (format!("e{i}"), *p)).collect();
     let keys: Vec<(&str, &str)> = keys.iter().map(|(c, p)| (c.as_str(), *p)).collect();
     archspace::search::Table::parse_csv(&synthetic_nb201_csv(), &keys).expect("the synthetic table parses")
+}
+
+/// A path `name` in this process's temporary folder for `group`'s search
+/// logs, with no file there yet.
+pub fn temp_log(group: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("archspace-{group}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// A command that runs this test binary's ignored test `name`, alone and
+/// with its output uncaptured: a test's child process.
+pub fn child_test(name: &str) -> Command {
+    let mut command = Command::new(std::env::current_exe().expect("test binary"));
+    command.args([name, "--exact", "--ignored", "--nocapture", "--test-threads=1"]);
+    command
+}
+
+/// Lines of `path` ended by a newline (0 while it does not exist).
+pub fn complete_lines(path: &Path) -> usize {
+    std::fs::read(path).map(|b| b.iter().filter(|&&c| c == b'\n').count()).unwrap_or(0)
+}
+
+/// Waits (at most a minute) until `child`, still running, has written
+/// `lines` complete lines to the log at `log`.
+pub fn wait_for_log_lines(child: &mut Child, log: &Path, lines: usize) {
+    let started = Instant::now();
+    while complete_lines(log) < lines {
+        assert!(started.elapsed() < Duration::from_secs(60), "the child made no progress");
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the child ended too early: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
 }

@@ -107,14 +107,49 @@ impl Dataset {
     }
 
     /// Shuffles with `seed` and splits off `count` samples: `(rest, split)`.
+    /// Both parts must be non-empty (a validation set of 0 samples could
+    /// only fail every trial after its training).
     pub fn split_off(&self, count: usize, seed: u64) -> Result<(Dataset, Dataset), BackendError> {
-        if count > self.len() {
-            return Err(BackendError::Config(format!("cannot split {count} samples off a set of {}", self.len())));
+        if count == 0 || count >= self.len() {
+            return Err(BackendError::Config(format!(
+                "cannot split {count} samples off a set of {}: both parts need samples (split 1 to {})",
+                self.len(),
+                self.len().saturating_sub(1)
+            )));
         }
         let mut order: Vec<usize> = (0..self.len()).collect();
         order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
         let (split, rest) = order.split_at(count);
         Ok((self.subset(rest), self.subset(split)))
+    }
+
+    /// Checks that this set and `other` can be used together (as training,
+    /// validation and test sets): one sample shape, one number of classes.
+    /// `name` and `other_name` say which set is which in the error.
+    ///
+    /// ```
+    /// use archspace_candle::data::Dataset;
+    /// let square = Dataset::new(vec![0; 8], vec![0, 1], [1, 2, 2], 2)?;
+    /// let wide = Dataset::new(vec![0; 8], vec![0, 1], [1, 1, 4], 2)?;
+    /// let err = wide.check_matches("the test set", &square, "the training set").unwrap_err();
+    /// assert_eq!(err.to_string(), "the test set has samples of shape 1×1×4, but the training set has 1×2×2");
+    /// # Ok::<(), archspace_candle::BackendError>(())
+    /// ```
+    pub fn check_matches(&self, name: &str, other: &Dataset, other_name: &str) -> Result<(), BackendError> {
+        if self.shape != other.shape {
+            return Err(BackendError::Mismatch(format!(
+                "{name} has samples of shape {}, but {other_name} has {}",
+                shape_text(&self.shape),
+                shape_text(&other.shape)
+            )));
+        }
+        if self.classes != other.classes {
+            return Err(BackendError::Mismatch(format!(
+                "{name} has {} classes, but {other_name} has {}",
+                self.classes, other.classes
+            )));
+        }
+        Ok(())
     }
 
     /// Per-channel statistics of this set.
@@ -160,4 +195,9 @@ impl Dataset {
         )?;
         Ok((x, y))
     }
+}
+
+/// A shape as `C×H×W`.
+pub(crate) fn shape_text(shape: &[usize]) -> String {
+    shape.iter().map(ToString::to_string).collect::<Vec<_>>().join("×")
 }

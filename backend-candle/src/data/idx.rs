@@ -51,6 +51,9 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// Reads `words` big-endian u32 header words, checking the magic number first.
 fn header(bytes: &[u8], words: usize, magic: u32, what: &str, file: &str) -> Result<Vec<usize>, BackendError> {
     let word = |i: usize| u32::from_be_bytes([bytes[4 * i], bytes[4 * i + 1], bytes[4 * i + 2], bytes[4 * i + 3]]);
+    if bytes.is_empty() {
+        return Err(BackendError::dataset(file, format!("the file is empty (expected an IDX {what} file)")));
+    }
     if bytes.len() >= 4 && word(0) != magic {
         return Err(BackendError::dataset(
             file,

@@ -16,5 +16,6 @@ mod dataset;
 mod fashion;
 pub mod idx;
 
+pub(crate) use dataset::shape_text;
 pub use dataset::{Dataset, Normalization};
 pub use fashion::{CLASS_NAMES, DEBIAN_DIR, fashion_mnist_subset, from_idx_bytes, load_idx_pair, load_mnist_dir};

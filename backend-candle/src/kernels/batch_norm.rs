@@ -23,9 +23,9 @@
 use candle_core::{CpuStorage, CustomOp1, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::conv::contiguous_f32;
 use super::reduce;
 use super::relu::ReluGrad;
+use super::storage::contiguous_f32;
 
 /// Training-mode batch norm of `(x, γ, β)`; `x` is `[batch, channels, …]`.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -10,8 +10,8 @@ use candle_core::{CpuStorage, CustomOp1, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::batch_norm::split;
-use super::conv::contiguous_f32;
 use super::reduce;
+use super::storage::contiguous_f32;
 use super::written::par_written;
 use crate::ops::{Backward, ParamGrads, Recorded};
 

@@ -16,8 +16,8 @@
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Shape, Tensor};
 
-use super::conv::contiguous_f32;
 use super::reduce;
+use super::storage::contiguous_f32;
 use super::written::par_written;
 
 /// Concatenation along dimension 1 of two or three contiguous f32 CPU

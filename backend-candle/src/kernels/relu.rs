@@ -13,7 +13,7 @@
 //! # Ok::<(), candle_core::Error>(())
 //! ```
 
-use super::conv::contiguous_f32;
+use super::storage::contiguous_f32;
 use super::written::par_written;
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor};
 

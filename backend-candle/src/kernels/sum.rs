@@ -14,8 +14,8 @@
 
 use candle_core::{CpuStorage, CustomOp2, DType, Layout, Shape, Tensor};
 
-use super::conv::contiguous_f32;
 use super::relu::CHUNK;
+use super::storage::contiguous_f32;
 use super::written::par_written;
 
 /// `a + b` for tensors of one shape: this crate's kernel for f32 on the

@@ -33,12 +33,15 @@ mod training;
 pub struct NetworkConfig {
     /// Seed of the initial weights and of dropout masks.
     pub seed: u64,
-    /// Where the tensors live.
+    /// Where the tensors live and the layers run: the CPU, or a GPU opened
+    /// with [`DeviceSpec::open`](crate::DeviceSpec::open) (`cuda` feature).
     pub device: Device,
     /// With `Some(k)`, a classifier head (global average pool if needed, then
     /// a dense layer) is appended unless the output already is `[k]`.
     pub classes: Option<usize>,
-    /// This crate's CPU kernels (the default) or candle's ops only.
+    /// This crate's CPU kernels (the default) or candle's ops only. On a
+    /// device other than the CPU the layers run candle's ops whatever this
+    /// says ([`Kernels::for_device`]).
     pub kernels: Kernels,
 }
 
@@ -75,14 +78,22 @@ impl std::fmt::Debug for Network {
 }
 
 impl Network {
-    /// Infers shapes, then creates every layer and its seeded parameters.
+    /// Infers shapes, then creates every layer and its seeded parameters on
+    /// `config.device`. On the CPU the layers use this crate's kernels
+    /// (unless `config.kernels` says otherwise) and train by the network's
+    /// own backward pass; on a GPU they run candle's ops and train through
+    /// candle's autograd ([`Kernels::for_device`]), the same architectures
+    /// with the same parameters (initial weights are drawn on the CPU and
+    /// copied, so a seed gives the same network on every device).
     pub fn build(
         arch: &Architecture,
         input: &[usize],
         registry: &Registry,
         config: &NetworkConfig,
     ) -> Result<Self, BackendError> {
+        crate::build_profile::warn_if_unoptimized();
         let plan = plan(arch, input, registry, config.classes)?;
+        let kernels = config.kernels.for_device(&config.device);
         let mut store = ParamStore::new(config.seed, config.device.clone());
         let mut nodes: Vec<Node> = Vec::with_capacity(plan.modules.len());
         for module in &plan.modules {
@@ -94,14 +105,13 @@ impl Network {
                     Source::Input { .. } => input.to_vec(),
                 })
                 .collect();
-            let ctx =
-                OpContext::new(module, &shapes, module_seed(config.seed, &module.path)).with_kernels(config.kernels);
+            let ctx = OpContext::new(module, &shapes, module_seed(config.seed, &module.path)).with_kernels(kernels);
             let layer = registry.lookup(&ctx)?.build(&ctx, &mut store)?;
             nodes.push(Node { layer, inputs: sources, last_use: 0, runs: true, passes_through: false });
         }
         let names: Vec<&str> = plan.modules.iter().map(|m| m.op.as_ref()).collect();
-        passes::apply(&mut nodes, &names, plan.output, config.kernels);
-        Ok(Network { nodes, output: plan.output, store, report: plan.report, kernels: config.kernels })
+        passes::apply(&mut nodes, &names, plan.output, kernels);
+        Ok(Network { nodes, output: plan.output, store, report: plan.report, kernels })
     }
 
     /// Runs the network on a batch `[N, ...input]`; `train` selects batch
@@ -179,6 +189,17 @@ impl Network {
     /// Shapes, parameters and FLOPs per module.
     pub fn report(&self) -> &ShapeReport {
         &self.report
+    }
+
+    /// The device its tensors live on.
+    pub fn device(&self) -> &Device {
+        self.store.device()
+    }
+
+    /// The kernels its layers run: [`NetworkConfig::kernels`] on the CPU,
+    /// [`Kernels::Candle`] on any other device.
+    pub fn kernels(&self) -> Kernels {
+        self.kernels
     }
 
     /// Trainable scalars.

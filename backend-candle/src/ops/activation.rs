@@ -10,6 +10,7 @@ use archspace_core::Op;
 use candle_core::{DType, Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
+use super::input_shapes::InputShapes;
 use super::recorded::{self, Recorded};
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
@@ -105,6 +106,10 @@ pub fn gelu() -> Op {
 pub struct ActivationDef(pub Activation);
 
 impl OpDef for ActivationDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Any
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         let input = ctx.single_input()?;
         let elements: usize = input.iter().product();

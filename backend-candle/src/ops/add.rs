@@ -12,6 +12,7 @@ use archspace_core::Op;
 use candle_core::Tensor;
 
 use super::context::{OpContext, OpInfo};
+use super::input_shapes::InputShapes;
 use super::registry::{Layer, OpDef};
 use crate::error::BackendError;
 use crate::params::ParamStore;
@@ -64,6 +65,10 @@ impl Layer for Add {
 pub struct AddDef;
 
 impl OpDef for AddDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::AgreeBeyondChannels
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         let Some(first) = ctx.inputs.first() else { return Err(ctx.shape_error("expects at least one input")) };
         if first.is_empty() {

@@ -13,6 +13,7 @@ use candle_core::{DType, ModuleT, Tensor, Var};
 use candle_nn::BatchNorm;
 
 use super::context::{OpContext, OpInfo};
+use super::input_shapes::InputShapes;
 use super::recorded::Recorded;
 use super::registry::{Layer, OpDef};
 use crate::error::BackendError;
@@ -161,6 +162,10 @@ impl Layer for BatchNormLayer {
 pub struct BatchNormDef;
 
 impl OpDef for BatchNormDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::WithChannels
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         let input = ctx.single_input()?;
         let Some(&channels) = input.first() else {

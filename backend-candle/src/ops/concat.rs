@@ -9,6 +9,7 @@ use archspace_core::Op;
 use candle_core::{DType, Tensor};
 
 use super::context::{OpContext, OpInfo};
+use super::input_shapes::InputShapes;
 use super::recorded::{self, Arg, Recorded};
 use super::registry::{Layer, OpDef};
 use crate::error::BackendError;
@@ -63,6 +64,10 @@ impl Layer for Concat {
 pub struct ConcatDef;
 
 impl OpDef for ConcatDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::AgreeBeyondChannels
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         let Some(first) = ctx.inputs.first() else { return Err(ctx.shape_error("expects at least one input")) };
         if first.is_empty() {

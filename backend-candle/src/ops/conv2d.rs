@@ -11,7 +11,8 @@ use archspace_core::{Op, Param};
 use candle_core::{DType, Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
-use super::depthwise_kernel::DepthwiseOp;
+use super::geometry::ConvGeometry;
+use super::input_shapes::InputShapes;
 use super::recorded::Recorded;
 use super::registry::{Layer, OpDef};
 use crate::error::BackendError;
@@ -24,79 +25,6 @@ use crate::params::{Init, ParamStore};
 /// `padding` (`"same"`, `"valid"` or an int; `"same"`), `bias` (true).
 pub fn conv2d(filters: impl Into<Param>, kernel: impl Into<Param>) -> Op {
     Op::new("conv2d").param("filters", filters).param("kernel", kernel)
-}
-
-/// Kernel, stride, dilation and the four paddings of a convolution or pooling window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ConvGeometry {
-    /// Kernel height and width.
-    pub kernel: (usize, usize),
-    /// Stride (both directions).
-    pub stride: usize,
-    /// Dilation (both directions).
-    pub dilation: usize,
-    /// Padding top, bottom, left, right.
-    pub pads: [usize; 4],
-}
-
-impl ConvGeometry {
-    /// Reads `kernel`, `stride`, `dilation` and `padding` from the module and
-    /// computes the paddings for an input of `height × width`.
-    pub fn from_context(
-        ctx: &OpContext<'_>,
-        default_kernel: (usize, usize),
-        default_stride: usize,
-        default_padding: &'static str,
-        (height, width): (usize, usize),
-    ) -> Result<Self, BackendError> {
-        let kernel = ctx.pair_or("kernel", default_kernel)?;
-        let stride = ctx.positive_or("stride", default_stride)?;
-        let dilation = ctx.positive_or("dilation", 1)?;
-        let mut g = ConvGeometry { kernel, stride, dilation, pads: [0; 4] };
-        let padding = ctx.value("padding");
-        match (padding.and_then(|v| v.as_int()), padding.and_then(|v| v.as_str()).unwrap_or(default_padding)) {
-            (Some(p), _) if p >= 0 => g.pads = [p as usize; 4],
-            (Some(p), _) => return Err(ctx.param_error("padding", format!("must not be negative, got {p}"))),
-            (None, "valid") => {}
-            (None, "same") => {
-                let (top, bottom) = same_pads(height, g.kernel.0, stride, dilation);
-                let (left, right) = same_pads(width, g.kernel.1, stride, dilation);
-                g.pads = [top, bottom, left, right];
-            }
-            (None, other) => {
-                return Err(ctx.param_error("padding", format!("must be \"same\", \"valid\" or an int, got {other:?}")));
-            }
-        }
-        g.output(ctx, (height, width))?;
-        Ok(g)
-    }
-
-    /// Effective kernel extent along height and width.
-    pub fn extent(&self) -> (usize, usize) {
-        ((self.kernel.0 - 1) * self.dilation + 1, (self.kernel.1 - 1) * self.dilation + 1)
-    }
-
-    /// Output height and width, or an error if the window does not fit.
-    pub fn output(&self, ctx: &OpContext<'_>, (height, width): (usize, usize)) -> Result<(usize, usize), BackendError> {
-        let (eh, ew) = self.extent();
-        let ph = height + self.pads[0] + self.pads[1];
-        let pw = width + self.pads[2] + self.pads[3];
-        if ph < eh || pw < ew {
-            return Err(ctx.shape_error(format!(
-                "a {}x{} window (dilation {}) does not fit a {height}x{width} input padded to {ph}x{pw}",
-                self.kernel.0, self.kernel.1, self.dilation
-            )));
-        }
-        Ok(((ph - eh) / self.stride + 1, (pw - ew) / self.stride + 1))
-    }
-}
-
-/// TensorFlow's `same` padding: output `ceil(n / stride)`, extra padding at the end.
-fn same_pads(n: usize, k: usize, stride: usize, dilation: usize) -> (usize, usize) {
-    let out = n.div_ceil(stride);
-    let extent = (k - 1) * dilation + 1;
-    let total = ((out - 1) * stride + extent).saturating_sub(n);
-    (total / 2, total - total / 2)
 }
 
 /// A convolution with explicit, possibly asymmetric, zero padding.
@@ -220,10 +148,13 @@ impl Padded2d {
             && f32_cpu(&self.weight)
             && self.bias.as_ref().is_none_or(f32_cpu)
             && !self.is_depthwise();
+        native.then(|| conv_recorded(self.op(), self.relu, &x.contiguous()?, &self.weight, self.bias.as_ref()))
+    }
+
+    /// The kernel that runs this convolution (this crate's, for f32 on the CPU).
+    fn op(&self) -> Conv2dOp {
         let g = self.geometry;
-        let op =
-            Conv2dOp { kernel: g.kernel, stride: g.stride, dilation: g.dilation, pads: g.pads, groups: self.groups };
-        native.then(|| conv_recorded(op, self.relu, &x.contiguous()?, &self.weight, self.bias.as_ref()))
+        Conv2dOp { kernel: g.kernel, stride: g.stride, dilation: g.dilation, pads: g.pads, groups: self.groups }
     }
 
     fn add_bias(&self, y: Tensor) -> candle_core::Result<Tensor> {
@@ -242,12 +173,7 @@ impl Module for Padded2d {
             return clamp(self.forward_candle(x)?);
         }
         let (x, weight) = (x.contiguous()?, self.weight.contiguous()?);
-        let g = self.geometry;
-        if self.is_depthwise() {
-            return clamp(self.add_bias(x.apply_op2(&weight, DepthwiseOp { geometry: g })?)?);
-        }
-        let op =
-            Conv2dOp { kernel: g.kernel, stride: g.stride, dilation: g.dilation, pads: g.pads, groups: self.groups };
+        let op = self.op();
         match (&self.bias, self.relu) {
             (Some(bias), false) if bias.dtype() == DType::F32 => x.apply_op3(&weight, &bias.contiguous()?, op),
             (Some(bias), true) if bias.dtype() == DType::F32 => {
@@ -283,9 +209,8 @@ impl Layer for Conv2dLayer {
 
     fn conv_link(&self) -> Option<ConvLink> {
         let c = &self.0;
-        let g = c.geometry;
         (c.kernels == Kernels::Native && c.groups == 1).then(|| ConvLink {
-            op: Conv2dOp { kernel: g.kernel, stride: g.stride, dilation: g.dilation, pads: g.pads, groups: 1 },
+            op: c.op(),
             weight: c.weight.clone(),
             bias: c.bias.clone(),
             relu: c.relu,
@@ -312,6 +237,10 @@ impl Conv2dDef {
 }
 
 impl OpDef for Conv2dDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Image
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         let (spec, hw) = Self::read(ctx)?;
         Padded2d::info(ctx, &spec, hw)

@@ -10,6 +10,7 @@ use archspace_core::{Op, Param};
 use candle_nn::Linear;
 
 use super::context::{OpContext, OpInfo};
+use super::input_shapes::InputShapes;
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
 use crate::params::{Init, ParamStore};
@@ -36,6 +37,10 @@ fn read(ctx: &OpContext<'_>) -> Result<(usize, usize, bool), BackendError> {
 }
 
 impl OpDef for DenseDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Vector
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         let (d, units, bias) = read(ctx)?;
         Ok(OpInfo {

@@ -8,7 +8,9 @@
 use archspace_core::{Op, Param};
 
 use super::context::{OpContext, OpInfo};
-use super::conv2d::{ConvGeometry, ConvSpec, Padded2d};
+use super::conv2d::{ConvSpec, Padded2d};
+use super::geometry::ConvGeometry;
+use super::input_shapes::InputShapes;
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
 use crate::params::ParamStore;
@@ -36,6 +38,10 @@ fn read(ctx: &OpContext<'_>) -> Result<(ConvSpec, (usize, usize)), BackendError>
 }
 
 impl OpDef for DepthwiseConv2dDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Image
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         let (spec, hw) = read(ctx)?;
         Padded2d::info(ctx, &spec, hw)

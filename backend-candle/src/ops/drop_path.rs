@@ -21,6 +21,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::context::{OpContext, OpInfo};
 use super::dropout::keep_mask;
+use super::input_shapes::InputShapes;
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
 use crate::params::ParamStore;
@@ -62,6 +63,10 @@ impl ModuleT for DropPath {
 pub struct DropPathDef;
 
 impl OpDef for DropPathDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Any
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         ctx.rate_or("rate", 0.0)?;
         let input = ctx.single_input()?;

@@ -22,6 +22,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::context::{OpContext, OpInfo};
+use super::input_shapes::InputShapes;
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
 use crate::params::ParamStore;
@@ -68,6 +69,10 @@ impl ModuleT for Dropout {
 pub struct DropoutDef;
 
 impl OpDef for DropoutDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Any
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         ctx.rate_or("rate", 0.5)?;
         let input = ctx.single_input()?;

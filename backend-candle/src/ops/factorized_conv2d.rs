@@ -10,7 +10,9 @@ use archspace_core::{Op, Param};
 use candle_core::{Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
-use super::conv2d::{ConvGeometry, ConvSpec, Padded2d};
+use super::conv2d::{ConvSpec, Padded2d};
+use super::geometry::ConvGeometry;
+use super::input_shapes::InputShapes;
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
 use crate::params::ParamStore;
@@ -60,6 +62,10 @@ fn read(ctx: &OpContext<'_>) -> Result<(ConvSpec, ConvSpec, (usize, usize)), Bac
 }
 
 impl OpDef for FactorizedConv2dDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Image
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         let (row, column, hw) = read(ctx)?;
         let first = Padded2d::info(ctx, &row, hw)?;

@@ -12,7 +12,9 @@ use candle_core::{Module, ModuleT, Tensor};
 
 use super::batch_norm::{BatchNorm2d, build_batch_norm};
 use super::context::{OpContext, OpInfo};
-use super::conv2d::{ConvGeometry, ConvSpec, Padded2d};
+use super::conv2d::{ConvSpec, Padded2d};
+use super::geometry::ConvGeometry;
+use super::input_shapes::InputShapes;
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
 use crate::params::ParamStore;
@@ -58,6 +60,10 @@ fn read(ctx: &OpContext<'_>) -> Result<(ConvSpec, ConvSpec, (usize, usize)), Bac
 }
 
 impl OpDef for FactorizedReduceDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Image
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         let (even, odd, hw) = read(ctx)?;
         let a = Padded2d::info(ctx, &even, hw)?;

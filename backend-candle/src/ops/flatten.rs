@@ -13,6 +13,7 @@ use archspace_core::Op;
 use candle_core::{Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
+use super::input_shapes::InputShapes;
 use super::recorded::{Backward, ParamGrads, Recorded};
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
@@ -67,6 +68,10 @@ impl Backward for Unflatten {
 pub struct FlattenDef;
 
 impl OpDef for FlattenDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Any
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         Ok(OpInfo { output: vec![ctx.single_input()?.iter().product()], params: 0, flops: 0 })
     }

@@ -13,6 +13,7 @@ use archspace_core::Op;
 use candle_core::{DType, Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
+use super::input_shapes::InputShapes;
 use super::recorded::{self, Recorded};
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
@@ -69,6 +70,10 @@ impl Layer for NativeGlobalAvgPool {
 pub struct GlobalAvgPoolDef;
 
 impl OpDef for GlobalAvgPoolDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Image
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         let (c, h, w) = ctx.image_input()?;
         Ok(OpInfo { output: vec![c], params: 0, flops: (c * h * w) as u64 })

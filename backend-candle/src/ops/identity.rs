@@ -8,6 +8,7 @@
 use archspace_core::Op;
 
 use super::context::{OpContext, OpInfo};
+use super::input_shapes::InputShapes;
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
 use crate::params::ParamStore;
@@ -32,6 +33,10 @@ impl candle_core::Module for Identity {
 pub struct IdentityDef;
 
 impl OpDef for IdentityDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Any
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         Ok(OpInfo { output: ctx.single_input()?.to_vec(), params: 0, flops: 0 })
     }

@@ -9,6 +9,8 @@
 //! Shapes are per sample, without the batch dimension: `[C, H, W]` for images,
 //! `[D]` for vectors. FLOPs count a multiply-add as two.
 //!
+#![doc = include_str!("shapes.md")]
+//!
 //! ```
 //! use archspace_candle::ops::{self, OpContext, Registry};
 //! use archspace_core::Space;
@@ -30,14 +32,15 @@ mod conv2d;
 mod custom;
 mod dense;
 mod depthwise_conv2d;
-mod depthwise_kernel;
 mod drop_path;
 mod dropout;
 mod factorized_conv2d;
 mod factorized_reduce;
 mod flatten;
+mod geometry;
 mod global_avg_pool;
 mod identity;
+mod input_shapes;
 mod pool;
 mod pool_kernel;
 pub mod recorded;
@@ -49,7 +52,7 @@ pub use add::{Add, AddDef, ChannelAlign, add};
 pub use batch_norm::{BatchNorm2d, BatchNormDef, batch_norm};
 pub use concat::{Concat, ConcatDef, concat};
 pub use context::{OpContext, OpInfo};
-pub use conv2d::{Conv2dDef, ConvGeometry, ConvSpec, Padded2d, conv2d};
+pub use conv2d::{Conv2dDef, ConvSpec, Padded2d, conv2d};
 pub use custom::FnOp;
 pub use dense::{DenseDef, dense};
 pub use depthwise_conv2d::{DepthwiseConv2dDef, depthwise_conv2d};
@@ -58,8 +61,11 @@ pub use dropout::{Dropout, DropoutDef, dropout};
 pub use factorized_conv2d::{FactorizedConv2d, FactorizedConv2dDef, factorized_conv2d};
 pub use factorized_reduce::{FactorizedReduce, FactorizedReduceDef, factorized_reduce};
 pub use flatten::{Flatten, FlattenDef, flatten};
+pub use geometry::ConvGeometry;
 pub use global_avg_pool::{GlobalAvgPool, GlobalAvgPoolDef, global_avg_pool};
 pub use identity::{Identity, IdentityDef, identity};
+pub(crate) use input_shapes::infer_checked;
+pub use input_shapes::{InputShapes, shapes_table};
 pub use pool::{Pool2d, Pool2dDef, avg_pool2d, max_pool2d};
 pub use pool_kernel::PoolKind;
 pub use recorded::{Arg, Backward, ParamGrads, Recorded};

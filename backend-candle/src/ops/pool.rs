@@ -15,11 +15,13 @@ use archspace_core::{Op, Param};
 use candle_core::{DType, Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
-use super::conv2d::ConvGeometry;
+use super::geometry::ConvGeometry;
+use super::input_shapes::InputShapes;
 use super::pool_kernel::{PoolKind, PoolOp, pool_composed};
 use super::recorded::{self, Recorded};
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
+use crate::kernels::Kernels;
 use crate::params::ParamStore;
 
 /// A `max_pool2d` op. Optional: `stride` (= kernel), `padding` (`"valid"`, `"same"` or an int; `"valid"`).
@@ -97,6 +99,10 @@ fn read(ctx: &OpContext<'_>) -> Result<(ConvGeometry, (usize, usize, usize)), Ba
 }
 
 impl OpDef for Pool2dDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Image
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         let (geometry, (c, h, w)) = read(ctx)?;
         let (oh, ow) = geometry.output(ctx, (h, w))?;
@@ -106,6 +112,21 @@ impl OpDef for Pool2dDef {
 
     fn build(&self, ctx: &OpContext<'_>, _store: &mut ParamStore) -> Result<Box<dyn Layer>, BackendError> {
         let (geometry, _) = read(ctx)?;
-        Ok(Box::new(Pool2d::new(self.0, geometry)))
+        let pool = Pool2d::new(self.0, geometry);
+        match ctx.kernels {
+            Kernels::Native => Ok(Box::new(pool)),
+            Kernels::Candle => Ok(Box::new(Single(Composed(pool)))),
+        }
+    }
+}
+
+/// A pooling layer on candle's ops only ([`Pool2d::forward_composed`]), for
+/// [`Kernels::Candle`]: what runs on a GPU, also on the CPU.
+#[derive(Clone, Copy, Debug)]
+struct Composed(Pool2d);
+
+impl Module for Composed {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        self.0.forward_composed(x)
     }
 }

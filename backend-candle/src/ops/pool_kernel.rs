@@ -8,7 +8,7 @@
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::conv2d::ConvGeometry;
+use super::geometry::ConvGeometry;
 use crate::kernels::par_written;
 use tiled::TiledMaxGrad;
 
@@ -254,7 +254,10 @@ pub(crate) fn pool_composed(x: &Tensor, kind: PoolKind, g: &ConvGeometry) -> can
     }
     let stacked = Tensor::stack(&slices, 0)?;
     match kind {
-        PoolKind::Max => stacked.max(0),
+        // The first maximum of each window (row by row) takes the gradient,
+        // as in `PoolOp` and PyTorch; `max(0)` would give it to every value
+        // tied with the maximum (a window of zeros after a ReLU, say).
+        PoolKind::Max => stacked.gather(&stacked.argmax_keepdim(0)?, 0)?.squeeze(0),
         PoolKind::Average => {
             let count = |n: usize, o: usize, k: usize, pad: usize| -> Vec<f32> {
                 (0..o)

@@ -7,6 +7,7 @@ use candle_core::Tensor;
 use candle_nn::ModuleT;
 
 use super::context::{OpContext, OpInfo};
+use super::input_shapes::InputShapes;
 use super::recorded::Recorded;
 use crate::error::BackendError;
 use crate::kernels::ConvLink;
@@ -69,7 +70,15 @@ impl<M: ModuleT + Send + Sync> Layer for Single<M> {
 /// in `store`, named `<module path>.<name>`, and returns the layer.
 pub trait OpDef: Send + Sync {
     /// Output shape, parameter count and FLOPs, or an error naming the module.
+    /// Shape inference has checked the inputs against
+    /// [`input_shapes`](OpDef::input_shapes) first.
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError>;
+    /// The inputs this op accepts: checked before [`infer`](OpDef::infer)
+    /// and listed in the catalogue's docs. The default leaves every check
+    /// to `infer`.
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Unchecked
+    }
     /// Creates the layer and its parameters.
     fn build(&self, ctx: &OpContext<'_>, store: &mut ParamStore) -> Result<Box<dyn Layer>, BackendError>;
 }

@@ -9,7 +9,9 @@ use archspace_core::{Op, Param};
 use candle_core::{Module, Tensor};
 
 use super::context::{OpContext, OpInfo};
-use super::conv2d::{ConvGeometry, ConvSpec, Padded2d};
+use super::conv2d::{ConvSpec, Padded2d};
+use super::geometry::ConvGeometry;
+use super::input_shapes::InputShapes;
 use super::registry::{Layer, OpDef, Single};
 use crate::error::BackendError;
 use crate::params::ParamStore;
@@ -57,6 +59,10 @@ fn read(ctx: &OpContext<'_>) -> Result<(ConvSpec, ConvSpec, (usize, usize)), Bac
 }
 
 impl OpDef for SeparableConv2dDef {
+    fn input_shapes(&self) -> InputShapes {
+        InputShapes::Image
+    }
+
     fn infer(&self, ctx: &OpContext<'_>) -> Result<OpInfo, BackendError> {
         let (dw, pw, hw) = read(ctx)?;
         let first = Padded2d::info(ctx, &dw, hw)?;

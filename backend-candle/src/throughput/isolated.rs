@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Bench, ReferenceNet, compare, gemm_peak};
+use crate::device::DeviceSpec;
 use crate::error::BackendError;
 use crate::kernels::Kernels;
 
@@ -30,6 +31,37 @@ pub struct Row {
     pub train_flops: f64,
     /// FLOPs of one eval image.
     pub eval_flops: f64,
+    /// Where it ran (`cpu`, `cuda:0`).
+    #[serde(default)]
+    pub device: DeviceSpec,
+    /// Images per batch.
+    #[serde(default = "default_batch")]
+    pub batch: usize,
+}
+
+fn default_batch() -> usize {
+    Setup::default().batch
+}
+
+/// Where, and at which batch size, a measurement runs.
+///
+/// ```
+/// use archspace_candle::throughput::Setup;
+/// assert_eq!(Setup::default().batch, 64);
+/// assert!(Setup::default().device == archspace_candle::DeviceSpec::Cpu);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Setup {
+    /// The device (`--device` of `train_bench`).
+    pub device: DeviceSpec,
+    /// Images per batch, training and eval (`--batch`).
+    pub batch: usize,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup { device: DeviceSpec::Cpu, batch: 64 }
+    }
 }
 
 impl Row {
@@ -49,10 +81,13 @@ struct Request {
     stock: bool,
     steps: usize,
     windows: usize,
+    #[serde(default)]
+    setup: Setup,
 }
 
 /// Measures `net` with `threads` threads in a fresh process (our kernels,
-/// and candle's ops too with `stock`), windows of `steps` steps, alternating.
+/// and candle's ops too with `stock`), windows of `steps` steps, alternating;
+/// batch 64 on the CPU.
 pub fn run_isolated(
     net: ReferenceNet,
     threads: usize,
@@ -60,7 +95,21 @@ pub fn run_isolated(
     steps: usize,
     windows: usize,
 ) -> Result<Row, BackendError> {
-    let request = Request { net: net.name().into(), threads, stock, steps, windows };
+    run_isolated_on(net, threads, stock, steps, windows, Setup::default())
+}
+
+/// [`run_isolated`] on `setup`'s device and batch size. On a GPU the network runs candle's ops either way,
+/// so `stock` measures nothing more there and the gemm probe (a CPU
+/// figure) is 0.
+pub fn run_isolated_on(
+    net: ReferenceNet,
+    threads: usize,
+    stock: bool,
+    steps: usize,
+    windows: usize,
+    setup: Setup,
+) -> Result<Row, BackendError> {
+    let request = Request { net: net.name().into(), threads, stock, steps, windows, setup };
     let io = |source| BackendError::Io { file: "the current executable".into(), source };
     let exe = std::env::current_exe().map_err(io)?;
     let output = std::process::Command::new(exe)
@@ -108,21 +157,29 @@ fn measure(request: Request) -> Result<Row, BackendError> {
         .num_threads(request.threads)
         .build()
         .map_err(|e| BackendError::Config(e.to_string()))?;
+    let Setup { device: spec, batch } = request.setup;
+    if batch == 0 {
+        return Err(BackendError::Config("the batch size must be at least 1".into()));
+    }
+    let device = spec.open()?;
     pool.install(|| {
-        let mut benches = vec![Bench::new(&arch, Kernels::Native, 64)?];
-        if request.stock {
-            benches.push(Bench::new(&arch, Kernels::Candle, 64)?);
+        let mut benches = vec![Bench::on(&arch, Kernels::Native, batch, &device)?];
+        if request.stock && device.is_cpu() {
+            benches.push(Bench::on(&arch, Kernels::Candle, batch, &device)?);
         }
-        let peak = gemm_peak(1024, 5);
+        let probe = || if device.is_cpu() { gemm_peak(1024, 5) } else { 0.0 };
+        let peak = probe();
         let figures = compare(&mut benches, request.steps, request.windows)?;
         Ok(Row {
             net: request.net.clone(),
             threads: request.threads,
             ours: (figures[0].train, figures[0].eval),
             stock: figures.get(1).map(|t| (t.train, t.eval)),
-            gemm_peak: peak.max(gemm_peak(1024, 5)),
+            gemm_peak: peak.max(probe()),
             train_flops: benches[0].train_flops_per_image(),
             eval_flops: benches[0].eval_flops_per_image(),
+            device: spec,
+            batch,
         })
     })
 }

@@ -26,7 +26,7 @@ use std::time::Instant;
 use candle_core::{D, Device, Tensor};
 use rand::{Rng, SeedableRng};
 
-pub use isolated::{Row, run_child_if_requested, run_isolated};
+pub use isolated::{Row, Setup, run_child_if_requested, run_isolated, run_isolated_on};
 pub use nets::ReferenceNet;
 
 use crate::error::BackendError;
@@ -51,16 +51,28 @@ impl std::fmt::Debug for Bench {
 }
 
 impl Bench {
-    /// Builds `arch` (input 1×28×28, 10 classes) with `kernels` and 8 random batches of `batch` images.
+    /// Builds `arch` (input 1×28×28, 10 classes) with `kernels` and 8 random batches of `batch` images, on the CPU.
     pub fn new(arch: &archspace_core::Architecture, kernels: Kernels, batch: usize) -> Result<Self, BackendError> {
-        let config = NetworkConfig { classes: Some(10), kernels, ..NetworkConfig::default() };
+        Bench::on(arch, kernels, batch, &Device::Cpu)
+    }
+
+    /// The same on `device` (on a GPU the layers run candle's ops whatever
+    /// `kernels` says: [`Kernels::for_device`]). The batches are made on the
+    /// CPU from the same seed and copied, so every device sees the same data.
+    pub fn on(
+        arch: &archspace_core::Architecture,
+        kernels: Kernels,
+        batch: usize,
+        device: &Device,
+    ) -> Result<Self, BackendError> {
+        let config = NetworkConfig { classes: Some(10), kernels, device: device.clone(), ..NetworkConfig::default() };
         let net = Network::build(arch, &[1, 28, 28], &Registry::standard(), &config)?;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
         let batches = (0..8)
             .map(|_| {
                 let x: Vec<f32> = (0..batch * 784).map(|_| rng.random_range(-1.0..1.0)).collect();
                 let y: Vec<u32> = (0..batch).map(|_| rng.random_range(0..10)).collect();
-                Ok((Tensor::from_vec(x, (batch, 1, 28, 28), &Device::Cpu)?, Tensor::from_vec(y, batch, &Device::Cpu)?))
+                Ok((Tensor::from_vec(x, (batch, 1, 28, 28), device)?, Tensor::from_vec(y, batch, device)?))
             })
             .collect::<candle_core::Result<Vec<_>>>()?;
         let vars = net.store().trainable_vars().iter().map(|(_, v)| v.clone()).collect();
@@ -83,12 +95,14 @@ impl Bench {
         Ok(loss.to_scalar::<f32>()?)
     }
 
-    /// Training images per second over `steps` steps.
+    /// Training images per second over `steps` steps (on a GPU, until its
+    /// queued work has finished).
     pub fn train_window(&mut self, steps: usize) -> Result<f64, BackendError> {
         let start = Instant::now();
         for _ in 0..steps {
             self.train_step()?;
         }
+        self.net.device().synchronize()?;
         Ok((steps * self.batch) as f64 / start.elapsed().as_secs_f64())
     }
 
@@ -101,6 +115,7 @@ impl Bench {
             let x = &self.batches[i % self.batches.len()].0;
             self.net.predict(x)?.argmax(D::Minus1)?;
         }
+        self.net.device().synchronize()?;
         Ok((steps * self.batch) as f64 / start.elapsed().as_secs_f64())
     }
 

@@ -22,6 +22,7 @@
 
 mod augment;
 mod checkpoint;
+mod checks;
 mod optim;
 mod schedule;
 mod store;

@@ -2,16 +2,18 @@
 
 use std::time::Instant;
 
-use candle_core::{D, DType, Tensor};
+use candle_core::{D, DType, Device, Tensor};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use super::augment::Augment;
 use super::checkpoint::{Checkpoint, TrainProgress};
+use super::checks::{check_finite, check_fits, check_parameters};
 use super::optim::{Adam, Optimizer, Sgd};
 use super::schedule::Schedule;
 use crate::data::{Dataset, Normalization};
+use crate::device::DeviceSpec;
 use crate::error::BackendError;
 use crate::network::Network;
 
@@ -69,6 +71,12 @@ pub struct TrainConfig {
     pub augment: Augment,
     /// Seed of the shuffling and augmentation.
     pub seed: u64,
+    /// The device to train on, if the caller wants it checked: training
+    /// runs where the network's weights are
+    /// ([`NetworkConfig::device`](crate::NetworkConfig)), and a network on
+    /// another device is an error ([`BackendError::Device`]) rather than a
+    /// run somewhere else. `None` (the default): the network's device.
+    pub device: Option<DeviceSpec>,
 }
 
 impl Default for TrainConfig {
@@ -85,6 +93,7 @@ impl Default for TrainConfig {
             clip_grad_norm: Some(5.0),
             augment: Augment::none(),
             seed: 0,
+            device: None,
         }
     }
 }
@@ -144,12 +153,33 @@ fn optimizer(net: &Network, config: &TrainConfig) -> Box<dyn Optimizer> {
     }
 }
 
-/// Scales the gradients so their global norm is at most `max`.
-fn clip(grads: &mut [Option<Tensor>], max: f64) -> candle_core::Result<()> {
-    let mut total = 0f64;
-    for g in grads.iter().flatten() {
-        total += f64::from(g.sqr()?.sum_all()?.to_dtype(DType::F32)?.to_scalar::<f32>()?);
+/// An error unless the network lives on the device the configuration names.
+fn check_device(device: &Device, wanted: Option<DeviceSpec>) -> Result<(), BackendError> {
+    let Some(wanted) = wanted else { return Ok(()) };
+    let actual = DeviceSpec::of(device);
+    if actual == Some(wanted) {
+        return Ok(());
     }
+    let actual = actual.map_or_else(|| format!("{:?}", device.location()), |a| a.to_string());
+    Err(BackendError::Device {
+        device: wanted.to_string(),
+        reason: format!(
+            "the training configuration names it, but the network's weights are on {actual}; \
+             build the network with `NetworkConfig {{ device, .. }}` on the device to train on"
+        ),
+    })
+}
+
+/// Scales the gradients so their global norm is at most `max`. The
+/// per-tensor sums are read in one transfer (one wait for a GPU, not one
+/// per parameter) and added in f64 in parameter order.
+fn clip(grads: &mut [Option<Tensor>], max: f64) -> candle_core::Result<()> {
+    let sums =
+        grads.iter().flatten().map(|g| g.sqr()?.sum_all()?.to_dtype(DType::F32)).collect::<Result<Vec<_>, _>>()?;
+    if sums.is_empty() {
+        return Ok(());
+    }
+    let total: f64 = Tensor::stack(&sums, 0)?.to_vec1::<f32>()?.into_iter().map(f64::from).sum();
     let norm = total.sqrt();
     if norm > max {
         let scale = max / (norm + 1e-6);
@@ -168,8 +198,12 @@ fn correct(logits: &Tensor, labels: &Tensor) -> candle_core::Result<f64> {
 
 /// Trains `net` on `data`; evaluates on `validation` after each epoch.
 ///
-/// A loss that becomes NaN or infinite stops training with
-/// [`BackendError::Diverged`]: a failed trial, not a crash.
+/// Before any step, the sets must fit the network and each other (sample
+/// shape, classes; [`BackendError::Mismatch`]) and a validation set must
+/// not be empty. A loss that becomes NaN or infinite stops training with
+/// [`BackendError::Diverged`]; parameters that are not finite after the last
+/// step, or a non-finite validation metric, with [`BackendError::NonFinite`]:
+/// a failed trial, not a crash, and never a result.
 pub fn train(
     net: &Network,
     data: &Dataset,
@@ -178,7 +212,7 @@ pub fn train(
     config: &TrainConfig,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<TrainReport, BackendError> {
-    let mut run = Run::start(net, data, config, None)?;
+    let mut run = Run::start(net, data, validation, config, None)?;
     run.train(net, data, validation, norm, config, progress)?;
     Ok(run.report())
 }
@@ -201,7 +235,7 @@ pub fn train_from(
     from: Option<&Checkpoint>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(TrainReport, Checkpoint), BackendError> {
-    let mut run = Run::start(net, data, config, from)?;
+    let mut run = Run::start(net, data, validation, config, from)?;
     run.train(net, data, validation, norm, config, progress)?;
     let checkpoint = Checkpoint::capture(net, run.optimizer.state(), run.progress())?;
     Ok((run.report(), checkpoint))
@@ -232,15 +266,27 @@ struct Run {
 }
 
 impl Run {
+    /// A run from scratch, or from `from`, after checking that the sets fit
+    /// the network and each other and that the network is on the device
+    /// the configuration names.
     fn start(
         net: &Network,
         data: &Dataset,
+        validation: Option<&Dataset>,
         config: &TrainConfig,
         from: Option<&Checkpoint>,
     ) -> Result<Self, BackendError> {
         if config.batch_size == 0 || data.is_empty() {
             return Err(BackendError::Config("training needs a batch size ≥ 1 and a non-empty training set".into()));
         }
+        check_fits(net, data, "the training set")?;
+        if let Some(validation) = validation {
+            if validation.is_empty() {
+                return Err(BackendError::Config("the validation set is empty; give it samples, or none".into()));
+            }
+            validation.check_matches("the validation set", data, "the training set")?;
+        }
+        check_device(net.device(), config.device)?;
         let mut run = Run {
             optimizer: optimizer(net, config),
             rng: ChaCha8Rng::seed_from_u64(config.seed),
@@ -311,7 +357,7 @@ impl Run {
     ) -> Result<(), BackendError> {
         let total_images = images_of(config.budget, data);
         let total_steps = images_of(config.horizon.unwrap_or(config.budget), data).div_ceil(config.batch_size);
-        let device = net.store().device().clone();
+        let device = net.device().clone();
         while self.images < total_images {
             let epoch_start = Instant::now();
             let (order, start) = match self.unfinished.take() {
@@ -382,11 +428,16 @@ impl Run {
                 self.epoch += 1;
             }
         }
+        check_parameters(net, &format!("after the last step ({} steps)", self.step))?;
         Ok(())
     }
 }
 
 /// Loss and accuracy of `net` (eval mode) on `data`.
+///
+/// `data` must fit the network ([`BackendError::Mismatch`] otherwise, before
+/// any batch); a loss that is not finite is [`BackendError::NonFinite`]: the
+/// network diverged, and its accuracy would mean nothing.
 pub fn evaluate(
     net: &Network,
     data: &Dataset,
@@ -396,7 +447,8 @@ pub fn evaluate(
     if data.is_empty() {
         return Err(BackendError::Config("cannot evaluate on an empty set".into()));
     }
-    let device = net.store().device().clone();
+    check_fits(net, data, "the evaluated set")?;
+    let device = net.device().clone();
     let (mut loss_sum, mut hits) = (0f64, 0f64);
     let indices: Vec<usize> = (0..data.len()).collect();
     for chunk in indices.chunks(batch_size.max(1)) {
@@ -407,5 +459,7 @@ pub fn evaluate(
         hits += correct(&logits, &y)?;
     }
     let n = data.len() as f64;
-    Ok(Metrics { loss: loss_sum / n, accuracy: hits / n })
+    let metrics = Metrics { loss: loss_sum / n, accuracy: hits / n };
+    check_finite(|| "the evaluation loss".to_owned(), metrics.loss)?;
+    Ok(metrics)
 }

@@ -1,4 +1,15 @@
 //! Graphviz DOT export.
+//!
+//! Written here rather than with `petgraph::dot::Dot` (compared for issue
+//! 23): `Dot` prints a petgraph graph, so the frozen architecture (which
+//! keeps no petgraph graph) would first be copied into one, and its output
+//! names nodes by index (`0`, `1`, …) and breaks multi-line labels left
+//! aligned (`\l`), with shapes and colours from two attribute closures.
+//! Here the nodes keep names a reader can match to the architecture
+//! (`in0`, `m3`, `out0`), inputs and outputs are houses, edges are
+//! labelled only where ports are ambiguous, and the text is stable across
+//! versions of petgraph (tests and users diff it), in one pass with no
+//! intermediate graph.
 
 use std::fmt::Write;
 

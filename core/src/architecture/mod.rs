@@ -21,6 +21,8 @@ mod hash;
 mod path;
 mod plain;
 mod summary;
+#[cfg(feature = "plots")]
+mod svg;
 
 use std::sync::{Arc, OnceLock};
 

@@ -12,6 +12,25 @@ impl Space {
     /// input and every earlier application's output; the block's output is a
     /// final `combine(num_applies + 1)` of all of them if `end_in_combine`, the
     /// last application's output otherwise.
+    ///
+    /// ```
+    /// use archspace_core::{choice, Op, Space};
+    /// let mut s = Space::build(|s| {
+    ///     s.dense_block(
+    ///         choice([1, 2, 3]), // num_applies
+    ///         true,              // end_in_combine
+    ///         |s| s.basic(Op::new("conv")),
+    ///         |s, k| s.basic(Op::new("concat").inputs_indexed(k)),
+    ///     )
+    /// })?;
+    /// let n = s.next_decision().unwrap();
+    /// assert_eq!(s.hyper_path(n), "dense_block/num_applies");
+    /// s.assign_index(n, 1)?; // two applications
+    /// let ops: Vec<String> = s.freeze()?.modules().iter().map(|m| m.op.to_string()).collect();
+    /// // conv 0 reads the input; conv 1 reads concat(input, conv 0); the end concatenates all three.
+    /// assert_eq!(ops, ["conv", "concat", "conv", "concat"]);
+    /// # Ok::<(), archspace_core::SpecError>(())
+    /// ```
     pub fn dense_block(
         &mut self,
         num_applies: impl Into<Param>,

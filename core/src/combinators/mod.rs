@@ -9,6 +9,7 @@
 //! Content built by a combinator lives in the scope of its module, with one
 //! child scope per copy: `left/0/conv2d`, `left/1/conv2d`, …
 
+mod dag;
 mod dense_block;
 mod nested_repeat;
 mod optional;
@@ -16,6 +17,7 @@ mod or;
 mod permutation;
 mod repeat;
 mod residual;
+mod select;
 mod split_combine;
 
 use std::sync::Arc;
@@ -25,6 +27,8 @@ use crate::io::Io;
 use crate::space::{Space, Values};
 use crate::value::Value;
 
+pub use dag::{Boundary, DagCell, EdgeFactory, NodeFactory, OffPath};
+pub(crate) use dag::{DagSpec, count_dag_group, feasible_values};
 pub use or::Alternatives;
 
 /// A sub-space factory: builds a fresh copy of a sub-graph each time it is called.
@@ -66,6 +70,17 @@ impl Space {
     /// Chains single-input single-output sub-spaces `out -> in` in order and
     /// returns the first one's input and the last one's output
     /// (DeepArchitect's `siso_sequential`). Wires at once.
+    ///
+    /// ```
+    /// use archspace_core::{Op, Space};
+    /// let mut s = Space::build(|s| {
+    ///     let parts = vec![s.basic(Op::new("conv"))?, s.basic(Op::new("bn"))?, s.basic(Op::new("relu"))?];
+    ///     s.sequential(parts)
+    /// })?;
+    /// let ops: Vec<String> = s.freeze()?.modules().iter().map(|m| m.op.to_string()).collect();
+    /// assert_eq!(ops, ["conv", "bn", "relu"]);
+    /// # Ok::<(), archspace_core::SpecError>(())
+    /// ```
     pub fn sequential(&mut self, parts: Vec<Io>) -> Result<Io, SpecError> {
         let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
             return Err(SpecError::BadCombinator {

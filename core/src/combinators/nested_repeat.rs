@@ -10,6 +10,29 @@ impl Space {
     /// `io = first()`, then `io = iterate(io)` `num_reps - 1` times; the
     /// result must expose `inputs` and `outputs` (DeepArchitect's
     /// `mimo_nested_repeat`; pass `in`/`out` for the single-port form).
+    ///
+    /// ```
+    /// use archspace_core::{choice, Name, Op, Space};
+    /// let ports = |n: &'static str| vec![Name::Borrowed(n)];
+    /// let mut s = Space::build(|s| {
+    ///     s.nested_repeat(
+    ///         ports("in"),
+    ///         ports("out"),
+    ///         choice([1, 3]),
+    ///         |s| s.basic(Op::new("conv")),
+    ///         // Each round wraps what came before: `prev` then a pool.
+    ///         |s, prev| {
+    ///             let pool = s.basic(Op::new("pool"))?;
+    ///             s.chain(&prev, &pool)?;
+    ///             Ok(s.border_of(&prev, &pool))
+    ///         },
+    ///     )
+    /// })?;
+    /// let n = s.next_decision().unwrap();
+    /// s.assign_index(n, 1)?; // three rounds
+    /// assert_eq!(s.freeze()?.modules().len(), 3);
+    /// # Ok::<(), archspace_core::SpecError>(())
+    /// ```
     pub fn nested_repeat(
         &mut self,
         inputs: Vec<Name>,

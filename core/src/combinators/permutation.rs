@@ -32,6 +32,19 @@ impl Space {
     /// `perm_idx` over all k! orders (DeepArchitect's `siso_permutation`).
     /// Each fragment lives in the scope of its position in `factories`, so
     /// its paths do not depend on the order chosen.
+    ///
+    /// ```
+    /// use archspace_core::{Factory, Op, Space};
+    /// use std::sync::Arc;
+    /// let part = |op: &'static str| -> Factory { Arc::new(move |s: &mut Space| s.basic(Op::new(op))) };
+    /// let mut s = Space::build(|s| s.permutation(vec![part("bn"), part("relu"), part("dropout")]))?;
+    /// let order = s.next_decision().unwrap();
+    /// assert_eq!(s.domain(order).unwrap().len(), 6); // 3! orders
+    /// s.assign_index(order, 3)?; // the fourth order: 1, 2, 0
+    /// let ops: Vec<String> = s.freeze()?.modules().iter().map(|m| m.op.to_string()).collect();
+    /// assert_eq!(ops, ["relu", "dropout", "bn"]);
+    /// # Ok::<(), archspace_core::SpecError>(())
+    /// ```
     pub fn permutation(&mut self, factories: Vec<Factory>) -> Result<Io, SpecError> {
         let k = factories.len();
         if k == 0 || k > MAX_PERMUTED {

@@ -52,3 +52,72 @@ impl Space {
         }))
     }
 }
+
+impl Space {
+    /// `copies` copies of `factory` wired in a row, output `k` of each to
+    /// input `k` of the next (they must have as many inputs as outputs);
+    /// the result has the first copy's inputs and the last copy's outputs.
+    /// Built at once: the number of copies is a value, not a decision (use
+    /// [`repeat`](Self::repeat) for that). This stacks cells of several
+    /// ports, such as NASNet's, which read the two previous cells: a cell
+    /// with inputs `(h[i-2], h[i-1])` and outputs `(h[i-1], h[i])`. Copy `i`
+    /// lives in scope `i`.
+    ///
+    /// ```
+    /// use archspace_core::{choice, Io, Op, Space};
+    /// let mut s = Space::build(|s| {
+    ///     s.in_scope("stack", |s| {
+    ///         s.stack(3, |s| {
+    ///             // Two wires in, two out: the second is a conv of the first.
+    ///             let pass = s.identity()?;
+    ///             let conv = s.basic(Op::new("conv").param("k", choice([1, 3])))?;
+    ///             let skip = s.named("skip").identity()?;
+    ///             s.chain(&skip, &conv)?;
+    ///             Ok(Io::new(
+    ///                 [("in0".into(), pass.single_input()?), ("in1".into(), skip.single_input()?)],
+    ///                 [("out0".into(), skip.single_output()?), ("out1".into(), conv.single_output()?)],
+    ///             ))
+    ///         })
+    ///     })
+    /// })?;
+    /// assert_eq!(s.pending_decisions().len(), 3); // one per copy
+    /// # Ok::<(), archspace_core::SpecError>(())
+    /// ```
+    pub fn stack(
+        &mut self,
+        copies: usize,
+        factory: impl Fn(&mut Space) -> Result<Io, SpecError>,
+    ) -> Result<Io, SpecError> {
+        let mut first: Option<Io> = None;
+        let mut last: Option<Io> = None;
+        for i in 0..copies {
+            let io = self.in_index_scope(i, &factory)?;
+            if io.inputs().len() != io.outputs().len() {
+                return Err(SpecError::BadCombinator {
+                    combinator: "stack",
+                    path: self.scope_path(),
+                    reason: format!(
+                        "a copy has {} inputs and {} outputs; stacked copies need as many of each",
+                        io.inputs().len(),
+                        io.outputs().len()
+                    ),
+                });
+            }
+            if let Some(prev) = &last {
+                for ((_, from), (_, to)) in prev.outputs().iter().zip(io.inputs()) {
+                    self.connect(*from, *to)?;
+                }
+            }
+            first.get_or_insert_with(|| io.clone());
+            last = Some(io);
+        }
+        match (first, last) {
+            (Some(first), Some(last)) => Ok(self.border_of(&first, &last)),
+            _ => Err(SpecError::BadCombinator {
+                combinator: "stack",
+                path: self.scope_path(),
+                reason: "needs at least one copy".into(),
+            }),
+        }
+    }
+}

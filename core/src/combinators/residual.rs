@@ -9,6 +9,17 @@ impl Space {
     /// `combine` (its `in0` reads `main`, `in1` reads `residual`). Wires at
     /// once (DeepArchitect's `siso_residual`); pass `|s| s.identity()` as the
     /// residual path for a plain skip connection.
+    ///
+    /// ```
+    /// use archspace_core::{Op, Space};
+    /// let mut s = Space::build(|s| {
+    ///     s.residual(|s| s.basic(Op::new("conv")), |s| s.identity(), |s| s.basic(Op::new("add").inputs_indexed(2)))
+    /// })?;
+    /// let arch = s.freeze()?;
+    /// let add = arch.modules().last().unwrap();
+    /// assert_eq!((add.op.as_ref(), add.inputs.len()), ("add", 2)); // conv + skip
+    /// # Ok::<(), archspace_core::SpecError>(())
+    /// ```
     pub fn residual(
         &mut self,
         main: impl FnOnce(&mut Space) -> Result<Io, SpecError>,

@@ -10,6 +10,22 @@ impl Space {
     /// `num_splits` parallel copies of `factory`, all reading the input,
     /// feeding `combine(num_splits)` through its inputs `in0 .. in{n-1}`
     /// (DeepArchitect's `siso_split_combine`).
+    ///
+    /// ```
+    /// use archspace_core::{choice, Op, Space};
+    /// let mut s = Space::build(|s| {
+    ///     s.split_combine(
+    ///         choice([2, 4]),
+    ///         |s| s.basic(Op::new("conv").param("kernel", choice([3, 5]))),
+    ///         |s, k| s.basic(Op::new("concat").inputs_indexed(k)),
+    ///     )
+    /// })?;
+    /// let n = s.next_decision().unwrap();
+    /// s.assign_index(n, 0)?; // two branches, each with its own kernel decision
+    /// let paths: Vec<String> = s.pending_decisions().into_iter().map(|h| s.hyper_path(h)).collect();
+    /// assert_eq!(paths, ["split_combine/0/conv/kernel", "split_combine/1/conv/kernel"]);
+    /// # Ok::<(), archspace_core::SpecError>(())
+    /// ```
     pub fn split_combine(
         &mut self,
         num_splits: impl Into<Param>,

@@ -17,19 +17,23 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
-use std::sync::mpsc;
 use std::time::Instant;
 
 use crate::architecture::{Architecture, ArchitectureHash};
 
 use super::common::trial_seed;
 use super::error::SearchError;
-use super::journal::{LOG_FORMAT, LogHeader, SearchLog};
+use super::events::{EventSink, SearchEvent};
+use super::executor::{Executor, LocalExecutor};
+use super::journal::{LOG_FORMAT, LogHeader};
 use super::outcome::{Metrics, Objective, Outcome};
+use super::panic_output::{self, QuietEvaluationPanics};
 use super::progress::Progress;
 use super::record::{Trial, TrialRecord, TrialStatus};
 use super::report::SearchReport;
+use super::retry::{LoggedTrial, logged_trials};
 use super::searcher::{Candidate, Proposal, Searcher, Token};
+use super::store::{JsonLinesStore, TrialStore};
 
 /// The error an evaluation may return; recorded as a failed trial.
 pub type EvalError = Box<dyn std::error::Error + Send + Sync>;
@@ -90,6 +94,12 @@ pub const DEFAULT_IN_FLIGHT: usize = 4;
 /// Trials beyond `threads` wait in the pool's queue. On a machine with more
 /// cores than [`DEFAULT_IN_FLIGHT`], raise `in_flight` to use them all — a
 /// setting you write, so the search stays the same wherever it runs.
+///
+/// More threads than cores are allowed (evaluations that wait on a GPU or
+/// another machine can use them), but the search warns
+/// ([`SearchEvent::ThreadsAboveCores`](super::SearchEvent::ThreadsAboveCores)):
+/// for evaluations that compute on the CPU, each extra thread only slows
+/// every trial and holds more trials in memory at once.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchConfig {
     /// Number of trials (at most; a searcher may be exhausted earlier).
@@ -116,6 +126,23 @@ pub struct SearchConfig {
     pub log: Option<PathBuf>,
     /// Sync the log to disk after each trial (not just flush it to the OS).
     pub fsync: bool,
+    /// On a resume, evaluate the log's failed trials again instead of
+    /// keeping their failures, as Optuna's `RetryFailedTrialCallback` does
+    /// for trials lost to a transient fault (out of memory, a killed worker).
+    ///
+    /// A retry keeps the trial's id, seed, decisions and budget; it is
+    /// appended to the log as a record of its own, `"attempt": 2` (3, …),
+    /// after the failed one. A trial's result is its last attempt (in the
+    /// report, its leaderboard and the CSV export). The searcher is told
+    /// each trial's *first* outcome, as in the run that logged it, so a
+    /// retry changes results, never which trials are proposed: the same log
+    /// and settings give the same search, and a log with retries resumes
+    /// like any other. Not recorded in the log's header: turn it on for the
+    /// resumes that should retry.
+    pub retry_failed: bool,
+    /// Where the search reports a resume, a dropped log line, failed trials
+    /// and doubtful settings: by default, standard error.
+    pub events: EventSink,
 }
 
 impl Default for SearchConfig {
@@ -131,6 +158,8 @@ impl Default for SearchConfig {
             progress: false,
             log: None,
             fsync: true,
+            retry_failed: false,
+            events: EventSink::default(),
         }
     }
 }
@@ -173,7 +202,11 @@ impl IssuedTokens {
 
 enum Pending {
     Evaluating,
-    Logged(Box<TrialRecord>),
+    Logged(Box<LoggedTrial>),
+    /// A logged failure evaluated again; the searcher is told `told`.
+    Retrying {
+        told: Outcome,
+    },
     Duplicate(u64),
 }
 
@@ -192,7 +225,14 @@ struct Slot {
 /// With `config.log` set, each finished trial is appended to the log; if the
 /// log already holds trials of the same search, they are not run again: their
 /// logged outcomes are told to the searcher in the same order, so the
-/// result equals that of an uninterrupted run.
+/// result equals that of an uninterrupted run. The log is locked while the
+/// search runs: a second search on it fails at once with
+/// [`SearchError::LogLocked`].
+///
+/// A resume, a dropped log line and every failed trial are reported once,
+/// through `config.events` (standard error by default). While the search
+/// runs, a panic in an evaluation is such a failed trial, not a message of
+/// the panic hook: the hook sees only panics outside the search's threads.
 ///
 /// ```
 /// use archspace_core::search::{evaluator, run, Metrics, RandomSearcher, SearchConfig};
@@ -216,145 +256,201 @@ where
     S: Searcher + ?Sized,
     E: Evaluator + ?Sized,
 {
-    if config.threads == 0 {
-        return Err(SearchError::Config("threads must be at least 1".to_owned()));
+    config.validate()?;
+    let progress = Progress::new(config.trials as u64, config.progress, &config.objective);
+    let notify = |event: SearchEvent| config.events.emit(event, &progress);
+    if let Some(event) = config.threads_above_cores() {
+        notify(event);
     }
-    let in_flight = config.in_flight();
-    searcher.set_seed(config.seed);
-    let (mut log, logged, truncated_log_line) = match &config.log {
-        Some(path) => {
-            let header = LogHeader {
-                archspace_search_log: LOG_FORMAT,
-                searcher: searcher.name().to_owned(),
-                seed: config.seed,
-                in_flight,
-                objective: config.objective.clone(),
-                tradeoffs: config.tradeoffs.clone(),
-                dedup: config.dedup,
-            };
-            let (log, contents) = SearchLog::open(path, &header, config.fsync)?;
-            let logged: HashMap<u64, TrialRecord> = contents.records.into_iter().map(|r| (r.trial.id, r)).collect();
-            (Some(log), logged, contents.truncated_line)
-        }
-        None => (None, HashMap::new(), None),
-    };
-    let mut logged = logged;
+    let mut log = config.log.as_ref().map(|path| JsonLinesStore::new(path, config.fsync));
+    let begun = begin_search(log.as_mut().map(|s| s as &mut dyn TrialStore), searcher.name(), config, &notify)?;
+    let _quiet = QuietEvaluationPanics::install();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
+        .start_handler(|_| panic_output::mark_search_thread())
         .build()
         .map_err(|e| SearchError::ThreadPool(e.to_string()))?;
-    let progress = Progress::new(config.trials as u64, config.progress, &config.objective);
-    let mut records: Vec<TrialRecord> = Vec::new();
-    let mut resumed = 0;
-    let mut exhausted = None;
-    let (sender, receiver) = mpsc::channel::<TrialRecord>();
-
-    pool.in_place_scope(|scope| -> Result<(), SearchError> {
-        let mut window: VecDeque<Slot> = VecDeque::new();
-        let mut finished: BTreeMap<u64, TrialRecord> = BTreeMap::new();
-        let mut seen: HashMap<(ArchitectureHash, Option<u64>), u64> = HashMap::new();
-        let mut issued = IssuedTokens::default();
-        let mut next_id = 0u64;
-        loop {
-            let mut waiting = false;
-            while exhausted.is_none() && window.len() < in_flight && (next_id as usize) < config.trials {
-                let candidate = match searcher.ask()? {
-                    Proposal::Candidate(c) => c,
-                    Proposal::Wait => {
-                        waiting = true;
-                        break;
-                    }
-                    Proposal::Exhausted => {
-                        let reason = searcher.why_exhausted().unwrap_or_else(|| "no reason given".to_owned());
-                        exhausted = Some(format!(
-                            "`{}` had nothing more to propose after {next_id} of {} trials: {reason}",
-                            searcher.name(),
-                            config.trials
-                        ));
-                        break;
-                    }
-                };
-                let id = next_id;
-                next_id += 1;
-                let trial = issued.trial(id, config.seed, &candidate)?;
-                let hash = candidate.architecture.canonical_hash();
-                let key = (hash, candidate.budget.map(f64::to_bits));
-                let original = if config.dedup { seen.get(&key).copied() } else { None };
-                if original.is_none() {
-                    seen.insert(key, id);
-                }
-                let pending = if let Some(record) = logged.remove(&id) {
-                    if !same_work(&record.trial, &trial) {
-                        return Err(SearchError::LogMismatch {
-                            path: config.log.clone().unwrap_or_default(),
-                            reason: format!("trial {id} has other decisions in the log than the searcher proposes now"),
-                        });
-                    }
-                    resumed += 1;
-                    Pending::Logged(Box::new(record))
-                } else if let Some(original) = original {
-                    Pending::Duplicate(original)
-                } else {
-                    let sender = sender.clone();
-                    let architecture = candidate.architecture;
-                    let objectives = (&config.objective, config.tradeoffs.as_slice());
-                    scope.spawn(move |_| {
-                        let record = evaluate(evaluator, objectives, trial, &architecture, hash);
-                        // The receiver is gone only when the search stopped on an error.
-                        let _ = sender.send(record);
-                    });
-                    Pending::Evaluating
-                };
-                window.push_back(Slot { id, token: candidate.token, pending });
-            }
-            let Some(slot) = window.pop_front() else {
-                if waiting {
-                    return Err(SearchError::Stalled { searcher: searcher.name().to_owned() });
-                }
-                return Ok(());
-            };
-            let record = match slot.pending {
-                Pending::Logged(record) => *record,
-                Pending::Duplicate(original) => {
-                    // Outcomes are told in trial order, so `records[i]` is trial `i`.
-                    let Some(first) = records.get(original as usize) else {
-                        unreachable!("internal invariant: a duplicate's original trial is told before it")
-                    };
-                    let record = duplicate_record(first, slot.id, config.seed, original);
-                    if let Some(log) = log.as_mut() {
-                        log.append(&record)?;
-                    }
-                    record
-                }
-                Pending::Evaluating => loop {
-                    if let Some(record) = finished.remove(&slot.id) {
-                        break record;
-                    }
-                    let Ok(record) = receiver.recv() else {
-                        unreachable!("internal invariant: the driver holds a sender while trials are in flight")
-                    };
-                    if let Some(log) = log.as_mut() {
-                        log.append(&record)?;
-                    }
-                    finished.insert(record.trial.id, record);
-                },
-            };
-            searcher.tell(slot.token, &record.outcome_with(&config.tradeoffs))?;
-            progress.record(&record);
-            records.push(record);
-        }
+    let driven = pool.in_place_scope(|scope| {
+        let store = log.as_mut().map(|s| s as &mut dyn TrialStore);
+        let mut executor = LocalExecutor::new(scope, evaluator, (&config.objective, &config.tradeoffs), store);
+        drive(searcher, &mut executor, begun.logged, config, &progress, &notify)
     })?;
     progress.finish();
-    Ok(SearchReport {
-        searcher: searcher.name().to_owned(),
+    Ok(driven.report(searcher, config, begun.truncated_log_line))
+}
+
+/// What a store held when a search began on it.
+#[derive(Default)]
+pub(crate) struct Begun {
+    /// Its trials by id.
+    pub(crate) logged: HashMap<u64, LoggedTrial>,
+    /// A cut-short last line of a log that was dropped.
+    pub(crate) truncated_log_line: Option<usize>,
+}
+
+/// Begins (or resumes) the search on `store`, reporting a resume.
+pub(crate) fn begin_search(
+    store: Option<&mut dyn TrialStore>,
+    searcher: &str,
+    config: &SearchConfig,
+    notify: &dyn Fn(SearchEvent),
+) -> Result<Begun, SearchError> {
+    let Some(store) = store else { return Ok(Begun::default()) };
+    let header = LogHeader {
+        archspace_search_log: LOG_FORMAT,
+        searcher: searcher.to_owned(),
+        seed: config.seed,
+        in_flight: config.in_flight(),
         objective: config.objective.clone(),
         tradeoffs: config.tradeoffs.clone(),
-        records,
-        resumed,
-        truncated_log_line,
-        invalid: searcher.invalid_count(),
-        exhausted,
-    })
+        dedup: config.dedup,
+    };
+    let contents = store.begin(&header, &mut |event| notify(event))?;
+    let logged = logged_trials(contents.records, &config.tradeoffs);
+    if !logged.is_empty() {
+        let failed = logged.values().filter(|t| t.latest.status == TrialStatus::Failed).count();
+        notify(store.resumed(logged.len(), failed, config.retry_failed));
+    }
+    Ok(Begun { logged, truncated_log_line: contents.truncated_line })
+}
+
+/// The trials a search went through.
+pub(crate) struct Driven {
+    records: Vec<TrialRecord>,
+    resumed: usize,
+    retried: usize,
+    /// Why the searcher ended the search early, if it did.
+    exhausted: Option<String>,
+}
+
+impl Driven {
+    pub(crate) fn report<S: Searcher + ?Sized>(
+        self,
+        searcher: &S,
+        config: &SearchConfig,
+        truncated_log_line: Option<usize>,
+    ) -> SearchReport {
+        SearchReport {
+            searcher: searcher.name().to_owned(),
+            objective: config.objective.clone(),
+            tradeoffs: config.tradeoffs.clone(),
+            records: self.records,
+            resumed: self.resumed,
+            retried: self.retried,
+            truncated_log_line,
+            invalid: searcher.invalid_count(),
+            exhausted: self.exhausted,
+        }
+    }
+}
+
+/// The window of trials in flight: asks, starts trials on `executor`, and
+/// tells outcomes in trial order (see the module docs).
+pub(crate) fn drive<S: Searcher + ?Sized>(
+    searcher: &mut S,
+    executor: &mut dyn Executor,
+    mut logged: HashMap<u64, LoggedTrial>,
+    config: &SearchConfig,
+    progress: &Progress,
+    notify: &dyn Fn(SearchEvent),
+) -> Result<Driven, SearchError> {
+    let in_flight = config.in_flight();
+    searcher.set_seed(config.seed);
+    let mut records: Vec<TrialRecord> = Vec::new();
+    let (mut resumed, mut retried) = (0, 0);
+    let mut window: VecDeque<Slot> = VecDeque::new();
+    let mut finished: BTreeMap<u64, TrialRecord> = BTreeMap::new();
+    let mut seen: HashMap<(ArchitectureHash, Option<u64>), u64> = HashMap::new();
+    let mut issued = IssuedTokens::default();
+    let mut next_id = 0u64;
+    let mut exhausted = None;
+    loop {
+        let mut waiting = false;
+        while exhausted.is_none() && window.len() < in_flight && (next_id as usize) < config.trials {
+            let candidate = match searcher.ask()? {
+                Proposal::Candidate(c) => c,
+                Proposal::Wait => {
+                    waiting = true;
+                    break;
+                }
+                Proposal::Exhausted => {
+                    let reason = searcher.why_exhausted().unwrap_or_else(|| "no reason given".to_owned());
+                    exhausted = Some(format!(
+                        "`{}` had nothing more to propose after {next_id} of {} trials: {reason}",
+                        searcher.name(),
+                        config.trials
+                    ));
+                    break;
+                }
+            };
+            let id = next_id;
+            next_id += 1;
+            let trial = issued.trial(id, config.seed, &candidate)?;
+            let hash = candidate.architecture.canonical_hash();
+            let key = (hash, candidate.budget.map(f64::to_bits));
+            let original = if config.dedup { seen.get(&key).copied() } else { None };
+            if original.is_none() {
+                seen.insert(key, id);
+            }
+            let pending = if let Some(logged) = logged.remove(&id) {
+                let record = &logged.latest;
+                if !same_work(&record.trial, &trial) {
+                    return Err(executor.mismatch(format!(
+                        "trial {id} has other decisions recorded than the searcher proposes now (the searcher or \
+                         the space changed); resume with the ones that recorded it, or start a new search with \
+                         another log path or search name"
+                    )));
+                }
+                if config.retry_failed && record.status == TrialStatus::Failed {
+                    retried += 1;
+                    executor.start(trial, candidate.architecture, hash, record.attempt + 1)?;
+                    Pending::Retrying { told: logged.told }
+                } else {
+                    resumed += 1;
+                    Pending::Logged(Box::new(logged))
+                }
+            } else if let Some(original) = original {
+                Pending::Duplicate(original)
+            } else {
+                executor.start(trial, candidate.architecture, hash, 1)?;
+                Pending::Evaluating
+            };
+            window.push_back(Slot { id, token: candidate.token, pending });
+        }
+        let Some(slot) = window.pop_front() else {
+            if waiting {
+                return Err(SearchError::Stalled { searcher: searcher.name().to_owned() });
+            }
+            return Ok(Driven { records, resumed, retried, exhausted });
+        };
+        let (record, told) = match slot.pending {
+            Pending::Logged(logged) => (logged.latest, Some(logged.told)),
+            Pending::Duplicate(original) => {
+                // Outcomes are told in trial order, so `records[i]` is trial `i`.
+                let Some(first) = records.get(original as usize) else {
+                    unreachable!("internal invariant: a duplicate's original trial is told before it")
+                };
+                let record = duplicate_record(first, slot.id, config.seed, original);
+                executor.store(&record)?;
+                (record, None)
+            }
+            Pending::Evaluating | Pending::Retrying { .. } => loop {
+                if let Some(record) = finished.remove(&slot.id) {
+                    let told = if let Pending::Retrying { told } = slot.pending { Some(told) } else { None };
+                    break (record, told);
+                }
+                let record = executor.next_finished()?;
+                if let (TrialStatus::Failed, Some(error)) = (record.status, &record.error) {
+                    let (trial, attempt, error) = (record.trial.id, record.attempt, error.clone());
+                    notify(SearchEvent::TrialFailed { trial, attempt, error });
+                }
+                finished.insert(record.trial.id, record);
+            },
+        };
+        searcher.tell(slot.token, &told.unwrap_or_else(|| record.outcome_with(&config.tradeoffs)))?;
+        progress.record(&record);
+        records.push(record);
+    }
 }
 
 /// Whether a logged trial is the work the searcher proposes now.
@@ -372,6 +468,7 @@ fn duplicate_record(first: &TrialRecord, id: u64, master: u64, original: u64) ->
     record.status = TrialStatus::Duplicate;
     record.duplicate_of = Some(original);
     record.seconds = 0.0;
+    record.attempt = 1;
     record
 }
 
@@ -385,14 +482,18 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-fn evaluate<E: Evaluator + ?Sized>(
+/// Evaluates one trial, turning a panic, an error or a non-finite metric
+/// into a failed record.
+pub(crate) fn evaluate<E: Evaluator + ?Sized>(
     evaluator: &E,
     (objective, tradeoffs): (&Objective, &[Objective]),
     trial: Trial,
     architecture: &Architecture,
     hash: ArchitectureHash,
+    attempt: u32,
 ) -> TrialRecord {
     let started = Instant::now();
+    panic_output::take_location();
     let result = catch_unwind(AssertUnwindSafe(|| evaluator.evaluate(&trial, architecture)));
     let seconds = started.elapsed().as_secs_f64();
     let (metrics, score, error) = match result {
@@ -401,8 +502,11 @@ fn evaluate<E: Evaluator + ?Sized>(
             Outcome::Failed { reason } => (metrics.finite_only(), None, Some(reason)),
         },
         Ok(Err(e)) => (Metrics::new(), None, Some(format!("the evaluation failed: {e}"))),
-        Err(payload) => (Metrics::new(), None, Some(format!("the evaluation panicked: {}", panic_text(&*payload)))),
+        Err(payload) => {
+            let at = panic_output::take_location().map(|l| format!(" at {l}")).unwrap_or_default();
+            (Metrics::new(), None, Some(format!("the evaluation panicked{at}: {}", panic_text(&*payload))))
+        }
     };
     let status = if score.is_some() { TrialStatus::Completed } else { TrialStatus::Failed };
-    TrialRecord { trial, hash: hash.to_string(), status, metrics, score, error, duplicate_of: None, seconds }
+    TrialRecord { trial, hash: hash.to_string(), status, metrics, score, error, duplicate_of: None, seconds, attempt }
 }

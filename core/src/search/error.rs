@@ -103,6 +103,52 @@ pub enum SearchError {
         /// What is wrong.
         reason: String,
     },
+    /// Another search (another process, or another search in this one)
+    /// holds the log: two searches on one log would record every trial twice.
+    #[error(
+        "search log `{}` is in use by another search{}; wait for it to end, or give this search another log",
+        path.display(),
+        holder.map(|pid| format!(" (process {pid})")).unwrap_or_default()
+    )]
+    LogLocked {
+        /// The log file.
+        path: PathBuf,
+        /// The process id of the search holding it, when known.
+        holder: Option<u32>,
+    },
+    /// A trial store that holds another search than this one, or a worker
+    /// whose space differs from the search's.
+    #[error("store `{store}` does not belong to this search: {reason}")]
+    StoreMismatch {
+        /// The store (a path, or a URL without its password).
+        store: String,
+        /// What differs, and how to proceed.
+        reason: String,
+    },
+    /// The trial store failed: a database error, or a lost connection that
+    /// did not come back in time.
+    #[error("store `{store}`: {action}: {reason}")]
+    Store {
+        /// The store (a URL without its password).
+        store: String,
+        /// What was being done, e.g. "cannot queue trials".
+        action: String,
+        /// The cause, as the database said it.
+        reason: String,
+    },
+    /// Another coordinator runs the search: two would queue every trial twice.
+    #[error(
+        "search `{search}` in store `{store}` has a coordinator already{}; wait for it to end, or stop it first",
+        holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()
+    )]
+    CoordinatorRunning {
+        /// The store (a URL without its password).
+        store: String,
+        /// The search's name in the store.
+        search: String,
+        /// Where the running coordinator is, when known (host and process id).
+        holder: Option<String>,
+    },
     /// The rayon thread pool could not be built.
     #[error("cannot start the thread pool: {0}")]
     ThreadPool(String),

@@ -6,7 +6,7 @@
 //! line is tolerated, reported and cut off when the log is reopened. Any
 //! other unreadable line is a [`SearchError::CorruptLog`], never skipped.
 
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -14,8 +14,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::error::SearchError;
+use super::lock::{LockOutcome, LogLock};
 use super::outcome::Objective;
 use super::record::TrialRecord;
+use super::retry::{check_attempt, latest_attempts};
 
 /// Version of the log format written by this crate.
 pub const LOG_FORMAT: u32 = 1;
@@ -45,7 +47,8 @@ pub struct LogHeader {
 pub struct LogContents {
     /// The header, unless the log is empty.
     pub header: Option<LogHeader>,
-    /// The trial records, in the order written.
+    /// The trial records, in the order written; a retried trial has one per
+    /// attempt (see [`latest`](Self::latest)).
     pub records: Vec<TrialRecord>,
     /// The 1-based number of a cut-short last line that was dropped.
     pub truncated_line: Option<usize>,
@@ -53,12 +56,21 @@ pub struct LogContents {
     pub valid_len: u64,
 }
 
-/// An open search log, appending trial records.
+impl LogContents {
+    /// The result of every trial: its last attempt, in trial order.
+    pub fn latest(&self) -> Vec<&TrialRecord> {
+        latest_attempts(&self.records)
+    }
+}
+
+/// An open search log, appending trial records; it holds the log's
+/// [`LogLock`] until dropped, so no other search can write to it meanwhile.
 #[derive(Debug)]
 pub struct SearchLog {
     path: PathBuf,
     file: File,
     fsync: bool,
+    lock: LockOutcome,
 }
 
 fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> SearchError + 'a {
@@ -75,7 +87,7 @@ pub fn read_log(path: &Path) -> Result<LogContents, SearchError> {
 fn parse_log(path: &Path, bytes: &[u8]) -> Result<LogContents, SearchError> {
     let mut contents = LogContents::default();
     let corrupt = |line: usize, reason: String| SearchError::CorruptLog { path: path.to_owned(), line, reason };
-    let mut ids = BTreeSet::new();
+    let mut attempts = HashMap::new();
     let mut offset = 0usize;
     let mut number = 0usize;
     while offset < bytes.len() {
@@ -89,9 +101,8 @@ fn parse_log(path: &Path, bytes: &[u8]) -> Result<LogContents, SearchError> {
                 serde_json::from_str::<LogHeader>(text).map(|h| contents.header = Some(h)).map_err(|e| e.to_string())
             } else {
                 let record: TrialRecord = serde_json::from_str(text).map_err(|e| e.to_string())?;
-                if !ids.insert(record.trial.id) {
-                    return Err(format!("trial {} is recorded twice", record.trial.id));
-                }
+                let attempt = check_attempt(attempts.get(&record.trial.id).copied(), &record)?;
+                attempts.insert(record.trial.id, attempt);
                 contents.records.push(record);
                 Ok(())
             }
@@ -114,46 +125,76 @@ fn parse_log(path: &Path, bytes: &[u8]) -> Result<LogContents, SearchError> {
 }
 
 fn check_header(path: &Path, found: &LogHeader, expected: &LogHeader) -> Result<(), SearchError> {
-    let mismatch = |what: &str, a: String, b: String| {
-        Err(SearchError::LogMismatch { path: path.to_owned(), reason: format!("{what} is {a} in the log but {b} now") })
+    match header_difference(found, expected, "the log", "or start a new search with another log path") {
+        Some(reason) => Err(SearchError::LogMismatch { path: path.to_owned(), reason }),
+        None => Ok(()),
+    }
+}
+
+/// How the search `found` in a store (`place`, e.g. "the log") differs from
+/// the one `expected` now, and how to proceed (`or_new`: how to start anew).
+pub(crate) fn header_difference(found: &LogHeader, expected: &LogHeader, place: &str, or_new: &str) -> Option<String> {
+    let setting = |what: &str, logged: String, now: String| {
+        Some(format!(
+            "{what} is {logged} in {place} but {now} now; to resume it, set {what} back to {logged}, {or_new}"
+        ))
     };
     if found.archspace_search_log != expected.archspace_search_log {
-        return mismatch(
-            "the format",
-            found.archspace_search_log.to_string(),
-            expected.archspace_search_log.to_string(),
-        );
+        return Some(format!(
+            "it is in log format {}, this version of archspace writes format {}; {or_new}",
+            found.archspace_search_log, expected.archspace_search_log
+        ));
     }
     if found.searcher != expected.searcher {
-        return mismatch("the searcher", format!("`{}`", found.searcher), format!("`{}`", expected.searcher));
+        return setting("the searcher", format!("`{}`", found.searcher), format!("`{}`", expected.searcher));
     }
     if found.seed != expected.seed {
-        return mismatch("the seed", found.seed.to_string(), expected.seed.to_string());
+        return setting("the seed", found.seed.to_string(), expected.seed.to_string());
     }
     if found.in_flight != expected.in_flight {
-        return mismatch("trials in flight", found.in_flight.to_string(), expected.in_flight.to_string());
+        return Some(format!(
+            "trials in flight is {} in {place} but {} now; to resume it, run {} trials in flight \
+             (`SearchConfig::in_flight`; any number of threads can run them), {or_new}",
+            found.in_flight, expected.in_flight, found.in_flight
+        ));
     }
     if found.objective != expected.objective {
-        return mismatch("the objective", format!("{:?}", found.objective), format!("{:?}", expected.objective));
+        let objective = |o: &Objective| format!("{} `{}`", format!("{:?}", o.goal).to_lowercase(), o.metric);
+        return setting("the objective", objective(&found.objective), objective(&expected.objective));
     }
     if found.tradeoffs != expected.tradeoffs {
-        return mismatch("the trade-offs", format!("{:?}", found.tradeoffs), format!("{:?}", expected.tradeoffs));
+        return setting("the trade-offs", format!("{:?}", found.tradeoffs), format!("{:?}", expected.tradeoffs));
     }
     if found.dedup != expected.dedup {
-        return mismatch("de-duplication", found.dedup.to_string(), expected.dedup.to_string());
+        return setting("de-duplication", found.dedup.to_string(), expected.dedup.to_string());
     }
-    Ok(())
+    None
 }
 
 impl SearchLog {
     /// Opens the log at `path` for the search described by `header`: creates
-    /// it (writing the header) when missing or empty; otherwise reads it,
-    /// checks the header, and cuts off a truncated last line.
+    /// its folder if needed; locks it, failing at once with
+    /// [`SearchError::LogLocked`] if another search holds it, before anything
+    /// is read or written; creates it (writing the header) when missing or
+    /// empty; otherwise reads it, checks the header, and cuts off a truncated
+    /// last line.
     pub fn open(path: &Path, header: &LogHeader, fsync: bool) -> Result<(SearchLog, LogContents), SearchError> {
+        if path.is_dir() {
+            let reason = format!("it is a directory; give a file path, e.g. `{}`", path.join("search.jsonl").display());
+            return Err(SearchError::Io {
+                action: "cannot use as a search log",
+                path: path.to_owned(),
+                source: std::io::Error::other(reason),
+            });
+        }
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(io_error("cannot create the folder of", path))?;
+        }
+        let lock = LogLock::acquire(path)?;
         let exists = path.metadata().map(|m| m.len() > 0).unwrap_or(false);
         let contents = if exists { read_log(path)? } else { LogContents::default() };
         let file = OpenOptions::new().create(true).append(true).open(path).map_err(io_error("cannot open", path))?;
-        let mut log = SearchLog { path: path.to_owned(), file, fsync };
+        let mut log = SearchLog { path: path.to_owned(), file, fsync, lock };
         match &contents.header {
             Some(found) => {
                 check_header(path, found, header)?;
@@ -196,6 +237,11 @@ impl SearchLog {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Whether this search holds the log's lock, or why it could not.
+    pub fn lock(&self) -> &LockOutcome {
+        &self.lock
+    }
 }
 
 fn ends_with_newline(path: &Path, len: u64) -> Result<bool, SearchError> {
@@ -205,3 +251,6 @@ fn ends_with_newline(path: &Path, len: u64) -> Result<bool, SearchError> {
     f.seek(SeekFrom::Start(len - 1)).and_then(|_| f.read_exact(&mut last)).map_err(io_error("cannot read", path))?;
     Ok(last[0] == b'\n')
 }
+
+#[cfg(test)]
+mod tests;

@@ -38,6 +38,11 @@ impl Progress {
         self.bar.inc(1);
     }
 
+    /// Prints `line` on standard error, above the bar if one is shown.
+    pub(crate) fn println(&self, line: &str) {
+        self.bar.suspend(|| eprintln!("{line}"));
+    }
+
     pub(crate) fn finish(&self) {
         self.bar.finish_and_clear();
     }

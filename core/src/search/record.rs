@@ -76,6 +76,20 @@ pub struct TrialRecord {
     pub duplicate_of: Option<u64>,
     /// Wall-clock seconds of the evaluation.
     pub seconds: f64,
+    /// 1 for a trial's first evaluation; 2, 3, … for the evaluations again
+    /// of a failed trial ([`SearchConfig::retry_failed`](super::SearchConfig::retry_failed)),
+    /// each a record of its own in the log, after the one it retries. Left
+    /// out of the log line when 1.
+    #[serde(default = "first_attempt", skip_serializing_if = "is_first_attempt")]
+    pub attempt: u32,
+}
+
+fn first_attempt() -> u32 {
+    1
+}
+
+fn is_first_attempt(attempt: &u32) -> bool {
+    *attempt == 1
 }
 
 impl TrialRecord {

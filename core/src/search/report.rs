@@ -37,6 +37,9 @@ pub struct SearchReport {
     pub records: Vec<TrialRecord>,
     /// Trials whose results came from the search log instead of running.
     pub resumed: usize,
+    /// Failed trials of the log evaluated again
+    /// ([`SearchConfig::retry_failed`](super::SearchConfig::retry_failed)).
+    pub retried: usize,
     /// A cut-short last line of the search log that was dropped, if any.
     pub truncated_log_line: Option<usize>,
     /// `Invalid` architectures the searcher resampled.
@@ -132,13 +135,14 @@ impl fmt::Display for SearchReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{}: {} trials ({} completed, {} failed, {} duplicates, {} from the log), {} invalid resampled",
+            "{}: {} trials ({} completed, {} failed, {} duplicates, {} from the log, {} retried), {} invalid resampled",
             self.searcher,
             self.records.len(),
             self.count(TrialStatus::Completed),
             self.count(TrialStatus::Failed),
             self.count(TrialStatus::Duplicate),
             self.resumed,
+            self.retried,
             self.invalid,
         )?;
         if let Some(reason) = &self.exhausted {

@@ -7,8 +7,8 @@ use smallvec::SmallVec;
 
 use super::Space;
 use super::records::{
-    ConstraintRecord, Forward, HyperDef, HyperKind, HyperName, HyperRecord, InputRecord, ModuleDef, ModuleKind,
-    ModuleRecord, NONE, OutputRecord, ParamSlot, Ports, SubstitutionFn, Waiter, WaiterList,
+    ConstraintRecord, Counting, Forward, HyperDef, HyperKind, HyperName, HyperRecord, InputRecord, ModuleDef,
+    ModuleKind, ModuleRecord, NONE, OutputRecord, ParamSlot, Ports, SubstitutionFn, Waiter, WaiterList,
 };
 use crate::error::SpecError;
 use crate::ids::{ConstraintId, HyperId, InputId, ModuleId, OutputId};
@@ -105,8 +105,14 @@ impl Space {
         let name = self.claim_name(scope, name.into())?;
         let path_of = |s: &Space| super::records::scope_child(s.path_of_scope(scope), &name);
         let domain = Domain::new(values).map_err(|e| e.with_path(&path_of(self)))?;
+        let key = self.share_key(scope, &name);
+        if let Some(h) = self.shared_in_frame(key.as_ref(), &domain, || path_of(self))? {
+            return Ok(h);
+        }
         let name = self.labels.push(name) as u32;
-        Ok(self.new_independent(domain, HyperName::Scoped { scope, name }))
+        let h = self.new_independent(domain, HyperName::Scoped { scope, name });
+        self.remember_in_frame(key, h);
+        Ok(h)
     }
 
     /// A named shared hyperparameter (DeepArchitect's `HyperparameterSharer`):
@@ -236,7 +242,21 @@ impl Space {
                 if domain.len() == 1 {
                     return Ok(ParamSlot::Const(domain.values()[0].clone()));
                 }
-                let h = self.new_independent(domain, name);
+                let def = self.module_def(m);
+                let key = self.share_key(def.scope, &format!("{}/{param}", def.name));
+                let h =
+                    match self.shared_in_frame(key.as_ref(), &domain, || format!("{}/{param}", self.module_path(m)))? {
+                        Some(h) => {
+                            self.note_use(h);
+                            self.name_if_unnamed(h, name);
+                            h
+                        }
+                        None => {
+                            let h = self.new_independent(domain, name);
+                            self.remember_in_frame(key, h);
+                            h
+                        }
+                    };
                 self.make_live(h);
                 Ok(ParamSlot::Hyper(h))
             }
@@ -252,8 +272,10 @@ impl Space {
             kind: kind.tag(),
             alive: true,
             fired: false,
+            released: false,
         });
-        self.module_defs.push(ModuleDef { scope, name, kind, origin: self.origin_stack.last().copied() });
+        let share = self.share_stack.last().copied().unwrap_or(NONE);
+        self.module_defs.push(ModuleDef { scope, name, kind, origin: self.origin_stack.last().copied(), share });
         id
     }
 
@@ -386,6 +408,11 @@ impl Space {
     /// A substitution module; it fires as soon as all its hyperparameters have
     /// values (right now if they already do).
     pub fn substitution(&mut self, decl: Substitution) -> Result<Io, SpecError> {
+        self.substitution_counted(decl, Counting::Branch)
+    }
+
+    /// [`substitution`](Self::substitution), telling the counter how to treat it.
+    pub(crate) fn substitution_counted(&mut self, decl: Substitution, counting: Counting) -> Result<Io, SpecError> {
         self.check_usable()?;
         let (scope, name) = self.take_module_name(&Name::Borrowed(decl.kind))?;
         let m = self.push_module(scope, name, ModuleKind::Identity);
@@ -412,6 +439,7 @@ impl Space {
                 hypers,
                 allow_input_subset: decl.allow_input_subset,
                 allow_output_subset: decl.allow_output_subset,
+                counting,
             },
         );
         self.modules[m.index()].missing = missing;

@@ -4,7 +4,7 @@
 use smallvec::SmallVec;
 
 use super::Space;
-use super::records::{HyperKind, MadeDecision, ModuleKind, NONE, Values, Waiter, WaiterList};
+use super::records::{Counting, HyperKind, MadeDecision, ModuleKind, NONE, Values, Waiter, WaiterList};
 use crate::error::{Invalid, SpecError};
 use crate::ids::{ConstraintId, HyperId, ModuleId};
 use crate::value::Value;
@@ -172,10 +172,11 @@ impl Space {
             return Ok(());
         }
         let def = self.module_def(m);
-        let ModuleKind::Substitution { function, hypers, .. } = &def.kind else {
+        let ModuleKind::Substitution { function, hypers, counting, .. } = &def.kind else {
             return Ok(());
         };
         let function = function.clone();
+        let transparent = matches!(counting, Counting::Transparent);
         let mut values = Values::default();
         for (name, h) in hypers {
             values.entries.push((name.clone(), self.value_of(*h).cloned().unwrap_or(Value::Bool(false))));
@@ -184,20 +185,71 @@ impl Space {
         for (_, h) in hypers {
             read.push(*h);
         }
-        let (parent, name) = (def.scope, def.name.clone());
+        let (parent, name, share) = (def.scope, def.name.clone(), def.share);
         self.modules[m.index()].fired = true;
-        for h in read {
-            self.mark_structural(h);
+        if !transparent {
+            for &h in &read {
+                self.mark_structural(h);
+            }
         }
+        let hypers_before = self.hypers.len();
         let scope = self.child_scope(parent, name);
         self.scope_stack.push(scope);
         self.origin_stack.push(m);
         self.firing += 1;
-        let built = function(self, &values);
+        let built = self.in_share_frame(share, |s| function(s, &values));
         self.firing -= 1;
         self.origin_stack.pop();
         self.scope_stack.pop();
+        // A transparent module must neither reject its values nor create
+        // decisions; if it did, the counter must branch on what it read.
+        if transparent && (built.is_err() || self.creates_decisions(hypers_before)) {
+            for &h in &read {
+                self.mark_structural(h);
+            }
+        }
         let io = built.map_err(|e| e.with_path(self.path_of_scope(scope)))?;
         self.reroute(m, &io)
+    }
+
+    /// Runs `f` as if substitution module `m` were firing: in the scope its
+    /// firing builds in, with it as the origin, in its share frame. For
+    /// measuring what a firing would build, on a copy of the space.
+    pub(crate) fn as_if_firing<R>(&mut self, m: ModuleId, f: impl FnOnce(&mut Space) -> R) -> R {
+        let def = self.module_def(m);
+        let (parent, name, share) = (def.scope, def.name.clone(), def.share);
+        let scope = self.child_scope(parent, name);
+        self.scope_stack.push(scope);
+        self.origin_stack.push(m);
+        let out = self.in_share_frame(share, f);
+        self.origin_stack.pop();
+        self.scope_stack.pop();
+        out
+    }
+
+    /// The substitution modules that have not fired and wait for `h` directly.
+    pub(crate) fn unfired_readers(&self, h: HyperId) -> SmallVec<[ModuleId; 2]> {
+        let mut readers = SmallVec::new();
+        let mut next = self.hypers[h.index()].waiters.head;
+        while next != NONE {
+            let node = self.waiters[next as usize];
+            next = node.next;
+            if let Waiter::Module(m) = node.waiter
+                && !self.modules[m.index()].fired
+                && !readers.contains(&m)
+            {
+                readers.push(m);
+            }
+        }
+        readers
+    }
+
+    /// Whether a hyperparameter created from index `from` on is a decision
+    /// (independent, with more than one value).
+    fn creates_decisions(&self, from: usize) -> bool {
+        (from..self.hypers.len()).any(|i| match &self.hyper_defs.at(i).kind {
+            HyperKind::Independent { domain } => domain.len() > 1,
+            HyperKind::Dependent { .. } => false,
+        })
     }
 }

@@ -233,15 +233,48 @@ impl Space {
         ids.into_iter().collect()
     }
 
-    /// Every live basic or identity module must have been reached from the outputs.
+    /// Every live basic or identity module must have been reached from the
+    /// outputs, unless it was *released*: a substitution dropped the input
+    /// it fed (an unselected source of [`select`](Space::select), a pruned
+    /// node of a [`dag`](Space::dag)), and nothing reached reads it. What
+    /// fed only released modules is released too. Released modules are not
+    /// part of the architecture.
     fn check_all_reached<S>(&self, walk: &Walk<S>) -> Result<(), SpecError> {
-        for (i, m) in self.modules.iter().enumerate() {
-            let relevant = m.alive && matches!(m.kind, KindTag::Basic | KindTag::Identity);
-            if relevant && walk.buffers.state[i] == UNSEEN {
-                return Err(SpecError::UnreachableModule { module: self.module_path(ModuleId::from_index(i)) });
+        let unreached = |i: usize| {
+            let m = &self.modules[i];
+            m.alive && matches!(m.kind, KindTag::Basic | KindTag::Identity) && walk.buffers.state[i] == UNSEEN
+        };
+        let Some(first) = (0..self.modules.len()).find(|&i| unreached(i)) else { return Ok(()) };
+        let mut pruned: Vec<bool> = (0..self.modules.len()).map(|i| unreached(i) && self.modules[i].released).collect();
+        // Consumers of each unreached module, among unreached modules.
+        let mut consumers: Vec<Vec<usize>> = vec![Vec::new(); self.modules.len()];
+        for (i, input) in self.inputs.iter().enumerate() {
+            let reader = input.module.index();
+            if !matches!(input.forward, super::records::Forward::Here) || !self.modules[reader].alive {
+                continue;
+            }
+            if let Some(o) = self.source_of(InputId::from_index(i)) {
+                let producer = self.outputs[o.index()].module.index();
+                if unreached(producer) {
+                    consumers[producer].push(reader);
+                }
             }
         }
-        Ok(())
+        // Released modules release what fed only them, until nothing changes.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for i in first..self.modules.len() {
+                if !pruned[i] && unreached(i) && !consumers[i].is_empty() && consumers[i].iter().all(|&c| pruned[c]) {
+                    pruned[i] = true;
+                    changed = true;
+                }
+            }
+        }
+        match (first..self.modules.len()).find(|&i| unreached(i) && !pruned[i]) {
+            Some(i) => Err(SpecError::UnreachableModule { module: self.module_path(ModuleId::from_index(i)) }),
+            None => Ok(()),
+        }
     }
 
     /// One step of resolving what input `i` reads: through identities and

@@ -29,6 +29,7 @@ mod naming;
 pub(crate) mod records;
 mod reroute;
 mod scoped_map;
+mod share;
 mod shared;
 mod skeleton;
 mod verify;
@@ -48,7 +49,7 @@ use frontier::Frontier;
 pub use records::{ConstraintFn, DependentFn, SubstitutionFn, Values};
 use records::{
     ConstraintRecord, HyperDef, HyperKind, HyperRecord, InputRecord, MadeDecision, ModuleDef, ModuleRecord, NONE,
-    OutputRecord, ScopeRecord, ScopeStack, WaiterNode,
+    OutputRecord, ScopeRecord, ScopeStack, ShareFrame, WaiterNode,
 };
 use scoped_map::ScopedMap;
 use shared::Shared;
@@ -125,6 +126,9 @@ pub struct Space {
     /// A reused buffer for formatting scope segments.
     scratch: String,
     shared: FxHashMap<Name, HyperId>,
+    /// Every share frame entered (see [`Space::sharing`]), and the ones open now.
+    share_frames: Vec<ShareFrame>,
+    share_stack: SmallVec<[u32; 2]>,
     frontier: Frontier,
     pub(crate) made: Vec<MadeDecision>,
     border: Option<Io>,
@@ -177,6 +181,8 @@ impl Clone for Space {
             scope_collisions,
             scratch,
             shared,
+            share_frames,
+            share_stack,
             frontier,
             made,
             border,
@@ -207,6 +213,8 @@ impl Clone for Space {
         scope_collisions.clone_from(&source.scope_collisions);
         scratch.clear();
         shared.clone_from(&source.shared);
+        share_frames.clone_from(&source.share_frames);
+        share_stack.clone_from(&source.share_stack);
         frontier.clone_from(&source.frontier);
         made.clone_from(&source.made);
         border.clone_from(&source.border);
@@ -262,6 +270,8 @@ impl Space {
             scope_collisions: Vec::new(),
             scratch: String::new(),
             shared: FxHashMap::default(),
+            share_frames: Vec::new(),
+            share_stack: SmallVec::new(),
             frontier: Frontier::with_capacity(size.hypers),
             made: Vec::with_capacity(size.hypers),
             border: None,
@@ -299,6 +309,8 @@ impl Space {
             scope_collisions,
             scratch,
             shared,
+            share_frames,
+            share_stack,
             frontier,
             made,
             border,
@@ -330,6 +342,8 @@ impl Space {
         scope_collisions.clear();
         scratch.clear();
         shared.clear();
+        share_frames.clear();
+        share_stack.clear();
         frontier.clear();
         made.clear();
         *border = None;
@@ -585,6 +599,11 @@ impl Space {
             self.scope_children.set(key, id);
         }
         id
+    }
+
+    /// The substitution module whose function runs now, if any.
+    pub(crate) fn firing_module(&self) -> Option<ModuleId> {
+        if self.firing > 0 { self.origin_stack.last().copied() } else { None }
     }
 
     pub(crate) fn current_scope(&self) -> ScopeId {

@@ -133,6 +133,8 @@ pub(crate) enum ModuleKind {
         hypers: SmallVec<[(Name, HyperId); 2]>,
         allow_input_subset: bool,
         allow_output_subset: bool,
+        /// How the counter treats its hyperparameters.
+        counting: Counting,
     },
     Carrier {
         hypers: Vec<(Name, HyperId)>,
@@ -167,6 +169,31 @@ pub(crate) struct ModuleDef {
     pub kind: ModuleKind,
     /// The substitution module whose firing created it.
     pub origin: Option<ModuleId>,
+    /// The share frame it was created in ([`NONE`] outside one): a
+    /// substitution module fires inside it again.
+    pub share: u32,
+}
+
+/// How [`SpaceDef::count`](crate::SpaceDef::count) treats the
+/// hyperparameters of a substitution module.
+#[derive(Clone)]
+pub(crate) enum Counting {
+    /// Branch on them: what the module builds may depend on every value.
+    Branch,
+    /// Its firing never creates a decision and never rejects a value of
+    /// the domains: its hyperparameters count as leaves. Checked: a firing
+    /// that breaks this marks them structural, and the counter branches.
+    Transparent,
+    /// An edge-flag cell, counted by dynamic programming over its flags.
+    Dag(Arc<crate::combinators::DagSpec>),
+}
+
+/// A share frame: decisions made inside one are shared with every other
+/// frame of the same key, by their path relative to the frame's scope.
+#[derive(Clone, Debug)]
+pub(crate) struct ShareFrame {
+    pub key: Name,
+    pub base: ScopeId,
 }
 
 /// A module's ports: consecutive IDs, since a module's ports are created together.
@@ -241,6 +268,9 @@ pub(crate) struct ModuleRecord {
     pub alive: bool,
     /// A substitution module that has fired (or is firing).
     pub fired: bool,
+    /// A substitution dropped an input that read one of its outputs: if
+    /// nothing else reads it, it is pruned from the frozen architecture.
+    pub released: bool,
 }
 
 /// An input port; its name is in `Space::input_names`.

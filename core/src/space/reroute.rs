@@ -65,7 +65,14 @@ impl Space {
                     }
                     self.inputs[old.index()].forward = Forward::To(new);
                 }
-                None => self.inputs[old.index()].forward = Forward::Removed,
+                None => {
+                    self.inputs[old.index()].forward = Forward::Removed;
+                    // What fed the dropped input may now feed nothing.
+                    if let Some(source) = source {
+                        let producer = self.outputs[source.index()].module;
+                        self.modules[producer.index()].released = true;
+                    }
+                }
             }
         }
         // Consumers of an old output keep reading it: it forwards to the new

@@ -65,7 +65,7 @@ fn combinators_constraints_and_multiple_ports() {
 }
 
 #[test]
-fn error_expansion_is_errors_plus_a_stub() {
+fn error_expansion_is_errors_plus_every_statement_that_type_checks() {
     let item = super::tokens(
         "pub fn broken(width: Param) -> Space { let a = relu(); connect!(a.out -> b.in); expose!(a.in -> a.out) }",
     );

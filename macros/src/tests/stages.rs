@@ -4,7 +4,8 @@ use quote::quote;
 
 use crate::ast::{Binding, ParamRole, Stmt};
 use crate::ctxt::Ctxt;
-use crate::lower::{ArgPlan, Build, Step};
+use crate::plan::{ArgPlan, Build, Step};
+use crate::verdict::Verdicts;
 use crate::{check, emit, lower, parse};
 
 #[test]
@@ -20,9 +21,16 @@ fn parse_reads_the_seed_space() {
 }
 
 #[test]
-fn parse_rejects_a_bare_arrow() {
-    let error = parse::parse_inline(quote!(let a = relu(); a.out -> b.in;)).err().expect("fails");
-    assert!(error.to_string().starts_with("expected `let name = ..;`"), "{error}");
+fn parse_keeps_a_bare_arrow_as_a_broken_statement_and_goes_on() {
+    let body = parse::parse_inline(quote!(let a = relu(); a.out -> b.in; let c = relu();)).expect("parses");
+    assert_eq!(body.stmts.len(), 3, "the statement after the mistake is read");
+    let Some(Stmt::Broken(broken)) = body.stmts.get(1) else { panic!("the arrow is a broken statement") };
+    let message = broken.error.to_string();
+    assert!(message.starts_with("expected `let name = ..;`"), "{message}");
+    assert!(message.contains("a connection is written `connect!(a.out -> b.in);`"), "{message}");
+    let mentions: Vec<String> = broken.mentions.iter().map(ToString::to_string).collect();
+    assert_eq!(mentions, ["a", "out", "b", "in"]);
+    assert!(matches!(body.stmts.get(2), Some(Stmt::Let(l)) if l.name == "c"));
 }
 
 #[test]
@@ -45,13 +53,14 @@ fn check_accepts_the_seed_space_and_rejects_a_missing_expose() {
     assert!(cx.is_ok());
     let mut cx = Ctxt::new();
     check::check_inline(&mut cx, &parse::parse_inline(quote!(let a = relu();)).expect("parses"));
-    let messages: Vec<&str> = cx.messages().iter().map(|(m, _)| m.as_str()).collect();
+    let messages: Vec<String> = cx.messages().into_iter().map(|(m, _)| m).collect();
     assert_eq!(messages, ["missing `expose!(inputs -> outputs)` at the end of the space"]);
 }
 
 #[test]
 fn lower_infers_value_types_and_resolves_arguments() {
-    let plan = lower::lower_inline(&parse::parse_inline(super::tokens(super::SEED)).expect("parses"));
+    let plan =
+        lower::lower_inline(&parse::parse_inline(super::tokens(super::SEED)).expect("parses"), &Verdicts::default());
     let Some(Step::Dependent { reads, deps, .. }) = plan.steps.get(1) else { panic!("a dependent") };
     assert_eq!(deps[0], "n");
     assert_eq!(reads[0].ty.to_string(), "i64");
@@ -75,7 +84,7 @@ fn lower_binds_hyperparameter_arguments_once() {
         }
     })
     .expect("parses");
-    let plan = lower::lower_fn(&f);
+    let plan = lower::lower_fn(&f, &Verdicts::default());
     assert!(matches!(plan.steps.first(), Some(Step::BindParam(p)) if p == "width"));
     let binds = plan.steps.iter().filter(|s| matches!(s, Step::BindParam(_))).count();
     assert_eq!(binds, 1, "factories are not hyperparameters");
@@ -83,8 +92,9 @@ fn lower_binds_hyperparameter_arguments_once() {
 
 #[test]
 fn emit_uses_absolute_paths_and_prefixed_helpers() {
-    let plan = lower::lower_inline(&parse::parse_inline(super::tokens(super::SEED)).expect("parses"));
-    let text = emit::emit_inline(&plan).to_string();
+    let plan =
+        lower::lower_inline(&parse::parse_inline(super::tokens(super::SEED)).expect("parses"), &Verdicts::default());
+    let text = emit::emit_inline(&plan, false).to_string();
     assert!(text.starts_with(":: archspace :: __private :: SpaceDef :: new"), "{text}");
     assert!(text.contains("__as_s . named_choice (\"n\" , [1 , 2 , 4]) ?"), "{text}");
     assert!(text.contains("connect_fan_in") || text.contains(":: archspace :: __private :: connect"));
@@ -99,8 +109,9 @@ fn expansion_is_linear_in_the_text() {
             src.push_str(&format!("let m{i} = relu();\nconnect!(m{}.out -> m{i}.in);\n", i - 1));
         }
         src.push_str(&format!("expose!(m0.in -> m{}.out)", k - 1));
-        let plan = lower::lower_inline(&parse::parse_inline(super::tokens(&src)).expect("parses"));
-        emit::emit_inline(&plan).to_string().len()
+        let plan =
+            lower::lower_inline(&parse::parse_inline(super::tokens(&src)).expect("parses"), &Verdicts::default());
+        emit::emit_inline(&plan, false).to_string().len()
     };
     let (small, large) = (space(50), space(100));
     let ratio = large as f64 / small as f64;

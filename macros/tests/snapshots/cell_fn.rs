@@ -5,6 +5,7 @@ pub fn cell(
     ::archspace::__private::SubSpace::new(
         "cell",
         move |
+            #[allow(unused_variables)]
             __as_s: &mut ::archspace::__private::Space,
         | -> ::core::result::Result<
             ::archspace::__private::Io,
@@ -34,6 +35,7 @@ pub fn cell(
                             #[allow(unused_variables)]
                             let hidden = ::core::clone::Clone::clone(&hidden);
                             move |
+                                #[allow(unused_variables)]
                                 __as_s: &mut ::archspace::__private::Space,
                             | -> ::core::result::Result<
                                 ::archspace::__private::Io,
@@ -50,10 +52,20 @@ pub fn cell(
                                     relu(),
                                 )?;
                                 ::archspace::__private::connect(__as_s, x.out(), y.r#in())?;
+                                ::archspace::__private::wired(
+                                    ::archspace::__private::wiring(&x)
+                                        .used(x.out())
+                                        .fed(x.r#in()),
+                                );
+                                ::archspace::__private::wired(
+                                    ::archspace::__private::wiring(&y)
+                                        .fed(y.r#in())
+                                        .used(y.out()),
+                                );
                                 ::core::result::Result::Ok(
                                     ::archspace::__private::border(
-                                        [("in", x.r#in())],
-                                        [("out", y.out())],
+                                        [("in", ::archspace::__private::input(x.r#in()))],
+                                        [("out", ::archspace::__private::output(y.out()))],
                                     ),
                                 )
                             }
@@ -62,10 +74,15 @@ pub fn cell(
             )?;
             ::archspace::__private::connect(__as_s, input.out(), hid.r#in())?;
             ::archspace::__private::connect(__as_s, hid.out(), deep.r#in())?;
+            ::archspace::__private::wired(
+                ::archspace::__private::wiring(&input)
+                    .used(input.out())
+                    .fed(input.r#in()),
+            );
             ::core::result::Result::Ok(
                 ::archspace::__private::border(
-                    [("in", input.r#in())],
-                    [("out", deep.out())],
+                    [("in", ::archspace::__private::input(input.r#in()))],
+                    [("out", ::archspace::__private::output(deep.out()))],
                 ),
             )
         },

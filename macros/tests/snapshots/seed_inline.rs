@@ -1,13 +1,12 @@
 fn __snapshot() {
     let _ = ::archspace::__private::SpaceDef::new(move |
+        #[allow(unused_variables)]
         __as_s: &mut ::archspace::__private::Space,
     | -> ::core::result::Result<
         ::archspace::__private::Io,
         ::archspace::__private::SpecError,
     > {
-        #[allow(unused_variables)]
         let n = __as_s.named_choice("n", [1, 2, 4])?;
-        #[allow(unused_variables)]
         let n2 = __as_s
             .named_dependent(
                 "n2",
@@ -86,8 +85,20 @@ fn __snapshot() {
         ::archspace::__private::connect(__as_s, drop.out(), right.r#in())?;
         ::archspace::__private::connect(__as_s, left.out(), cat.in0())?;
         ::archspace::__private::connect(__as_s, right.out(), cat.in1())?;
+        ::archspace::__private::wired(
+            ::archspace::__private::wiring(&stem).used(stem.out()).fed(stem.r#in()),
+        );
+        ::archspace::__private::wired(
+            ::archspace::__private::wiring(&cat)
+                .fed(cat.in0())
+                .fed(cat.in1())
+                .used(cat.out()),
+        );
         ::core::result::Result::Ok(
-            ::archspace::__private::border([("in", stem.r#in())], [("out", cat.out())]),
+            ::archspace::__private::border(
+                [("in", ::archspace::__private::input(stem.r#in()))],
+                [("out", ::archspace::__private::output(cat.out()))],
+            ),
         )
     });
 }

@@ -1,0 +1,242 @@
+//! What each part of a cell contributes to the count, measured on copies of
+//! the space, and the entry points the counter and the sampler call.
+//!
+//! A part (a node with `k` inputs, the output, an edge with a value) is built
+//! into a copy of the space, in the context its cell would fire in, and the
+//! decisions it adds are counted there by branching on copies. The count of
+//! the cell is exact when those decisions are its own: a part that reads a
+//! decision of the rest of the space, or two parts that adopt the same
+//! decision, make the cell's count depend on more than its edges, and the
+//! counter falls back to branching on the edges.
+
+use std::sync::Arc;
+
+use num_bigint::BigUint;
+use num_traits::Zero;
+use rustc_hash::FxHashSet;
+
+use super::DagSpec;
+use super::count::{EdgeOptions, Semiring, Weights, total};
+use super::parts::{Part, PartCounter};
+use super::wiring::edge_pairs;
+use crate::error::SpecError;
+use crate::ids::{HyperId, ModuleId};
+use crate::op::Name;
+use crate::space::Space;
+use crate::space::records::{Counting, HyperKind, ModuleKind};
+use crate::value::Value;
+
+/// A cell module: its spec and its edge hyperparameters.
+pub(super) struct CellModule {
+    pub(super) module: ModuleId,
+    pub(super) spec: Arc<DagSpec>,
+    pub(super) edges: Vec<HyperId>,
+}
+
+fn cell_of(space: &Space, m: ModuleId) -> Option<CellModule> {
+    match &space.module_def(m).kind {
+        ModuleKind::Substitution { counting: Counting::Dag(spec), hypers, .. } => {
+            Some(CellModule { module: m, spec: Arc::clone(spec), edges: hypers.iter().map(|(_, h)| *h).collect() })
+        }
+        _ => None,
+    }
+}
+
+/// What a present value of an edge contributes when the edge survives.
+pub(super) enum EdgeWeight<S> {
+    /// Decisions of the edge's own.
+    Own(S),
+    /// The decisions of shared value number `id`, counted once per cell.
+    Shared(usize),
+}
+
+/// The values each edge of `cell` may still take in `space` (its value, if
+/// it has one), or `None` if an edge is a dependent without a value.
+fn edge_values(space: &Space, cell: &CellModule) -> Option<Vec<Vec<Value>>> {
+    let mut all = Vec::with_capacity(cell.edges.len());
+    for &h in &cell.edges {
+        all.push(match (space.value_of(h), space.hyper_kind(h)) {
+            (Some(v), _) => vec![v.clone()],
+            (None, HyperKind::Independent { domain }) => domain.values().to_vec(),
+            (None, HyperKind::Dependent { .. }) => return None,
+        });
+    }
+    Some(all)
+}
+
+/// The options of each edge of `cell`, with `weight` giving what a present
+/// value contributes when its edge survives.
+fn edge_options<S: Semiring>(
+    space: &Space,
+    cell: &CellModule,
+    mut weight: impl FnMut(usize, &Value) -> Result<Option<EdgeWeight<S>>, SpecError>,
+) -> Result<Option<Vec<EdgeOptions<S>>>, SpecError> {
+    let Some(values) = edge_values(space, cell) else { return Ok(None) };
+    let mut options = Vec::with_capacity(values.len());
+    for (e, values) in values.iter().enumerate() {
+        let mut edge = EdgeOptions { absent: false, present: S::nothing(), surviving: None, shared: Vec::new() };
+        for value in values {
+            if !cell.spec.is_present(value) {
+                edge.absent = true;
+                continue;
+            }
+            edge.present.plus(&S::unit());
+            match weight(e, value)? {
+                None => return Ok(None),
+                Some(EdgeWeight::Own(w)) => edge.surviving.get_or_insert_with(S::nothing).plus(&w),
+                Some(EdgeWeight::Shared(id)) => edge.shared.push(id),
+            }
+        }
+        options.push(edge);
+    }
+    Ok(Some(options))
+}
+
+/// Feasibility of each value of decision `h` for the cells that read it: for
+/// each index of its domain, whether some completion of their edges gives a
+/// valid cell. `None` when no cell reads `h`.
+///
+/// A few completions are tried first (every open edge absent where it may
+/// be; only the chain `i -> i + 1` present; every open edge present), each
+/// checked by the wiring rules in time linear in the edges; the dynamic
+/// programme over the edges decides only when none of them is valid.
+pub(crate) fn feasible_values(space: &Space, h: HyperId) -> Option<Vec<bool>> {
+    let mut verdict: Option<Vec<bool>> = None;
+    for m in space.unfired_readers(h) {
+        let Some(cell) = cell_of(space, m) else { continue };
+        let position = cell.edges.iter().position(|e| *e == h)?;
+        let domain = space.domain(h)?.values();
+        let rules = cell.spec.rules();
+        let v = rules.vertices();
+        let base = edge_options::<bool>(space, &cell, |_, _| Ok(Some(EdgeWeight::Own(true)))).ok()??;
+        let pairs = edge_pairs(v);
+        let verdicts = verdict.get_or_insert_with(|| vec![true; domain.len()]);
+        for (index, value) in domain.iter().enumerate() {
+            if !verdicts[index] {
+                continue;
+            }
+            let mut edges = base.clone();
+            let present = cell.spec.is_present(value);
+            edges[position] =
+                EdgeOptions { absent: !present, present, surviving: present.then_some(true), shared: Vec::new() };
+            let witnessed = [Completion::Absent, Completion::Chain, Completion::Present].iter().any(|how| {
+                let flags: Vec<bool> =
+                    edges.iter().zip(&pairs).map(|(e, &(i, j))| how.present(e, j == i + 1)).collect();
+                rules.wiring(&flags).is_ok()
+            });
+            if witnessed {
+                continue;
+            }
+            let weights =
+                Weights { edges, node: vec![vec![true; v + 1]; v], output: vec![true; v + 1], values: Vec::new() };
+            verdicts[index] = total(&rules, &weights);
+        }
+    }
+    verdict
+}
+
+/// A completion of the open edges tried before the dynamic programme.
+enum Completion {
+    /// Every open edge absent.
+    Absent,
+    /// The chain edges present, the others absent.
+    Chain,
+    /// Every open edge present.
+    Present,
+}
+
+impl Completion {
+    /// Whether an edge with `options` is present in this completion.
+    fn present(&self, options: &EdgeOptions<bool>, chain: bool) -> bool {
+        let (may_be_absent, may_be_present) = (options.absent, options.may_be_present());
+        match self {
+            _ if !may_be_absent => true,
+            _ if !may_be_present => false,
+            Completion::Absent => false,
+            Completion::Chain => chain,
+            Completion::Present => true,
+        }
+    }
+}
+
+/// The number of completions of the decisions `group` (pending edges), if
+/// every module reading them is a cell over exactly those edges with the
+/// same rules (copies of one cell in share frames, or a single cell) and
+/// what the cells build is independent of the rest of the space.
+pub(crate) fn count_dag_group(
+    space: &Space,
+    group: &FxHashSet<HyperId>,
+    readers: &[Option<ModuleId>],
+) -> Result<Option<BigUint>, SpecError> {
+    let mut cells = Vec::with_capacity(readers.len());
+    for reader in readers {
+        let Some(cell) = reader.and_then(|m| cell_of(space, m)) else { return Ok(None) };
+        cells.push(cell);
+    }
+    let Some(first) = cells.first() else { return Ok(None) };
+    if cells.iter().any(|c| c.edges != first.edges || !c.spec.same_rules(&first.spec)) {
+        return Ok(None);
+    }
+    let pending: FxHashSet<HyperId> = first.edges.iter().copied().filter(|h| !space.has_value(*h)).collect();
+    if pending != *group {
+        return Ok(None);
+    }
+    let mut parts = PartCounter::new(space, &cells);
+    let rules = first.spec.rules();
+    let pairs = edge_pairs(rules.vertices());
+    // Values whose decisions every edge of that value shares (Liu et al.'s
+    // motifs, shared by every use): the names and count of each.
+    let mut shared_values: Vec<(Value, Vec<Name>, BigUint)> = Vec::new();
+    let Some(edges) = edge_options::<BigUint>(space, first, |e, value| {
+        let (from, to) = pairs[e];
+        let Some(m) = parts.measure(Part::Edge(e), |s, cell| cell.spec.build_edge(s, from, to, value).map(drop))?
+        else {
+            return Ok(None);
+        };
+        if !m.only_shared || m.names.is_empty() {
+            return Ok(parts.claim(Part::Edge(e), &m.names).then_some(EdgeWeight::Own(m.count)));
+        }
+        match shared_values.iter().position(|(v, _, _)| v == value) {
+            Some(id) => {
+                let (_, names, count) = &shared_values[id];
+                Ok((*names == m.names && *count == m.count).then_some(EdgeWeight::Shared(id)))
+            }
+            None if shared_values.len() < 64 => {
+                let id = shared_values.len();
+                shared_values.push((value.clone(), m.names, m.count));
+                Ok(Some(EdgeWeight::Shared(id)))
+            }
+            None => Ok(None),
+        }
+    })?
+    else {
+        return Ok(None);
+    };
+    for (id, (_, names, _)) in shared_values.iter().enumerate() {
+        if !parts.claim(Part::Value(id), names) {
+            return Ok(None);
+        }
+    }
+    let values = shared_values.into_iter().map(|(_, _, count)| count).collect();
+    let v = rules.vertices();
+    let mut node = vec![vec![BigUint::zero(); v + 1]; v];
+    for (vertex, row) in node.iter_mut().enumerate() {
+        if !rules.is_node(vertex) {
+            continue;
+        }
+        for (k, slot) in row.iter_mut().enumerate().skip(1).take(vertex.max(1)) {
+            match parts.measure(Part::Node(vertex), |s, cell| cell.spec.build_node(s, vertex, k).map(drop))? {
+                Some(m) if parts.claim(Part::Node(vertex), &m.names) => *slot = m.count,
+                _ => return Ok(None),
+            }
+        }
+    }
+    let mut output = vec![BigUint::zero(); v + 1];
+    for (k, slot) in output.iter_mut().enumerate().skip(1) {
+        match parts.measure(Part::Output, |s, cell| cell.spec.build_output(s, k).map(drop))? {
+            Some(m) if parts.claim(Part::Output, &m.names) => *slot = m.count,
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(total(&rules, &Weights { edges, node, output, values })))
+}

@@ -7,7 +7,10 @@ use archspace::search::{
     MctsSearcher, NsgaConfig, NsgaSearcher, RandomSearcher, Searcher, SmboConfig, SmboSearcher,
 };
 
-/// The full budget of the multi-fidelity searchers' defaults (27 epochs).
+/// The smallest and the full budget of the multi-fidelity searchers'
+/// defaults (1 and 27 epochs).
+pub const MIN_BUDGET: f64 = 1.0;
+/// See [`MIN_BUDGET`].
 pub const MAX_BUDGET: f64 = 27.0;
 
 /// How a searcher is measured.

@@ -165,6 +165,31 @@ fn wait_for_space(url: &str) -> Result<String, Box<dyn std::error::Error>> {
     }
 }
 
+fn status(flags: &Flags) -> Result<(), Box<dyn std::error::Error>> {
+    match flags.store()? {
+        StoreLocation::Postgres(url) => print!("{}", postgres::status(&url)?),
+        StoreLocation::JsonLines(path) => log_status(&path)?,
+    }
+    Ok(())
+}
+
+fn export(flags: &Flags) -> Result<(), Box<dyn std::error::Error>> {
+    let StoreLocation::Postgres(url) = flags.store()? else { return Err("export reads a postgres:// store".into()) };
+    let log = PathBuf::from(flags.text("--log").ok_or("--log is required")?);
+    let records = export_log(&url, &log)?;
+    println!("wrote {records} records to {}", log.display());
+    Ok(())
+}
+
+fn import(flags: &Flags) -> Result<(), Box<dyn std::error::Error>> {
+    let StoreLocation::Postgres(url) = flags.store()? else { return Err("import writes a postgres:// store".into()) };
+    let log = PathBuf::from(flags.text("--log").ok_or("--log is required")?);
+    let entry = registry::space(flags.text("--space").ok_or("--space is required")?)?;
+    let records = import_log(&url, &log, entry.name, &(entry.def)())?;
+    println!("imported {records} records from {}", log.display());
+    Ok(())
+}
+
 /// A JSON-lines log's trials by status.
 fn log_status(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let contents = archspace::search::read_log(path)?;
@@ -190,27 +215,9 @@ fn main() {
         match command.as_str() {
             "coordinator" => coordinator(&flags),
             "worker" => worker(&flags),
-            "status" => match flags.store()? {
-                StoreLocation::Postgres(url) => Ok(print!("{}", postgres::status(&url)?)),
-                StoreLocation::JsonLines(path) => log_status(&path),
-            },
-            "export" => {
-                let StoreLocation::Postgres(url) = flags.store()? else {
-                    return Err("export reads a postgres:// store".into());
-                };
-                let log = PathBuf::from(flags.text("--log").ok_or("--log is required")?);
-                let records = export_log(&url, &log)?;
-                Ok(println!("wrote {records} records to {}", log.display()))
-            }
-            "import" => {
-                let StoreLocation::Postgres(url) = flags.store()? else {
-                    return Err("import writes a postgres:// store".into());
-                };
-                let log = PathBuf::from(flags.text("--log").ok_or("--log is required")?);
-                let entry = registry::space(flags.text("--space").ok_or("--space is required")?)?;
-                let records = import_log(&url, &log, entry.name, &(entry.def)())?;
-                Ok(println!("imported {records} records from {}", log.display()))
-            }
+            "status" => status(&flags),
+            "export" => export(&flags),
+            "import" => import(&flags),
             "bench" => bench::measure(&flags),
             "--help" | "-h" | "help" => {
                 println!("{USAGE}\nspaces:");

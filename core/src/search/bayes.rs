@@ -14,16 +14,47 @@ use crate::definition::SpaceDef;
 
 use super::common::{self, DEFAULT_MAX_INVALID, retry_invalid, stream_rng};
 use super::error::SearchError;
-use super::features::{SparseFeatures, architecture_features};
+use super::features::{SparseFeatures, architecture_features, decision_features};
 use super::gp::{GaussianProcess, expected_improvement};
 use super::neighbours::mutate;
 use super::novelty::{Proposals, draw_novel_random, exhausted_reason};
 use super::outcome::Outcome;
 use super::searcher::{Candidate, Proposal, Searcher, Token};
 
+/// What the Gaussian process of [`BayesSearcher`] sees of an architecture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// Every structural feature: ops, parameters and connections keyed by
+    /// path, and the decisions ([`architecture_features`]).
+    Structure,
+    /// The decisions keyed by path only ([`decision_features`]).
+    Decisions,
+}
+
+/// How [`BayesSearcher`] values a candidate under the model.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Acquisition {
+    /// Expected improvement over the best value so far (Jones, Schonlau & Welch 1998).
+    ExpectedImprovement,
+    /// Upper confidence bound `mean + beta · std` (Srinivas et al. 2010).
+    UpperConfidence {
+        /// Weight of the standard deviation.
+        beta: f64,
+    },
+    /// A draw from each candidate's posterior (independent Thompson sampling,
+    /// as BANANAS; White, Neiswanger & Savani 2021).
+    Thompson,
+}
+
 /// Settings of [`BayesSearcher`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BayesConfig {
+    /// How candidates are valued.
+    pub acquisition: Acquisition,
+    /// What the model sees of an architecture.
+    pub encoding: Encoding,
     /// Random architectures evaluated before the model is used.
     pub initial: usize,
     /// Candidates whose expected improvement is computed per ask.
@@ -45,6 +76,8 @@ pub struct BayesConfig {
 impl Default for BayesConfig {
     fn default() -> Self {
         BayesConfig {
+            acquisition: Acquisition::ExpectedImprovement,
+            encoding: Encoding::Decisions,
             initial: 10,
             candidates: 200,
             mutation_share: 0.5,
@@ -56,14 +89,19 @@ impl Default for BayesConfig {
     }
 }
 
+/// An outcome told: features, score (a failure: the lowest score seen), decisions.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Observation {
+    features: SparseFeatures,
+    value: f64,
+    decisions: Vec<Decision>,
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct BayesState {
     asked: u64,
     invalid: u64,
-    /// Every outcome told: features and score (a failure: the lowest score seen).
-    observations: Vec<(SparseFeatures, f64)>,
-    /// Decisions and score of every completed architecture, best first.
-    best: Vec<(f64, Vec<Decision>)>,
+    observations: Vec<Observation>,
     /// The kernel's squared length-scale and noise, and the number of
     /// observations when they were chosen.
     hyperparameters: Option<(f64, f64, usize)>,
@@ -80,14 +118,18 @@ const CANDIDATE_SALT: u64 = 0xBA7E_5CA4_D1DA_7E00;
 /// proposes the candidate of largest *expected improvement* under a
 /// Gaussian process fitted to every outcome so far.
 ///
-/// - **Model**: a Gaussian process on the architectures' path-keyed
-///   structural features ([`architecture_features`]: ops, parameters,
-///   connections and decisions, hashed), with the squared-exponential kernel
-///   `exp(−‖x − y‖² / 2ℓ²)` on the feature distance, so it works on any
-///   space; `ℓ` and the noise are chosen by marginal likelihood every
-///   `refit_interval` observations (Rasmussen & Williams 2006, §5.4).
+/// - **Model**: a Gaussian process with the squared-exponential kernel
+///   `exp(−‖x − y‖² / 2ℓ²)` on an encoding of the architectures that works
+///   for any space: by default the decisions keyed by path, one-hot
+///   ([`decision_features`]; the distance counts the decisions two
+///   architectures differ in), or every structural feature
+///   ([`architecture_features`]: ops, parameters and connections too). `ℓ`
+///   and the noise are chosen by marginal likelihood every
+///   `refit_interval` observations (Rasmussen & Williams 2006, §5.4); the
+///   Cholesky factor grows by one row per outcome in between.
 /// - **Acquisition**: expected improvement over the best score (Jones,
-///   Schonlau & Welch 1998), maximized over `candidates` architectures:
+///   Schonlau & Welch 1998; or [`Acquisition`]), maximized over
+///   `candidates` architectures:
 ///   one-decision mutations of the `parents` best so far (BANANAS's
 ///   acquisition optimizer, White et al. 2021) and random ones, drawn and
 ///   scored in parallel from streams of their own (the result does not
@@ -146,8 +188,8 @@ impl BayesSearcher {
         if self.model.len() > self.state.observations.len() {
             self.model = GaussianProcess::default();
         }
-        for (x, y) in &self.state.observations[self.model.len()..] {
-            self.model.observe(x.clone(), *y);
+        for o in &self.state.observations[self.model.len()..] {
+            self.model.observe(o.features.clone(), o.value);
         }
         if self.model.is_fitted() {
             return;
@@ -167,12 +209,33 @@ impl BayesSearcher {
         }
     }
 
+    /// The features of `arch` under the configured encoding.
+    fn features(&self, arch: &Architecture) -> SparseFeatures {
+        match self.config.encoding {
+            Encoding::Structure => architecture_features(arch, self.config.buckets),
+            Encoding::Decisions => decision_features(arch, self.config.buckets),
+        }
+    }
+
+    /// The best `parents` observations, best first, and the best value.
+    fn parents(&self) -> (Vec<&[Decision]>, f64) {
+        let values: Vec<f64> = self.state.observations.iter().map(|o| o.value).collect();
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
+        let incumbent = order.first().map_or(f64::NEG_INFINITY, |&i| values[i]);
+        let parents = order
+            .into_iter()
+            .take(self.config.parents.max(1))
+            .map(|i| self.state.observations[i].decisions.as_slice())
+            .collect();
+        (parents, incumbent)
+    }
+
     /// The candidate of largest expected improvement not proposed before,
     /// and the `Invalid` draws made on the way.
     fn best_candidate(&self) -> Result<(u64, Best), SearchError> {
-        let incumbent = self.state.best.first().map_or(f64::NEG_INFINITY, |b| b.0);
+        let (parents, incumbent) = self.parents();
         let mutations = (self.config.candidates as f64 * self.config.mutation_share.clamp(0.0, 1.0)).round() as u64;
-        let parents = self.config.parents.clamp(1, self.state.best.len().max(1));
         let (def, model, proposals) = (&self.def, &self.model, &self.state.proposals);
         let found = (0..self.config.candidates.max(1) as u64)
             .into_par_iter()
@@ -180,8 +243,8 @@ impl BayesSearcher {
                 let mut rng = stream_rng("bayes", self.seed ^ CANDIDATE_SALT, (self.state.asked << 24) | i);
                 let mut invalid = 0;
                 let arch = retry_invalid("bayes", self.config.max_invalid, &mut invalid, || {
-                    match self.state.best.get(rng.random_range(0..parents)) {
-                        Some((_, parent)) if i < mutations && !parent.is_empty() => {
+                    match parents.get(rng.random_range(0..parents.len().max(1))) {
+                        Some(parent) if i < mutations && !parent.is_empty() => {
                             let target = rng.random_range(0..parent.len());
                             mutate(def, parent, target, &mut rng)
                         }
@@ -191,9 +254,17 @@ impl BayesSearcher {
                 if proposals.contains(arch.canonical_hash()) {
                     return Ok((invalid, None));
                 }
-                let features = architecture_features(&arch, self.config.buckets);
-                let ei = expected_improvement(model.predict(&features), incumbent);
-                Ok::<(u64, Best), SearchError>((invalid, Some((ei, i, arch, features))))
+                let features = self.features(&arch);
+                let p = model.predict(&features);
+                let value = match self.config.acquisition {
+                    Acquisition::ExpectedImprovement => expected_improvement(p, incumbent),
+                    Acquisition::UpperConfidence { beta } => p.mean + beta * p.std,
+                    Acquisition::Thompson => {
+                        let (u, v): (f64, f64) = (rng.random_range(f64::EPSILON..1.0), rng.random());
+                        p.mean + p.std * (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+                    }
+                };
+                Ok::<(u64, Best), SearchError>((invalid, Some((value, i, arch, features))))
             })
             .try_reduce(|| (0, None), |a, b| Ok((a.0 + b.0, keep_better(a.1, b.1))))?;
         Ok(found)
@@ -214,7 +285,7 @@ impl Searcher for BayesSearcher {
             return Ok(Proposal::Exhausted);
         }
         let mut rng = stream_rng("bayes", self.seed, self.state.asked);
-        let modelled = self.state.observations.len() >= self.config.initial.max(1) && !self.state.best.is_empty();
+        let modelled = self.state.observations.len() >= self.config.initial.max(1) && self.state.worst.is_some();
         let chosen = if modelled {
             self.update_model();
             let (invalid, best) = self.best_candidate()?;
@@ -242,7 +313,7 @@ impl Searcher for BayesSearcher {
                     self.state.exhausted = true;
                     return Ok(Proposal::Exhausted);
                 };
-                let features = architecture_features(&arch, self.config.buckets);
+                let features = self.features(&arch);
                 (arch, features)
             }
         };
@@ -260,14 +331,12 @@ impl Searcher for BayesSearcher {
         let value = match outcome.score() {
             Some(score) => {
                 self.state.worst = Some(self.state.worst.map_or(score, |w| w.min(score)));
-                let at = self.state.best.partition_point(|(s, _)| *s >= score);
-                self.state.best.insert(at, (score, decisions));
                 Some(score)
             }
             None => self.state.worst,
         };
         if let Some(value) = value {
-            self.state.observations.push((features, value));
+            self.state.observations.push(Observation { features, value, decisions });
         }
         Ok(())
     }

@@ -192,6 +192,30 @@ pub fn architecture_features(arch: &Architecture, buckets: u32) -> SparseFeature
     hasher.finish()
 }
 
+/// Only the decisions of `arch`, each `(path, value)` hashed into one of
+/// `buckets` buckets: a one-hot encoding of the decisions keyed by path,
+/// which works for any space (a decision that a structure lacks is simply
+/// absent). Two architectures' squared distance is twice the number of
+/// decisions in which they differ (up to hash collisions).
+///
+/// ```
+/// use archspace_core::search::decision_features;
+/// use archspace_core::{choice, Op, SpaceDef};
+/// let def = SpaceDef::new(|s| s.basic(Op::new("dense").param("units", choice([8, 16])).param("act", choice(["relu", "gelu"]))));
+/// let a = decision_features(&def.replay_values(&[8.into(), "relu".into()])?, 1 << 16);
+/// let b = decision_features(&def.replay_values(&[8.into(), "gelu".into()])?, 1 << 16);
+/// assert_eq!((a.len(), b.len()), (2, 2));
+/// assert_eq!(a.iter().filter(|x| b.contains(x)).count(), 1, "they share the units decision");
+/// # Ok::<(), archspace_core::SpecError>(())
+/// ```
+pub fn decision_features(arch: &Architecture, buckets: u32) -> SparseFeatures {
+    let mut hasher = FeatureHasher::new(buckets, 0);
+    for d in arch.decisions() {
+        hasher.decision(&d.path, &d.value);
+    }
+    hasher.finish()
+}
+
 /// Reads features off a specified space's modules without building an architecture.
 struct SpaceFeatures {
     hasher: FeatureHasher,

@@ -10,8 +10,12 @@ const LENGTH_FACTORS: [f64; 5] = [0.125, 0.25, 0.5, 1.0, 2.0];
 /// Noise variances tried, relative to the (standardized, unit) signal variance.
 const NOISES: [f64; 3] = [1e-4, 1e-2, 1e-1];
 
-/// A fitted Gaussian process on standardized targets (zero mean, unit
-/// variance): `k(x, y) = exp(−‖x − y‖² / 2ℓ²)` plus `noise` on the diagonal.
+/// A Gaussian process on standardized targets (zero mean, unit variance):
+/// `k(x, y) = exp(−‖x − y‖² / 2ℓ²)` plus `noise` on the diagonal.
+///
+/// The Cholesky factor of the kernel matrix grows by one row per
+/// observation (O(n²)) while `ℓ` and the noise stay; choosing them again
+/// refactors it (O(n³) per candidate pair).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct GaussianProcess {
     features: Vec<SparseFeatures>,
@@ -23,7 +27,8 @@ pub(crate) struct GaussianProcess {
     scale: f64,
     length2: f64,
     noise: f64,
-    /// Lower-triangular Cholesky factor of `K + noise·I`, by rows.
+    /// Lower-triangular Cholesky factor of `K + noise·I`, by rows, for the
+    /// first `cholesky.len()` observations.
     cholesky: Vec<Vec<f64>>,
     /// `(K + noise·I)⁻¹ y`, standardized `y`.
     alpha: Vec<f64>,
@@ -37,29 +42,30 @@ pub(crate) struct Prediction {
     pub(crate) std: f64,
 }
 
+/// The Cholesky factor of the `n × n` matrix `matrix(i, j)` (lower
+/// triangle), or `None` if it is not positive definite.
 fn cholesky(matrix: impl Fn(usize, usize) -> f64, n: usize) -> Option<Vec<Vec<f64>>> {
     let mut l: Vec<Vec<f64>> = Vec::with_capacity(n);
     for i in 0..n {
-        let mut row = Vec::with_capacity(i + 1);
-        for j in 0..=i {
-            let s: f64 = if j == i {
-                row.iter().map(|a| a * a).sum()
-            } else {
-                row.iter().zip(&l[j][..j]).map(|(a, b)| a * b).sum()
-            };
-            if i == j {
-                let d = matrix(i, i) - s;
-                if d <= 0.0 || !d.is_finite() {
-                    return None;
-                }
-                row.push(d.sqrt());
-            } else {
-                row.push((matrix(i, j) - s) / l[j][j]);
-            }
-        }
-        l.push(row);
+        l.push(next_row(&l, |j| matrix(i, j))?);
     }
     Some(l)
+}
+
+/// The next row of the Cholesky factor `l`, for a new row `row(j)` of the matrix.
+fn next_row(l: &[Vec<f64>], row: impl Fn(usize) -> f64) -> Option<Vec<f64>> {
+    let i = l.len();
+    let mut out = Vec::with_capacity(i + 1);
+    for (j, lj) in l.iter().enumerate() {
+        let s: f64 = out.iter().zip(&lj[..j]).map(|(a, b)| a * b).sum();
+        out.push((row(j) - s) / lj[j]);
+    }
+    let d = row(i) - out.iter().map(|a| a * a).sum::<f64>();
+    if d <= 0.0 || !d.is_finite() {
+        return None;
+    }
+    out.push(d.sqrt());
+    Some(out)
 }
 
 /// Solves `L z = b` in place (forward substitution).
@@ -87,7 +93,7 @@ impl GaussianProcess {
         self.targets.len()
     }
 
-    /// Adds an observation (not fitted until [`fit`](Self::fit)).
+    /// Adds an observation (the model is brought up to date by [`fit`](Self::fit)).
     pub(crate) fn observe(&mut self, x: SparseFeatures, y: f64) {
         let norm = sparse_dot(&x, &x);
         let row: Vec<f64> =
@@ -107,8 +113,18 @@ impl GaussianProcess {
         }
     }
 
-    /// Standardizes the targets and fits; with `choose`, picks the
-    /// length-scale and noise of largest marginal likelihood first.
+    fn kernel(distance2: f64, length2: f64) -> f64 {
+        (-distance2 / (2.0 * length2)).exp()
+    }
+
+    /// Element `(i, j)` of `K + noise·I`.
+    fn covariance(&self, i: usize, j: usize, length2: f64, noise: f64) -> f64 {
+        Self::kernel(self.distance(i, j), length2) + if i == j { noise } else { 0.0 }
+    }
+
+    /// Brings the model up to date: standardizes the targets, extends the
+    /// factor by the new observations (or, with `choose`, picks the
+    /// length-scale and noise of largest marginal likelihood and refactors).
     pub(crate) fn fit(&mut self, choose: bool) {
         let n = self.targets.len();
         if n == 0 {
@@ -119,54 +135,58 @@ impl GaussianProcess {
         self.scale = if var > 0.0 { var.sqrt() } else { 1.0 };
         let y: Vec<f64> = self.targets.iter().map(|t| (t - self.mean) / self.scale).collect();
         if choose || self.length2 <= 0.0 {
-            let mut all: Vec<f64> =
-                (0..n).flat_map(|i| (0..i).map(move |j| (i, j))).map(|(i, j)| self.distance(i, j)).collect();
-            all.retain(|d| *d > 0.0);
-            all.sort_by(f64::total_cmp);
-            let median = all.get(all.len() / 2).copied().unwrap_or(1.0);
-            let mut best: Option<(f64, f64, f64)> = None;
-            for factor in LENGTH_FACTORS {
-                for noise in NOISES {
-                    let length2 = factor * median;
-                    if let Some(evidence) = self.evidence(&y, length2, noise)
-                        && best.is_none_or(|b| evidence > b.0)
-                    {
-                        best = Some((evidence, length2, noise));
-                    }
+            self.choose_hyperparameters(&y);
+            self.cholesky.clear();
+        }
+        while self.cholesky.len() < n {
+            let i = self.cholesky.len();
+            let (length2, noise) = (self.length2, self.noise);
+            match next_row(&self.cholesky, |j| self.covariance(i, j, length2, noise)) {
+                Some(row) => self.cholesky.push(row),
+                // Rounding broke positive definiteness: more noise, and start again.
+                None => {
+                    self.noise *= 10.0;
+                    self.cholesky.clear();
                 }
             }
-            let (_, length2, noise) = best.unwrap_or((0.0, median, NOISES[NOISES.len() - 1]));
-            self.length2 = length2;
-            self.noise = noise;
         }
-        let (length2, noise) = (self.length2, self.noise);
-        let mut noise = noise;
-        let l = loop {
-            match cholesky(|i, j| self.kernel(self.distance(i, j), length2) + if i == j { noise } else { 0.0 }, n) {
-                Some(l) => break l,
-                None => noise *= 10.0,
-            }
-        };
         let mut alpha = y;
-        forward(&l, &mut alpha);
-        backward(&l, &mut alpha);
-        self.cholesky = l;
+        forward(&self.cholesky, &mut alpha);
+        backward(&self.cholesky, &mut alpha);
         self.alpha = alpha;
         self.fitted = true;
     }
 
-    fn kernel(&self, distance2: f64, length2: f64) -> f64 {
-        (-distance2 / (2.0 * length2)).exp()
+    fn choose_hyperparameters(&mut self, y: &[f64]) {
+        let n = y.len();
+        let mut all: Vec<f64> =
+            (0..n).flat_map(|i| (0..i).map(move |j| (i, j))).map(|(i, j)| self.distance(i, j)).collect();
+        all.retain(|d| *d > 0.0);
+        all.sort_by(f64::total_cmp);
+        let median = all.get(all.len() / 2).copied().unwrap_or(1.0);
+        let mut best: Option<(f64, f64, f64)> = None;
+        for factor in LENGTH_FACTORS {
+            for noise in NOISES {
+                let length2 = factor * median;
+                if let Some(evidence) = self.evidence(y, length2, noise)
+                    && best.is_none_or(|b| evidence > b.0)
+                {
+                    best = Some((evidence, length2, noise));
+                }
+            }
+        }
+        let (_, length2, noise) = best.unwrap_or((0.0, median, NOISES[NOISES.len() - 1]));
+        self.length2 = length2;
+        self.noise = noise;
     }
 
     /// Log marginal likelihood of standardized `y` (up to a constant).
     fn evidence(&self, y: &[f64], length2: f64, noise: f64) -> Option<f64> {
-        let n = y.len();
-        let l = cholesky(|i, j| self.kernel(self.distance(i, j), length2) + if i == j { noise } else { 0.0 }, n)?;
+        let l = cholesky(|i, j| self.covariance(i, j, length2, noise), y.len())?;
         let mut z = y.to_vec();
         forward(&l, &mut z);
         let fit: f64 = z.iter().map(|v| v * v).sum();
-        let log_det: f64 = (0..n).map(|i| l[i][i].ln()).sum();
+        let log_det: f64 = (0..y.len()).map(|i| l[i][i].ln()).sum();
         Some(-0.5 * fit - log_det)
     }
 
@@ -175,10 +195,13 @@ impl GaussianProcess {
         (self.length2, self.noise)
     }
 
-    /// Sets the squared length-scale and the noise for fits without a choice.
+    /// Sets the squared length-scale and the noise; the next fit refactors with them.
     pub(crate) fn set_hyperparameters(&mut self, length2: f64, noise: f64) {
-        self.length2 = length2;
-        self.noise = noise;
+        if (length2, noise) != (self.length2, self.noise) {
+            self.length2 = length2;
+            self.noise = noise;
+            self.cholesky.clear();
+        }
         self.fitted = false;
     }
 
@@ -197,7 +220,7 @@ impl GaussianProcess {
             .features
             .iter()
             .zip(&self.norms)
-            .map(|(f, n)| self.kernel((norm + n - 2.0 * sparse_dot(f, x)).max(0.0), self.length2))
+            .map(|(f, n)| Self::kernel((norm + n - 2.0 * sparse_dot(f, x)).max(0.0), self.length2))
             .collect();
         let mean: f64 = k.iter().zip(&self.alpha).map(|(a, b)| a * b).sum();
         forward(&self.cholesky, &mut k);

@@ -2,12 +2,13 @@
 
 use std::collections::BTreeSet;
 
+use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::architecture::Decision;
 use crate::definition::SpaceDef;
 
-use super::common;
+use super::common::{self, stream_rng};
 use super::error::SearchError;
 use super::novelty::Proposals;
 use super::outcome::Outcome;
@@ -16,10 +17,12 @@ use super::searcher::{Candidate, Proposal, Searcher, Token};
 /// Default bound on the number of architectures a grid enumerates.
 pub const DEFAULT_GRID_LIMIT: u64 = 1_000_000;
 
-/// Every architecture of the space, in the lexicographic order of
-/// [`SpaceDef::enumerate`] (rejected combinations are skipped, as there, and
-/// so are assignments that build a network proposed before), then
-/// [`Proposal::Exhausted`].
+/// Every architecture of the space once, then [`Proposal::Exhausted`]:
+/// in a random order drawn from the search's seed ([`new`](Self::new)), so
+/// that a search stopped early is random search without replacement, or in
+/// the lexicographic order of [`SpaceDef::enumerate`] ([`in_order`](Self::in_order)).
+/// Rejected combinations are skipped, as there, and so are assignments that
+/// build a network proposed before.
 ///
 /// The space is counted first; one larger than `limit` is an error rather
 /// than an enumeration that never ends. The enumeration is kept as decision
@@ -29,7 +32,7 @@ pub const DEFAULT_GRID_LIMIT: u64 = 1_000_000;
 /// use archspace_core::search::{GridSearcher, Outcome, Proposal, Searcher};
 /// use archspace_core::{choice, Op, SpaceDef};
 /// let def = SpaceDef::new(|s| s.basic(Op::new("dense").param("units", choice([8, 16]))));
-/// let mut grid = GridSearcher::new(def);
+/// let mut grid = GridSearcher::in_order(def);
 /// let mut seen = Vec::new();
 /// while let Proposal::Candidate(c) = grid.ask()? {
 ///     seen.push(c.decisions()[0].value.as_int().unwrap());
@@ -42,6 +45,8 @@ pub const DEFAULT_GRID_LIMIT: u64 = 1_000_000;
 pub struct GridSearcher {
     def: SpaceDef,
     limit: u64,
+    seed: u64,
+    shuffled: bool,
     grid: Option<Vec<Vec<Decision>>>,
     state: GridState,
 }
@@ -61,14 +66,20 @@ struct GridState {
 }
 
 impl GridSearcher {
-    /// Grid search over `def`, enumerating at most [`DEFAULT_GRID_LIMIT`] architectures.
+    /// Grid search over `def` in a random order, enumerating at most
+    /// [`DEFAULT_GRID_LIMIT`] architectures.
     pub fn new(def: SpaceDef) -> Self {
         Self::with_limit(def, DEFAULT_GRID_LIMIT)
     }
 
-    /// Grid search enumerating at most `limit` architectures.
+    /// Grid search over `def` in the lexicographic order of [`SpaceDef::enumerate`].
+    pub fn in_order(def: SpaceDef) -> Self {
+        GridSearcher { shuffled: false, ..Self::new(def) }
+    }
+
+    /// Grid search in a random order enumerating at most `limit` architectures.
     pub fn with_limit(def: SpaceDef, limit: u64) -> Self {
-        GridSearcher { def, limit, grid: None, state: GridState::default() }
+        GridSearcher { def, limit, seed: 0, shuffled: true, grid: None, state: GridState::default() }
     }
 
     fn grid(&mut self) -> Result<&[Vec<Decision>], SearchError> {
@@ -77,8 +88,11 @@ impl GridSearcher {
             if count > self.limit.into() {
                 return Err(SearchError::SpaceTooLarge { count: count.to_string(), limit: self.limit });
             }
-            let all =
+            let mut all =
                 self.def.enumerate().map(|arch| arch.map(|a| a.decisions().to_vec())).collect::<Result<Vec<_>, _>>()?;
+            if self.shuffled {
+                all.shuffle(&mut stream_rng("grid", self.seed, 0));
+            }
             self.grid = Some(all);
         }
         Ok(self.grid.as_deref().unwrap_or_default())
@@ -88,6 +102,13 @@ impl GridSearcher {
 impl Searcher for GridSearcher {
     fn name(&self) -> &str {
         "grid"
+    }
+
+    fn set_seed(&mut self, seed: u64) {
+        if seed != self.seed {
+            self.seed = seed;
+            self.grid = None;
+        }
     }
 
     fn ask(&mut self) -> Result<Proposal, SearchError> {

@@ -81,7 +81,7 @@ mod tabular;
 mod tree;
 
 pub use asha::{AshaConfig, AshaSearcher};
-pub use bayes::{BayesConfig, BayesSearcher};
+pub use bayes::{Acquisition, BayesConfig, BayesSearcher, Encoding};
 pub use common::{DEFAULT_MAX_INVALID, trial_seed};
 pub use coordinator::coordinate;
 pub use csv::{export_csv, write_csv};
@@ -89,7 +89,7 @@ pub use driver::{DEFAULT_IN_FLIGHT, EvalError, Evaluator, SearchConfig, evaluato
 pub use error::SearchError;
 pub use events::{EventHandler, EventSink, SearchEvent};
 pub use evolution::{EvolutionConfig, EvolutionSearcher};
-pub use features::{SparseFeatures, architecture_features};
+pub use features::{SparseFeatures, architecture_features, decision_features};
 pub use grid::{DEFAULT_GRID_LIMIT, GridSearcher};
 pub use halving::{HalvingConfig, HalvingSearcher};
 pub use hyperband::{FidelityConfig, HyperbandConfig, HyperbandSearcher};

@@ -248,3 +248,22 @@ impl Connection {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_search_name_comes_out_of_the_url_and_the_rest_goes_to_the_client() {
+        let url = StoreUrl::parse("postgres://nas:pw@db:5433/runs?search=cifar&connect_timeout=3").expect("a URL");
+        assert_eq!(url.search, "cifar");
+        assert_eq!(url.shown, "postgres://nas:***@db:5433/runs?search=cifar&connect_timeout=3");
+        assert_eq!(url.config.get_connect_timeout(), Some(&Duration::from_secs(3)));
+        assert_eq!(url.config.get_dbname(), Some("runs"));
+        assert_eq!(StoreUrl::parse("postgres://db/runs").expect("a URL").search, DEFAULT_SEARCH);
+        let err = StoreUrl::parse("postgres://db/runs?search=").expect_err("an empty name");
+        assert!(err.to_string().contains("1 to 200 printable characters"), "{err}");
+        let err = StoreUrl::parse("postgres://db/runs?colour=red").expect_err("an unknown option");
+        assert!(err.to_string().contains("not a PostgreSQL URL"), "{err}");
+    }
+}

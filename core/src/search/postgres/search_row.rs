@@ -84,13 +84,11 @@ pub(crate) fn create_or_check(
     let (space_name, fingerprint) = (space.name.clone(), space.fingerprint.to_string());
     let grace_ms = limits.grace.as_millis().clamp(1, i64::MAX as u128) as i64;
     let max_lost = limits.max_lost.min(i32::MAX as u32) as i32;
-    let insert = format!(
-        "INSERT INTO archspace_searches (name, header, space_name, space_fingerprint, grace_ms, max_lost)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING"
-    );
+    let insert = "INSERT INTO archspace_searches (name, header, space_name, space_fingerprint, grace_ms, max_lost)
+                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING";
     let select = format!("SELECT {COLUMNS} FROM archspace_searches WHERE name = $1");
     let row = connection.run("cannot create the search", |c| {
-        c.execute(&insert, &[&name, &Json(header), &space_name, &fingerprint, &grace_ms, &max_lost])?;
+        c.execute(insert, &[&name, &Json(header), &space_name, &fingerprint, &grace_ms, &max_lost])?;
         c.query_one(&select, &[&name]).map(|row| from_row(&row))
     })?;
     let or_new = format!("or start a new search with another name (`?search=` in the store URL; this one is `{name}`)");

@@ -55,11 +55,12 @@ pub fn search_url(url: &str, search: &str) -> String {
 }
 
 /// The space's name in the store.
-pub const SPACE: &str = "small-seed";
+pub const SPACE: &str = "seed";
 
-/// The DeepArchitect seed space with chains of 1 or 2 (432 architectures).
+/// The DeepArchitect seed space (25,008 architectures: searchers propose
+/// each at most once, so the soak's 1,000 trials need more than a few hundred).
 pub fn space() -> SpaceDef {
-    archspace::spaces::seed_with_chains(&[1, 2])
+    archspace::spaces::seed()
 }
 
 /// An adaptive searcher: its proposals depend on the outcomes told, so a
@@ -226,16 +227,18 @@ impl Monitor {
 
     /// Trials recorded, and trial attempts running (0 before the search exists).
     pub fn counts(&mut self) -> (u64, u64) {
-        let row = self
-            .client
-            .query_one(
-                "SELECT (SELECT count(DISTINCT trial_id) FROM archspace_records r WHERE r.search_id = s.search_id),
-                        (SELECT count(*) FROM archspace_trials t WHERE t.search_id = s.search_id AND t.state = 'running')
-                 FROM (SELECT max(search_id) AS search_id FROM archspace_searches WHERE name = $1) s",
-                &[&self.search],
-            )
-            .expect("count");
-        (row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64)
+        let row = self.client.query_one(
+            "SELECT (SELECT count(DISTINCT trial_id) FROM archspace_records r WHERE r.search_id = s.search_id),
+                    (SELECT count(*) FROM archspace_trials t WHERE t.search_id = s.search_id AND t.state = 'running')
+             FROM (SELECT max(search_id) AS search_id FROM archspace_searches WHERE name = $1) s",
+            &[&self.search],
+        );
+        match row {
+            Ok(row) => (row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64),
+            // The coordinator has not created the schema yet (a fresh database).
+            Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => (0, 0),
+            Err(e) => panic!("count: {e}"),
+        }
     }
 }
 

@@ -24,7 +24,7 @@
 //!     move |event: &SearchEvent| seen.lock().unwrap().push(event.to_string())
 //! });
 //! let config = SearchConfig { trials: 3, events, ..SearchConfig::default() };
-//! run(&mut RandomSearcher::per_decision(def, 0), &eval, &config)?;
+//! run(&mut RandomSearcher::per_decision(def), &eval, &config)?;
 //! assert_eq!(*seen.lock().unwrap(), ["trial 1 failed: the evaluation failed: out of memory"]);
 //! # Ok::<(), archspace_core::search::SearchError>(())
 //! ```

@@ -149,7 +149,7 @@ fn a_resume_with_other_settings_says_how_to_proceed() {
         text.contains("trials in flight is 2 in the log but 1 now; to resume it, run 2 trials in flight"),
         "{text}"
     );
-    assert!(text.contains("e.g. 2 threads") && text.contains("another log path"), "{text}");
+    assert!(text.contains("any number of threads can run them") && text.contains("another log path"), "{text}");
     let now = LogHeader { seed: 8, ..header() };
     let text = check_header(Path::new("l.jsonl"), &logged, &now).expect_err("seed differs").to_string();
     assert!(text.contains("the seed is 7 in the log but 8 now; to resume it, set the seed back to 7"), "{text}");

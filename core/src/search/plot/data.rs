@@ -12,7 +12,7 @@ use super::super::record::TrialRecord;
 /// ```
 /// # use archspace_core::search::{Metrics, Trial, TrialRecord, TrialStatus, plot::best_so_far};
 /// # let record = |id: u64, score: Option<f64>| TrialRecord {
-/// #     trial: Trial { id, seed: 0, budget: None, decisions: vec![] }, hash: String::new(),
+/// #     trial: Trial::new(id, 0, vec![]), hash: String::new(),
 /// #     status: if score.is_some() { TrialStatus::Completed } else { TrialStatus::Failed },
 /// #     metrics: Metrics::new(), score, error: None, duplicate_of: None, seconds: 0.0, attempt: 1,
 /// # };
@@ -98,17 +98,17 @@ impl Marginal {
 /// ```
 /// # use archspace_core::search::{Metrics, Trial, TrialRecord, TrialStatus, plot::marginals};
 /// # use archspace_core::{Decision, Value};
-/// # let record = |width: i64, depth: i64, score: f64| TrialRecord {
-/// #     trial: Trial { id: 0, seed: 0, budget: None, decisions: vec![
+/// # let record = |id: u64, width: i64, depth: i64, score: f64| TrialRecord {
+/// #     trial: Trial::new(id, 0, vec![
 /// #         Decision { path: "width".into(), value: Value::Int(width) },
 /// #         Decision { path: "depth".into(), value: Value::Int(depth) },
-/// #     ] }, hash: String::new(), status: TrialStatus::Completed,
+/// #     ]), hash: String::new(), status: TrialStatus::Completed,
 /// #     metrics: Metrics::new(), score: Some(score), error: None, duplicate_of: None, seconds: 0.0, attempt: 1,
 /// # };
-/// let records = [record(16, 1, 0.5), record(32, 1, 0.7), record(32, 2, 0.9)];
+/// let records = [record(0, 16, 1, 0.5), record(1, 32, 1, 0.7), record(2, 32, 2, 0.8)];
 /// let m = marginals(&records);
-/// assert_eq!(m[0].path, "width"); // spread 0.8 - 0.5, against 0.9 - 0.6 for depth
-/// assert_eq!(m[0].values, [("16".to_owned(), 0.5, 1), ("32".to_owned(), 0.8, 2)]);
+/// assert_eq!(m[0].path, "width"); // spread 0.75 - 0.5, against 0.8 - 0.6 for depth
+/// assert_eq!(m[0].values, [("16".to_owned(), 0.5, 1), ("32".to_owned(), 0.75, 2)]);
 /// ```
 pub fn marginals(records: &[TrialRecord]) -> Vec<Marginal> {
     // path → (value, sum, count); numbers in numeric order, other values as text.

@@ -40,7 +40,7 @@
 //! // The coordinator, on one machine:
 //! let mut store = PostgresStore::open(url, SpaceIdentity::of("dense", &space())?, QueueSettings::default())?;
 //! let config = SearchConfig { trials: 100, in_flight: Some(8), seed: 1, ..SearchConfig::default() };
-//! let report = coordinate(&mut RandomSearcher::per_decision(space(), 1), &mut store, &config)?;
+//! let report = coordinate(&mut RandomSearcher::per_decision(space()), &mut store, &config)?;
 //! println!("{report}");
 //!
 //! // Each worker, on any machine, with the same space and evaluator:

@@ -12,6 +12,7 @@
 //! ```
 
 mod blocks;
+pub mod experiment;
 mod genetic;
 mod motifs;
 mod nasbench;

@@ -1,0 +1,40 @@
+//! A smoke run of the paper's Table 2 on a sliver of the embedded subset:
+//! every row gets a result with finite numbers, and a rerun resumes from
+//! the logs with the same table.
+
+use archspace_candle::data::fashion_mnist_subset;
+use archspace_candle::spaces::experiment::{ExperimentConfig, ExperimentData, PaperTable, markdown, run_table};
+
+#[test]
+fn table_two_runs_and_resumes_from_its_logs() {
+    let (train, test) = fashion_mnist_subset().expect("the embedded subset");
+    let (train, test) = (train.balanced(12).expect("train"), test.balanced(5).expect("test"));
+    let data = ExperimentData::split(train, test, 40, 0).expect("split");
+    let out = std::env::temp_dir().join(format!("archspace-paper-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let config = ExperimentConfig {
+        samples: 2,
+        epochs: 1,
+        repeats: 1,
+        threads: 2,
+        out: out.clone(),
+        ..ExperimentConfig::new(PaperTable::Two)
+    };
+    let rows = run_table(&config, &data, &mut |_| {}).expect("the table");
+    assert_eq!(rows.len(), 4);
+    for row in &rows {
+        let r = &row.results[0];
+        assert!((0.0..=1.0).contains(&r.validation) && (0.0..=1.0).contains(&r.test), "{row:?}");
+        assert!(r.params.is_finite() && r.params > 0.0, "{row:?}");
+    }
+    let text = markdown(&rows, PaperTable::Two);
+    assert_eq!(text.lines().count(), 2 + 4, "{text}");
+    assert!(!text.contains("NaN"), "{text}");
+    // A rerun finds every trial in the logs: the same results.
+    let again = run_table(&config, &data, &mut |_| {}).expect("the table again");
+    let best = |rows: &[archspace_candle::spaces::experiment::Row]| {
+        rows.iter().map(|r| (r.results[0].validation, r.results[0].test)).collect::<Vec<_>>()
+    };
+    assert_eq!(best(&rows), best(&again));
+    let _ = std::fs::remove_dir_all(&out);
+}

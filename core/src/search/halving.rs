@@ -1,18 +1,14 @@
 //! Successive halving / successive narrowing over a budget, one bracket
 //! after another.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
-use crate::architecture::ArchitectureHash;
 use crate::definition::SpaceDef;
 
 use super::bracket::{Bracket, halving_schedule};
 use super::common::{self, DEFAULT_MAX_INVALID, stream_rng};
 use super::error::SearchError;
-use super::multi_bracket::{BracketPool, Opened};
-use super::novelty::Proposals;
+use super::multi_bracket::BracketSearch;
 use super::outcome::Outcome;
 use super::searcher::{Proposal, Searcher, Token};
 
@@ -96,21 +92,14 @@ pub struct HalvingSearcher {
     seed: u64,
     config: HalvingConfig,
     schedule: Vec<(usize, f64)>,
-    state: HalvingState,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct HalvingState {
-    pool: BracketPool,
-    proposals: Proposals,
-    pending: BTreeMap<Token, (usize, usize, ArchitectureHash)>,
+    state: BracketSearch,
 }
 
 impl HalvingSearcher {
     /// Successive halving over `def` with `config`.
     pub fn new(def: SpaceDef, config: HalvingConfig) -> Self {
         let schedule = config.schedule();
-        HalvingSearcher { def, seed: 0, config, schedule, state: HalvingState::default() }
+        HalvingSearcher { def, seed: 0, config, schedule, state: BracketSearch::default() }
     }
 }
 
@@ -127,24 +116,11 @@ impl Searcher for HalvingSearcher {
         let mut rng = stream_rng("halving", self.seed, self.state.pool.asked());
         let (schedule, limit) = (&self.schedule, self.config.brackets);
         let open = |opened: usize| (limit.is_none_or(|l| opened < l)).then(|| Bracket::new(schedule.clone(), 0));
-        let state = &mut self.state;
-        let asked = state.pool.ask(&self.def, &mut state.proposals, self.config.max_invalid, &mut rng, open)?;
-        Ok(match asked {
-            Opened::Candidate { candidate, bracket, member } => {
-                state.pending.insert(candidate.token, (bracket, member, candidate.architecture.canonical_hash()));
-                Proposal::Candidate(candidate)
-            }
-            Opened::Wait => Proposal::Wait,
-            Opened::Exhausted => Proposal::Exhausted,
-        })
+        self.state.ask(&self.def, self.config.max_invalid, &mut rng, open)
     }
 
     fn tell(&mut self, token: Token, outcome: &Outcome) -> Result<(), SearchError> {
-        let (bracket, member, hash) =
-            self.state.pending.remove(&token).ok_or_else(|| common::unknown_token("halving", token))?;
-        self.state.proposals.record(hash, outcome.score());
-        self.state.pool.told(bracket, member, outcome.score());
-        Ok(())
+        self.state.tell("halving", token, outcome)
     }
 
     fn save_state(&self) -> Result<serde_json::Value, SearchError> {

@@ -2,18 +2,14 @@
 //! successive halving in brackets that trade the number of architectures
 //! against the budget each starts with.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
-use crate::architecture::ArchitectureHash;
 use crate::definition::SpaceDef;
 
 use super::bracket::Bracket;
 use super::common::{self, DEFAULT_MAX_INVALID, stream_rng};
 use super::error::SearchError;
-use super::multi_bracket::{BracketPool, Opened};
-use super::novelty::Proposals;
+use super::multi_bracket::BracketSearch;
 use super::outcome::Outcome;
 use super::searcher::{Proposal, Searcher, Token};
 
@@ -143,20 +139,13 @@ pub struct HyperbandSearcher {
     def: SpaceDef,
     seed: u64,
     config: HyperbandConfig,
-    state: HyperbandState,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct HyperbandState {
-    pool: BracketPool,
-    proposals: Proposals,
-    pending: BTreeMap<Token, (usize, usize, ArchitectureHash)>,
+    state: BracketSearch,
 }
 
 impl HyperbandSearcher {
     /// Hyperband over `def` with `config`.
     pub fn new(def: SpaceDef, config: HyperbandConfig) -> Self {
-        HyperbandSearcher { def, seed: 0, config, state: HyperbandState::default() }
+        HyperbandSearcher { def, seed: 0, config, state: BracketSearch::default() }
     }
 }
 
@@ -178,24 +167,11 @@ impl Searcher for HyperbandSearcher {
             let s = top - (opened as u32 % (top + 1));
             limit.is_none_or(|l| opened < l).then(|| Bracket::new(fidelity.hyperband_bracket(s), top - s))
         };
-        let max_invalid = self.config.max_invalid;
-        let state = &mut self.state;
-        Ok(match state.pool.ask(&self.def, &mut state.proposals, max_invalid, &mut rng, open)? {
-            Opened::Candidate { candidate, bracket, member } => {
-                state.pending.insert(candidate.token, (bracket, member, candidate.architecture.canonical_hash()));
-                Proposal::Candidate(candidate)
-            }
-            Opened::Wait => Proposal::Wait,
-            Opened::Exhausted => Proposal::Exhausted,
-        })
+        self.state.ask(&self.def, self.config.max_invalid, &mut rng, open)
     }
 
     fn tell(&mut self, token: Token, outcome: &Outcome) -> Result<(), SearchError> {
-        let (bracket, member, hash) =
-            self.state.pending.remove(&token).ok_or_else(|| common::unknown_token("hyperband", token))?;
-        self.state.proposals.record(hash, outcome.score());
-        self.state.pool.told(bracket, member, outcome.score());
-        Ok(())
+        self.state.tell("hyperband", token, outcome)
     }
 
     fn save_state(&self) -> Result<serde_json::Value, SearchError> {

@@ -9,9 +9,12 @@ use serde::{Deserialize, Serialize};
 use crate::definition::SpaceDef;
 
 use super::bracket::{Bracket, Step};
+use super::common;
 use super::error::SearchError;
 use super::novelty::{Proposals, draw_novel_random, exhausted_reason};
-use super::searcher::{Candidate, Token};
+use super::outcome::Outcome;
+use super::searcher::{Candidate, Proposal, Token};
+use crate::architecture::ArchitectureHash;
 
 /// What [`BracketPool::ask`] found (made and moved once per ask).
 #[allow(clippy::large_enum_variant)]
@@ -155,5 +158,44 @@ impl BracketPool {
             }
             Closed::Space => Some(exhausted_reason(def, proposed)),
         }
+    }
+}
+
+/// The state of a searcher over brackets (successive halving, Hyperband):
+/// the pool, the architectures proposed, and the trials in flight by token
+/// (bracket, member, network).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct BracketSearch {
+    pub(crate) pool: BracketPool,
+    pub(crate) proposals: Proposals,
+    pending: BTreeMap<Token, (usize, usize, ArchitectureHash)>,
+}
+
+impl BracketSearch {
+    /// The next proposal (see [`BracketPool::ask`]), remembered until told.
+    pub(crate) fn ask<R: Rng>(
+        &mut self,
+        def: &SpaceDef,
+        max_invalid: u32,
+        rng: &mut R,
+        open: impl FnMut(usize) -> Option<Bracket>,
+    ) -> Result<Proposal, SearchError> {
+        Ok(match self.pool.ask(def, &mut self.proposals, max_invalid, rng, open)? {
+            Opened::Candidate { candidate, bracket, member } => {
+                self.pending.insert(candidate.token, (bracket, member, candidate.architecture.canonical_hash()));
+                Proposal::Candidate(candidate)
+            }
+            Opened::Wait => Proposal::Wait,
+            Opened::Exhausted => Proposal::Exhausted,
+        })
+    }
+
+    /// Records the outcome of `token` (a token `searcher` never gave is an error).
+    pub(crate) fn tell(&mut self, searcher: &str, token: Token, outcome: &Outcome) -> Result<(), SearchError> {
+        let (bracket, member, hash) =
+            self.pending.remove(&token).ok_or_else(|| common::unknown_token(searcher, token))?;
+        self.proposals.record(hash, outcome.score());
+        self.pool.told(bracket, member, outcome.score());
+        Ok(())
     }
 }

@@ -56,7 +56,7 @@ impl Window {
 
     /// For kernel column `v`: the output columns `[j0, j1)` whose tap lies
     /// inside the input, and the input column of output column 0 (may be negative).
-    fn column_span(&self, v: usize, ow: usize) -> (usize, usize, isize) {
+    pub(crate) fn column_span(&self, v: usize, ow: usize) -> (usize, usize, isize) {
         let offset = (v * self.dilation) as isize - self.pads[2] as isize;
         let s = self.stride as isize;
         // j0: first j with offset + j*s >= 0; j1: first j with offset + j*s >= w.
@@ -66,7 +66,7 @@ impl Window {
     }
 
     /// Input row of output row `i` for kernel row `u`, if inside the input.
-    fn input_row(&self, i: usize, u: usize) -> Option<usize> {
+    pub(crate) fn input_row(&self, i: usize, u: usize) -> Option<usize> {
         let y = (i * self.stride + u * self.dilation) as isize - self.pads[0] as isize;
         (y >= 0 && y < self.h as isize).then_some(y as usize)
     }

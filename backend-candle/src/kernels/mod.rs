@@ -17,6 +17,7 @@ mod im2col;
 mod matmul;
 pub mod reduce;
 mod relu;
+pub(crate) mod spans;
 mod storage;
 mod sum;
 mod written;

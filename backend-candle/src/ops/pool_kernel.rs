@@ -9,7 +9,8 @@ use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, Layout, Shape, Tensor
 use rayon::prelude::*;
 
 use super::geometry::ConvGeometry;
-use crate::kernels::par_written;
+use crate::kernels::spans::{axpy, scatter};
+use crate::kernels::{Window, par_written};
 use tiled::TiledMaxGrad;
 
 mod tiled;
@@ -51,72 +52,67 @@ impl PoolOp {
         Ok((Dims { planes: b * c, h, w, oh, ow }, Shape::from((b, c, oh, ow))))
     }
 
-    /// Visits the in-input positions of output `(i, j)`'s window.
-    fn window(&self, d: &Dims, i: usize, j: usize, mut visit: impl FnMut(usize)) {
+    /// The window over one plane, for [`Window::spans`].
+    fn plane_window(&self, d: &Dims) -> Window {
         let g = &self.geometry;
-        let top = (i * g.stride) as isize - g.pads[0] as isize;
-        let left = (j * g.stride) as isize - g.pads[2] as isize;
-        for u in 0..g.kernel.0 as isize {
-            let y = top + u;
-            if y < 0 || y >= d.h as isize {
-                continue;
-            }
-            for v in 0..g.kernel.1 as isize {
-                let x = left + v;
-                if x >= 0 && x < d.w as isize {
-                    visit(y as usize * d.w + x as usize);
-                }
-            }
-        }
+        Window { h: d.h, w: d.w, kernel: g.kernel, stride: g.stride, dilation: 1, pads: g.pads }
     }
 
-    /// For each output of one plane: the input position of the max, or the window positions.
+    /// In-input positions per output of one plane (the average's divisor).
+    fn counts(&self, d: &Dims) -> Vec<f32> {
+        let mut n = vec![0f32; d.oh * d.ow];
+        self.plane_window(d).spans(|s| n[s.out..][..s.len].iter_mut().for_each(|n| *n += 1.0));
+        n
+    }
+
+    /// Each output of one plane: the maximum or the mean of its window's
+    /// in-input values (a window with none gives `-inf` or 0).
     fn forward_plane(&self, d: &Dims, input: &[f32], out: &mut [f32]) {
-        for i in 0..d.oh {
-            for j in 0..d.ow {
-                let value = match self.kind {
-                    PoolKind::Max => {
-                        let mut best = f32::NEG_INFINITY;
-                        self.window(d, i, j, |p| best = best.max(input[p]));
-                        best
-                    }
-                    PoolKind::Average => {
-                        let (mut sum, mut n) = (0f32, 0usize);
-                        self.window(d, i, j, |p| {
-                            sum += input[p];
-                            n += 1;
-                        });
-                        if n == 0 { 0.0 } else { sum / n as f32 }
-                    }
-                };
-                out[i * d.ow + j] = value;
+        let stride = self.geometry.stride;
+        let window = self.plane_window(d);
+        match self.kind {
+            PoolKind::Max => {
+                out.fill(f32::NEG_INFINITY);
+                window.spans(|s| {
+                    let x = input[s.input..].iter().step_by(stride);
+                    out[s.out..][..s.len].iter_mut().zip(x).for_each(|(y, x)| *y = y.max(*x));
+                });
+            }
+            PoolKind::Average => {
+                out.fill(0.0);
+                window.spans(|s| axpy(&mut out[s.out..][..s.len], 1.0, &input[s.input..], stride));
+                out.iter_mut().zip(self.counts(d)).for_each(|(y, n)| *y = if n == 0.0 { 0.0 } else { *y / n });
             }
         }
     }
 
+    /// The input gradient of one plane. A max sends each output's gradient
+    /// to the first maximum of its window (row-major; a NaN first value
+    /// keeps it), outputs in row-major order; an average shares it equally.
     fn backward_plane(&self, d: &Dims, input: &[f32], grad_out: &[f32], grad_in: &mut [f32]) {
-        for i in 0..d.oh {
-            for j in 0..d.ow {
-                let g = grad_out[i * d.ow + j];
-                match self.kind {
-                    PoolKind::Max => {
-                        let mut best: Option<(usize, f32)> = None;
-                        self.window(d, i, j, |p| {
-                            if best.is_none_or(|(_, v)| input[p] > v) {
-                                best = Some((p, input[p]));
-                            }
-                        });
-                        if let Some((p, _)) = best {
-                            grad_in[p] += g;
+        let stride = self.geometry.stride;
+        let window = self.plane_window(d);
+        match self.kind {
+            PoolKind::Max => {
+                let mut best = vec![(usize::MAX, 0f32); d.oh * d.ow];
+                window.spans(|s| {
+                    for (t, best) in best[s.out..][..s.len].iter_mut().enumerate() {
+                        let p = s.input + t * stride;
+                        if best.0 == usize::MAX || input[p] > best.1 {
+                            *best = (p, input[p]);
                         }
                     }
-                    PoolKind::Average => {
-                        let mut n = 0usize;
-                        self.window(d, i, j, |_| n += 1);
-                        let share = if n == 0 { 0.0 } else { g / n as f32 };
-                        self.window(d, i, j, |p| grad_in[p] += share);
+                });
+                for (&(p, _), g) in best.iter().zip(grad_out) {
+                    if p != usize::MAX {
+                        grad_in[p] += g;
                     }
                 }
+            }
+            PoolKind::Average => {
+                let shares: Vec<f32> =
+                    grad_out.iter().zip(self.counts(d)).map(|(g, n)| if n == 0.0 { 0.0 } else { g / n }).collect();
+                window.spans(|s| scatter(&mut grad_in[s.input..], 1.0, &shares[s.out..][..s.len], stride));
             }
         }
     }

@@ -1,35 +1,12 @@
 //! Depthwise convolution (one input channel per group; output channel `o`
-//! reads input channel `o / multiplier`) computed directly, tap by tap:
-//! gemm would get products of one row. Any kernel, stride, dilation and
-//! padding.
+//! reads input channel `o / multiplier`) computed directly, span by span
+//! (a run of output columns per tap): gemm would get products of one row.
+//! Any kernel, stride, dilation and padding.
 
 use rayon::prelude::*;
 
 use super::geometry::Dims;
-
-/// Calls `visit(output index, input index, kernel index)` for every tap of
-/// one plane pair that reads inside the input.
-fn taps(d: &Dims, mut visit: impl FnMut(usize, usize, usize)) {
-    let window = &d.window;
-    let (kh, kw) = window.kernel;
-    let (stride, dilation) = (window.stride, window.dilation);
-    for i in 0..d.oh {
-        for j in 0..d.ow {
-            for u in 0..kh {
-                let y = (i * stride + u * dilation) as isize - window.pads[0] as isize;
-                if y < 0 || y >= window.h as isize {
-                    continue;
-                }
-                for v in 0..kw {
-                    let x = (j * stride + v * dilation) as isize - window.pads[2] as isize;
-                    if x >= 0 && x < window.w as isize {
-                        visit(i * d.ow + j, y as usize * window.w + x as usize, u * kw + v);
-                    }
-                }
-            }
-        }
-    }
-}
+use crate::kernels::spans::{axpy, dot, scatter};
 
 /// Filters per input channel.
 fn multiplier(d: &Dims) -> usize {
@@ -40,7 +17,7 @@ fn multiplier(d: &Dims) -> usize {
 /// filter's `bias` (or 0), and is clamped at 0 with `relu`.
 pub(super) fn forward(d: &Dims, x: &[f32], weight: &[f32], bias: Option<&[f32]>, relu: bool) -> Vec<f32> {
     let (plane, out_plane, kernel_taps) = (d.window.h * d.window.w, d.positions(), d.window.taps());
-    let multiplier = multiplier(d);
+    let (multiplier, stride) = (multiplier(d), d.window.stride);
     let mut out = vec![0f32; d.batch * d.out_image()];
     out.par_chunks_mut(out_plane.max(1)).enumerate().for_each(|(index, y)| {
         let (b, o) = (index / d.filters, index % d.filters);
@@ -49,7 +26,7 @@ pub(super) fn forward(d: &Dims, x: &[f32], weight: &[f32], bias: Option<&[f32]>,
         }
         let input = &x[(b * d.channels + o / multiplier) * plane..][..plane];
         let w = &weight[o * kernel_taps..][..kernel_taps];
-        taps(d, |oi, ii, k| y[oi] += input[ii] * w[k]);
+        d.window.spans(|s| axpy(&mut y[s.out..][..s.len], w[s.tap], &input[s.input..], stride));
         if relu {
             y.iter_mut().for_each(|v| *v = v.max(0.0));
         }
@@ -60,14 +37,14 @@ pub(super) fn forward(d: &Dims, x: &[f32], weight: &[f32], bias: Option<&[f32]>,
 /// The input gradient, input plane by input plane.
 pub(super) fn input_grad(d: &Dims, dy: &[f32], weight: &[f32]) -> Vec<f32> {
     let (plane, out_plane, kernel_taps) = (d.window.h * d.window.w, d.positions(), d.window.taps());
-    let multiplier = multiplier(d);
+    let (multiplier, stride) = (multiplier(d), d.window.stride);
     let mut dx = vec![0f32; d.batch * d.image()];
     dx.par_chunks_mut(plane.max(1)).enumerate().for_each(|(index, gx)| {
         let (b, c) = (index / d.channels, index % d.channels);
         for o in c * multiplier..(c + 1) * multiplier {
             let g = &dy[(b * d.filters + o) * out_plane..][..out_plane];
             let w = &weight[o * kernel_taps..][..kernel_taps];
-            taps(d, |oi, ii, k| gx[ii] += g[oi] * w[k]);
+            d.window.spans(|s| scatter(&mut gx[s.input..], w[s.tap], &g[s.out..][..s.len], stride));
         }
     });
     dx
@@ -77,14 +54,14 @@ pub(super) fn input_grad(d: &Dims, dy: &[f32], weight: &[f32]) -> Vec<f32> {
 /// batch in order (so 1 and N threads give the same sums).
 pub(super) fn weight_grad(d: &Dims, x: &[f32], dy: &[f32]) -> Vec<f32> {
     let (plane, out_plane, kernel_taps) = (d.window.h * d.window.w, d.positions(), d.window.taps());
-    let multiplier = multiplier(d);
+    let (multiplier, stride) = (multiplier(d), d.window.stride);
     let mut dw = vec![0f32; d.filters * kernel_taps];
     dw.par_chunks_mut(kernel_taps).enumerate().for_each(|(o, gw)| {
         let c = o / multiplier;
         for b in 0..d.batch {
             let g = &dy[(b * d.filters + o) * out_plane..][..out_plane];
             let input = &x[(b * d.channels + c) * plane..][..plane];
-            taps(d, |oi, ii, k| gw[k] += g[oi] * input[ii]);
+            d.window.spans(|s| gw[s.tap] += dot(&g[s.out..][..s.len], &input[s.input..], stride));
         }
     });
     dw

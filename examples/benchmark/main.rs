@@ -17,7 +17,8 @@
 //!
 //! It prints, per searcher, the mean ± standard deviation over seeds of the
 //! best accuracy within B evaluations and within B/3, the share of seeds
-//! whose best is the table's optimum, the distinct architectures and trials of a run, and the milliseconds per ask + tell.
+//! whose best is the table's optimum, the distinct architectures and trials
+//! of a run, and the milliseconds per ask + tell.
 //! Multi-fidelity searchers (halving, Hyperband, ASHA) pay `budget / 27` of
 //! an evaluation per trial and see a blurred accuracy below the full budget
 //! (see `fidelity.rs`, `--noise`); their best counts full-budget trials

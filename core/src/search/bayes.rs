@@ -1,7 +1,8 @@
 //! Bayesian optimization with a Gaussian process over structural features
 //! and expected improvement, its acquisition maximized over mutations of
 //! the best architectures and random ones (as BANANAS's mutation-based
-//! acquisition optimizer, White, Neiswanger & Savani 2021).
+//! acquisition optimizer, White, Neiswanger & Savani 2021); trials in
+//! flight enter the model at their posterior mean (kriging believer).
 
 use std::collections::BTreeMap;
 

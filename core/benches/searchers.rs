@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use archspace_core::search::{
     AshaConfig, AshaSearcher, BayesConfig, BayesSearcher, EvolutionConfig, EvolutionSearcher, GridSearcher,
     HalvingConfig, HalvingSearcher, HyperbandConfig, HyperbandSearcher, Improvement, InnerOptimizer, LocalConfig,
-    LocalSearcher, MctsSearcher, NsgaConfig, NsgaSearcher, Outcome, Proposal, RandomSearcher, Searcher, SmboConfig,
-    SmboSearcher,
+    LocalSearcher, MctsSearcher, NsgaConfig, NsgaSearcher, Outcome, Proposal, RandomSearcher, SearchError, Searcher,
+    SmboConfig, SmboSearcher, Token,
 };
 use archspace_core::{Op, SpaceDef, choice};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -109,10 +109,47 @@ fn makers() -> Vec<(&'static str, Make)> {
             }),
         ),
         ("bayes", Box::new(|d| Box::new(BayesSearcher::new(d, BayesConfig::default()).seeded(1)))),
+        (
+            "bayes_4_in_flight",
+            Box::new(|d| {
+                Box::new(AheadBy3 {
+                    inner: BayesSearcher::new(d, BayesConfig::default()).seeded(1),
+                    queue: Default::default(),
+                })
+            }),
+        ),
         ("nsga2", Box::new(|d| Box::new(NsgaSearcher::new(d, NsgaConfig::default()).seeded(1)))),
         ("hyperband", Box::new(|d| Box::new(HyperbandSearcher::new(d, HyperbandConfig::default()).seeded(1)))),
         ("asha", Box::new(|d| Box::new(AshaSearcher::new(d, AshaConfig::default()).seeded(1)))),
     ]
+}
+
+/// A searcher asked 3 proposals ahead: each ask finds 3 trials in flight,
+/// as under the driver's default `in_flight` of 4 (what the kriging
+/// believer of [`BayesSearcher`] models before proposing).
+struct AheadBy3<S> {
+    inner: S,
+    queue: std::collections::VecDeque<Proposal>,
+}
+
+impl<S: Searcher> Searcher for AheadBy3<S> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn ask(&mut self) -> Result<Proposal, SearchError> {
+        while self.queue.len() < 4 {
+            let proposal = self.inner.ask()?;
+            let more = matches!(proposal, Proposal::Candidate(_));
+            self.queue.push_back(proposal);
+            if !more {
+                break;
+            }
+        }
+        Ok(self.queue.pop_front().unwrap_or(Proposal::Exhausted))
+    }
+    fn tell(&mut self, token: Token, outcome: &Outcome) -> Result<(), SearchError> {
+        self.inner.tell(token, outcome)
+    }
 }
 
 /// One ask + tell; a searcher that waits or is done reports false.

@@ -1,7 +1,8 @@
 //! Bayesian optimization with a Gaussian process over structural features
 //! and expected improvement, its acquisition maximized over mutations of
 //! the best architectures and random ones (as BANANAS's mutation-based
-//! acquisition optimizer, White, Neiswanger & Savani 2021).
+//! acquisition optimizer, White, Neiswanger & Savani 2021); trials in
+//! flight enter the model at their posterior mean (kriging believer).
 
 use std::collections::BTreeMap;
 
@@ -48,6 +49,21 @@ pub enum Acquisition {
     Thompson,
 }
 
+/// How [`BayesSearcher`] treats the trials still in flight when it is asked
+/// for another (the driver keeps `in_flight` of them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Batching {
+    /// The model ignores them: the proposals of one batch may crowd
+    /// around one promising spot.
+    Independent,
+    /// *Kriging believer* (Ginsbourger, Le Riche & Carraro 2010): each
+    /// pending architecture is added to the model as if it had scored its
+    /// posterior mean, so its neighbourhood loses the uncertainty it no
+    /// longer has and the next proposal looks elsewhere.
+    KrigingBeliever,
+}
+
 /// Settings of [`BayesSearcher`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BayesConfig {
@@ -69,8 +85,15 @@ pub struct BayesConfig {
     /// Observations between choices of the kernel's length-scale and noise
     /// (by marginal likelihood); the model is refit after every one.
     pub refit_interval: usize,
+    /// How trials in flight shape the next proposal.
+    #[serde(default = "default_batching")]
+    pub batching: Batching,
     /// Bound on consecutive `Invalid` draws.
     pub max_invalid: u32,
+}
+
+fn default_batching() -> Batching {
+    Batching::KrigingBeliever
 }
 
 impl Default for BayesConfig {
@@ -84,6 +107,7 @@ impl Default for BayesConfig {
             parents: 10,
             buckets: 1 << 12,
             refit_interval: 10,
+            batching: default_batching(),
             max_invalid: DEFAULT_MAX_INVALID,
         }
     }
@@ -134,6 +158,11 @@ const CANDIDATE_SALT: u64 = 0xBA7E_5CA4_D1DA_7E00;
 ///   acquisition optimizer, White et al. 2021) and random ones, drawn and
 ///   scored in parallel from streams of their own (the result does not
 ///   depend on the thread count). Candidates proposed before are skipped.
+/// - **Trials in flight** (the driver keeps `in_flight` of them): by
+///   default each is added to the model at its posterior mean before the
+///   next proposal is chosen (the *kriging believer* of Ginsbourger, Le
+///   Riche & Carraro 2010; [`Batching`]), so one batch spreads out instead
+///   of crowding around one promising spot. Only told outcomes are learned.
 ///
 /// Failed trials are learned as the lowest score seen.
 ///
@@ -209,6 +238,26 @@ impl BayesSearcher {
         }
     }
 
+    /// The model to propose with: the fitted one, plus each pending
+    /// architecture at its posterior mean under [`Batching::KrigingBeliever`]
+    /// (in token order, the length-scale and noise kept), and the best
+    /// value it holds.
+    fn proposing_model(&self) -> (std::borrow::Cow<'_, GaussianProcess>, f64) {
+        let incumbent = self.state.observations.iter().map(|o| o.value).fold(f64::NEG_INFINITY, f64::max);
+        if self.config.batching == Batching::Independent || self.state.pending.is_empty() {
+            return (std::borrow::Cow::Borrowed(&self.model), incumbent);
+        }
+        let mut model = self.model.clone();
+        let mut best = incumbent;
+        for (features, _, _) in self.state.pending.values() {
+            let believed = model.predict(features).mean;
+            best = best.max(believed);
+            model.observe(features.clone(), believed);
+            model.fit(false);
+        }
+        (std::borrow::Cow::Owned(model), best)
+    }
+
     /// The features of `arch` under the configured encoding.
     fn features(&self, arch: &Architecture) -> SparseFeatures {
         match self.config.encoding {
@@ -217,26 +266,25 @@ impl BayesSearcher {
         }
     }
 
-    /// The best `parents` observations, best first, and the best value.
-    fn parents(&self) -> (Vec<&[Decision]>, f64) {
+    /// The best `parents` observations, best first.
+    fn parents(&self) -> Vec<&[Decision]> {
         let values: Vec<f64> = self.state.observations.iter().map(|o| o.value).collect();
         let mut order: Vec<usize> = (0..values.len()).collect();
         order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
-        let incumbent = order.first().map_or(f64::NEG_INFINITY, |&i| values[i]);
-        let parents = order
+        order
             .into_iter()
             .take(self.config.parents.max(1))
             .map(|i| self.state.observations[i].decisions.as_slice())
-            .collect();
-        (parents, incumbent)
+            .collect()
     }
 
     /// The candidate of largest expected improvement not proposed before,
     /// and the `Invalid` draws made on the way.
     fn best_candidate(&self) -> Result<(u64, Best), SearchError> {
-        let (parents, incumbent) = self.parents();
+        let parents = self.parents();
+        let (model, incumbent) = self.proposing_model();
         let mutations = (self.config.candidates as f64 * self.config.mutation_share.clamp(0.0, 1.0)).round() as u64;
-        let (def, model, proposals) = (&self.def, &self.model, &self.state.proposals);
+        let (def, model, proposals) = (&self.def, model.as_ref(), &self.state.proposals);
         let found = (0..self.config.candidates.max(1) as u64)
             .into_par_iter()
             .map(|i| {
@@ -357,5 +405,55 @@ impl Searcher for BayesSearcher {
 
     fn why_exhausted(&self) -> Option<String> {
         self.state.exhausted.then(|| exhausted_reason(&self.def, self.state.proposals.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Op, choice};
+
+    fn def() -> SpaceDef {
+        SpaceDef::new(|s| {
+            let a = s.basic(Op::new("dense").param("units", choice([1, 2, 3, 4, 5, 6, 7, 8])))?;
+            let b = s.basic(Op::new("dense").param("units", choice([1, 2, 3, 4, 5, 6, 7, 8])))?;
+            s.chain(&a, &b)?;
+            Ok(s.border_of(&a, &b))
+        })
+    }
+
+    fn units(c: &Candidate) -> f64 {
+        c.decisions().iter().filter_map(|d| d.value.as_int()).sum::<i64>() as f64
+    }
+
+    /// A searcher that has seen 12 outcomes and has one more trial in flight.
+    fn with_one_in_flight(batching: Batching) -> (BayesSearcher, SparseFeatures) {
+        let config = BayesConfig { initial: 4, candidates: 32, batching, ..BayesConfig::default() };
+        let mut bo = BayesSearcher::new(def(), config).seeded(5);
+        for _ in 0..12 {
+            let Ok(Proposal::Candidate(c)) = bo.ask() else { panic!("the space has 64 architectures") };
+            bo.tell(c.token, &Outcome::scored(units(&c))).unwrap();
+        }
+        let Ok(Proposal::Candidate(c)) = bo.ask() else { panic!("the space has 64 architectures") };
+        let features = bo.features(&c.architecture);
+        (bo, features)
+    }
+
+    #[test]
+    fn a_kriging_believer_is_sure_of_what_is_in_flight() {
+        let (bo, pending) = with_one_in_flight(Batching::KrigingBeliever);
+        let (believer, _) = bo.proposing_model();
+        let (fitted, believed) = (bo.model.predict(&pending), believer.predict(&pending));
+        assert!(believed.std < 0.5 * fitted.std, "in flight: {believed:?}; fitted alone: {fitted:?}");
+        assert!((believed.mean - fitted.mean).abs() < 0.1 * fitted.std, "it believes the mean: {believed:?}");
+        assert_eq!(bo.state.observations.len(), 12, "what it believes is not learned");
+    }
+
+    #[test]
+    fn independent_proposals_use_the_fitted_model() {
+        let (bo, pending) = with_one_in_flight(Batching::Independent);
+        let (model, _) = bo.proposing_model();
+        assert!(matches!(model, std::borrow::Cow::Borrowed(_)));
+        assert_eq!(model.predict(&pending), bo.model.predict(&pending));
     }
 }

@@ -81,7 +81,7 @@ mod tabular;
 mod tree;
 
 pub use asha::{AshaConfig, AshaSearcher};
-pub use bayes::{Acquisition, BayesConfig, BayesSearcher, Encoding};
+pub use bayes::{Acquisition, Batching, BayesConfig, BayesSearcher, Encoding};
 pub use common::{DEFAULT_MAX_INVALID, trial_seed};
 pub use coordinator::coordinate;
 pub use csv::{export_csv, write_csv};

@@ -30,6 +30,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod deadline;
 mod recipe;
 mod retrain;
 mod search;

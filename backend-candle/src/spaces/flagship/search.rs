@@ -4,7 +4,8 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use archspace::Architecture;
 use archspace::search::{
@@ -12,6 +13,7 @@ use archspace::search::{
     SearchReport, Trial, TrialRecord, TrialStatus, evaluator, pareto_front, read_log, run,
 };
 
+use super::deadline::Deadline;
 use super::{FlagshipConfig, FlagshipData, FlagshipError, Recipe};
 use crate::ops::Registry;
 use crate::spaces::fashion_net;
@@ -103,12 +105,14 @@ fn evaluate_trial(
 /// Runs (or continues) the search until `config.hours` of wall time are
 /// spent over all sittings, or `config.max_trials` trials are done.
 ///
-/// The search runs in rounds of `2 × threads` trials through the driver;
-/// each round resumes the log (the trials already there are not run
-/// again), and the wall time spent is added to `<log>.seconds` after each,
-/// so a search stopped by its budget or interrupted continues where it
-/// stopped when called again with the same settings (and more hours).
-/// `say` hears one line per finished trial.
+/// The search runs through the driver with its log: trials already in the
+/// log are not run again, and from the deadline on (the hours left after
+/// the time `<log>.seconds` records) the searcher proposes nothing new,
+/// the trials in flight finish, and the search ends. The wall time spent
+/// is written to `<log>.seconds` after every trial, so a search stopped by
+/// its budget or interrupted continues where it stopped when called again
+/// with the same settings (and more hours). `say` hears one line per
+/// finished trial.
 pub fn search(
     config: &FlagshipConfig,
     data: &FlagshipData,
@@ -153,8 +157,8 @@ pub fn search(
         objective: Objective::maximize("validation_accuracy"),
         tradeoffs: vec![Objective::minimize("params")],
         log: Some(log.clone()),
-        // Each trial is said once by the evaluator, and every round resumes
-        // the log: the rest of the driver's events go to standard error.
+        // Each trial is said once by the evaluator, a resume by `search`:
+        // the rest of the driver's events go to standard error.
         events: EventSink::custom(|event| {
             if !matches!(event, SearchEvent::Resumed { .. } | SearchEvent::TrialFailed { .. }) {
                 eprintln!("{}", event.line());
@@ -163,29 +167,35 @@ pub fn search(
         ..SearchConfig::default()
     };
     let asha = || AshaSearcher::new(def.clone(), AshaConfig { fidelity: fidelity.clone(), ..AshaConfig::default() });
-    let mut seconds = seconds_spent(&clock)?;
-    let mut trials = logged_trials(&log)?;
-    if trials > 0 {
-        say(&format!("continuing {}: {trials} trials, {:.2} h of search so far", log.display(), seconds / 3600.0));
+    let spent = seconds_spent(&clock)?;
+    let logged = logged_trials(&log)?;
+    if logged > 0 {
+        say(&format!("continuing {}: {logged} trials, {:.2} h of search so far", log.display(), spent / 3600.0));
     }
-    let mut report = None;
-    while seconds < config.hours * 3600.0 && trials < config.max_trials {
-        trials = (trials + 2 * config.threads).min(config.max_trials);
+    let left = (config.hours * 3600.0 - spent).max(0.0);
+    let report = if left > 0.0 && logged < config.max_trials {
         let started = Instant::now();
-        let round = run(&mut asha(), &eval, &search_config(trials))?;
-        seconds += started.elapsed().as_secs_f64();
+        let deadline = started + Duration::from_secs_f64(left);
+        // The clock is kept after every trial, so that an interrupted sitting counts too.
+        let clock_lock = Mutex::new(());
+        let timed = evaluator(|trial: &Trial, arch: &Architecture| {
+            let result = eval(trial, arch);
+            if let Ok(_guard) = clock_lock.lock() {
+                let seconds = spent + started.elapsed().as_secs_f64();
+                std::fs::write(&clock, format!("{seconds:.1}\n")).map_err(|e| Box::new(io(&clock)(e)) as EvalError)?;
+            }
+            result
+        });
+        let report = run(&mut Deadline::new(asha(), deadline, logged), &timed, &search_config(config.max_trials))?;
+        let seconds = spent + started.elapsed().as_secs_f64();
         std::fs::write(&clock, format!("{seconds:.1}\n")).map_err(io(&clock))?;
-        let exhausted = round.records.iter().map(|r| r.trial.id).collect::<BTreeSet<_>>().len() < trials;
-        report = Some(round);
-        if exhausted {
-            break;
-        }
-    }
-    let report = match report {
-        Some(report) => report,
-        None if trials > 0 => run(&mut asha(), &eval, &search_config(trials))?,
-        None => return Err(FlagshipError::Config("the search has no trials yet: give it some hours".into())),
+        report
+    } else if logged > 0 {
+        run(&mut asha(), &eval, &search_config(logged))?
+    } else {
+        return Err(FlagshipError::Config("the search has no trials yet: give it some hours".into()));
     };
+    let seconds = seconds_spent(&clock)?;
     Ok(SearchOutcome { report, seconds, log })
 }
 

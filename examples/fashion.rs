@@ -19,7 +19,8 @@
 //! (`--search-train`, `--max-epochs`), each promotion continuing the
 //! checkpoint of the rung below. The search log, checkpoints and the wall
 //! time spent are kept in `--out`: the same command run again continues the
-//! search until `--hours` are spent over all sittings, then retrains.
+//! search until `--hours` are spent over all sittings, then retrains
+//! (`--search-only` stops before that).
 //!
 //! Then the `--top` architectures of the Pareto front (validation accuracy
 //! up, parameters down) at the highest rung are trained on the whole
@@ -84,6 +85,10 @@ struct Cli {
     /// The search's seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Stop after the search (and its plots): print the architectures a
+    /// final training would take; a later run retrains them.
+    #[arg(long)]
+    search_only: bool,
 }
 
 /// Prints a line, and appends it to the `--log` file if there is one.
@@ -175,6 +180,21 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         let stem = cli.out.join(format!("architecture-{}", record.trial.id));
         std::fs::write(stem.with_extension("json"), serde_json::to_string_pretty(arch)?)?;
         std::fs::write(stem.with_extension("svg"), arch.to_svg())?;
+    }
+    for (record, _) in &chosen {
+        let m = |name: &str| record.metrics.get(name).unwrap_or(f64::NAN);
+        say.line(&format!(
+            "chosen: trial {} (validation {:.4} at {} epochs, {} parameters, {:.2} MFLOPs, {:.0} images/s in the search)",
+            record.trial.id,
+            m("validation_accuracy"),
+            m("epochs"),
+            m("params"),
+            m("flops") / 1e6,
+            m("images_per_second")
+        ));
+    }
+    if cli.search_only {
+        return Ok(());
     }
     let retrain_started = Instant::now();
     let results = retrain_all(&config, &d, &chosen, &say_line)?;

@@ -6,7 +6,7 @@
 //! apt-get install dataset-fashion-mnist
 //! cargo run --release --example fashion -- --hours 1
 //! cargo run --release --example fashion -- --hours 4 --retrain-epochs 40 --top 3 --threads 2
-//! cargo run --release --example fashion -- --hours 1 --data DIR --out target/fashion --log run.txt
+//! cargo run --release --example fashion -- --hours 1 --data DIR --out target/fashion --log runs/fashion.jsonl
 //! ```
 //!
 //! The search (ASHA over `archspace_candle::spaces::fashion_net`, written in
@@ -31,7 +31,6 @@
 //! and the `flagship:` line, and writes each architecture (JSON and SVG),
 //! the plots of the search (PNG and SVG) and `flagship.md` to `--out`.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -58,7 +57,8 @@ struct Cli {
     /// A directory with the four Fashion-MNIST IDX files (gzipped or raw).
     #[arg(long, value_name = "DIR", default_value = data::DEBIAN_DIR)]
     data: PathBuf,
-    /// Also write every line printed to this file (appended).
+    /// The search log (JSON lines; default: in `--out`, named after the
+    /// data and rungs); its time spent and checkpoints are kept beside it.
     #[arg(long, value_name = "PATH")]
     log: Option<PathBuf>,
     /// Where the search log, checkpoints, architectures and plots go.
@@ -91,33 +91,19 @@ struct Cli {
     search_only: bool,
 }
 
-/// Prints a line, and appends it to the `--log` file if there is one.
-struct Say(Option<Mutex<std::fs::File>>);
+/// Prints a line (whole, from any thread).
+struct Say(Mutex<()>);
 
 impl Say {
     fn line(&self, text: &str) {
+        let _guard = self.0.lock();
         println!("{text}");
-        if let Some(file) = &self.0
-            && let Ok(mut file) = file.lock()
-        {
-            // The printed line is the record; a full disk only loses the copy.
-            let _ = writeln!(file, "{text}");
-        }
     }
 }
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
-    let say = Say(match &cli.log {
-        Some(path) => Some(Mutex::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| format!("cannot open the log file `{}`: {e}", path.display()))?,
-        )),
-        None => None,
-    });
+    let say = Say(Mutex::new(()));
     let config = FlagshipConfig {
         hours: cli.hours,
         threads: cli.threads,
@@ -127,6 +113,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         max_epochs: cli.max_epochs,
         retrain_epochs: cli.retrain_epochs,
         top: cli.top,
+        log: cli.log.clone(),
         ..FlagshipConfig::new(&cli.out)
     };
     config.check()?;

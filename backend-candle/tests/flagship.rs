@@ -38,10 +38,13 @@ fn tiny(out: &std::path::Path, max_trials: usize) -> (FlagshipConfig, FlagshipDa
 fn the_pipeline_runs_resumes_and_keeps_the_budget() {
     let out = std::env::temp_dir().join(format!("archspace-flagship-{}", std::process::id()));
     std::fs::remove_dir_all(&out).ok();
+    let log = out.join("logs").join("run.jsonl");
     let (config, d) = tiny(&out, 3);
+    let config = FlagshipConfig { log: Some(log.clone()), ..config };
     let quiet = |_: &str| {};
     let first = search(&config, &d, &quiet).expect("searches");
     assert_eq!(first.report.records.len(), 3);
+    assert!(log.exists() && out.join("logs").join("run.seconds").exists(), "the log where asked, its clock beside it");
     for r in &first.report.records {
         match r.status {
             TrialStatus::Completed => {
@@ -55,6 +58,7 @@ fn the_pipeline_runs_resumes_and_keeps_the_budget() {
     }
     // The same settings and more trials continue the log.
     let (more, d) = tiny(&out, 5);
+    let more = FlagshipConfig { log: Some(log), ..more };
     let second = search(&more, &d, &quiet).expect("continues");
     assert_eq!((second.report.records.len(), second.report.resumed), (5, 3));
     assert!(second.seconds >= first.seconds);

@@ -58,8 +58,14 @@ pub struct FlagshipConfig {
     pub threads: usize,
     /// The search's seed (and the splits').
     pub seed: u64,
-    /// Where the search log, checkpoints, time spent and results go.
+    /// Where the search log (unless `log` says), checkpoints, time spent
+    /// and results go.
     pub out: PathBuf,
+    /// The search log (`None`: in `out`, named after the search's data
+    /// and rungs); the time spent (`.seconds`) and the checkpoints
+    /// (`_checkpoints/`) are kept beside it. A log holds one search: give
+    /// other settings (data, rungs, seed) a log of their own.
+    pub log: Option<PathBuf>,
     /// Networks with this many parameters or more are rejected.
     pub max_params: usize,
     /// Training images held out to rank the trials.
@@ -95,6 +101,7 @@ impl FlagshipConfig {
             threads: 2,
             seed: 0,
             out: out.into(),
+            log: None,
             max_params: PARAMETER_BUDGET,
             validation: 10_000,
             search_train: 12_000,

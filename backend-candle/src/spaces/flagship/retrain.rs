@@ -67,7 +67,12 @@ pub fn retrain(
     let report = train::train(&net, &data.full_train, None, &data.full_norm, &training, &mut |p| {
         if p.epoch != last_epoch {
             last_epoch = p.epoch;
-            say(&format!("trial {id}: final training, epoch {} of {}", p.epoch + 1, config.retrain_epochs));
+            let rate = p.images as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            say(&format!(
+                "trial {id}: final training, epoch {} of {} ({rate:.0} images/s so far)",
+                p.epoch + 1,
+                config.retrain_epochs
+            ));
         }
     })?;
     let test = train::evaluate(&net, &data.test, &data.full_norm, 500)?;

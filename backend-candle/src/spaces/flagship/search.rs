@@ -31,7 +31,7 @@ pub struct SearchOutcome {
     pub log: PathBuf,
 }
 
-/// The log's name: what its header does not record (the data and the rungs).
+/// The log's default name: what its header does not record (the data and the rungs).
 fn search_name(config: &FlagshipConfig, data: &FlagshipData) -> String {
     format!(
         "search_s{}_t{}_v{}_e{}-{}-{}",
@@ -120,10 +120,13 @@ pub fn search(
 ) -> Result<SearchOutcome, FlagshipError> {
     config.check()?;
     std::fs::create_dir_all(&config.out).map_err(io(&config.out))?;
-    let name = search_name(config, data);
-    let log = config.out.join(format!("{name}.jsonl"));
-    let clock = config.out.join(format!("{name}.seconds"));
-    let store = CheckpointStore::on_disk(config.out.join(format!("{name}_checkpoints")))?;
+    if let Some(dir) = config.log.as_ref().and_then(|l| l.parent()).filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    let log = config.log.clone().unwrap_or_else(|| config.out.join(format!("{}.jsonl", search_name(config, data))));
+    let stem = log.file_stem().map_or_else(|| "search".into(), |s| s.to_string_lossy().into_owned());
+    let clock = log.with_file_name(format!("{stem}.seconds"));
+    let store = CheckpointStore::on_disk(log.with_file_name(format!("{stem}_checkpoints")))?;
     let def = fashion_net().def();
     let fidelity = FidelityConfig {
         min_budget: config.min_epochs as f64,

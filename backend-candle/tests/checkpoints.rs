@@ -48,7 +48,7 @@ impl Setup {
             budget,
             horizon: Some(Budget::Epochs(4)),
             optimizer,
-            augment: Augment { pad_crop: 2, flip: true },
+            augment: Augment { pad_crop: 2, flip: true, ..Augment::none() },
             learning_rate: 5e-3,
             seed: 3,
             ..TrainConfig::default()

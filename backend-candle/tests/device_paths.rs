@@ -113,6 +113,7 @@ fn catalogue() -> Vec<(String, Architecture)> {
         ("global_avg_pool".into(), after_conv(ops::global_avg_pool())),
         ("flatten dense".into(), chain(vec![ops::conv2d(4, 3).param("stride", 2), ops::flatten(), ops::dense(7)])),
         ("identity".into(), after_conv(ops::identity())),
+        ("squeeze_excite".into(), after_conv(ops::squeeze_excite(2))),
         ("factorized_reduce".into(), after_conv(ops::factorized_reduce(8))),
         ("add residual".into(), two_branches(ops::conv2d(4, 3), ops::identity(), ops::add(2))),
         (

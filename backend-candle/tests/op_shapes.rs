@@ -57,6 +57,7 @@ fn elementwise_and_vectors() {
     case(ops::dropout(0.5), &[2, 3, 3], &[2, 3, 3]);
     case(ops::drop_path(0.3), &[2, 3, 3], &[2, 3, 3]);
     case(ops::identity(), &[2, 3, 3], &[2, 3, 3]);
+    case(ops::squeeze_excite(4), &[8, 3, 3], &[8, 3, 3]);
     case(ops::flatten(), &[2, 3, 4], &[24]);
     case(ops::dense(7), &[12], &[7]);
     case(ops::dense(7).param("bias", false), &[12], &[7]);

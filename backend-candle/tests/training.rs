@@ -176,7 +176,7 @@ fn sgd_nesterov_with_step_schedule_and_augmentation_also_learns() {
         optimizer: OptimizerKind::Sgd { momentum: 0.9, nesterov: true },
         learning_rate: 0.05,
         schedule: train::Schedule::Step { every: 20, gamma: 0.5 },
-        augment: train::Augment { pad_crop: 2, flip: true },
+        augment: train::Augment { pad_crop: 2, flip: true, ..train::Augment::none() },
         ..TrainConfig::default()
     };
     let mut calls = 0;

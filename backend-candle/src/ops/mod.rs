@@ -46,6 +46,7 @@ mod pool_kernel;
 pub mod recorded;
 mod registry;
 mod separable_conv2d;
+mod squeeze_excite;
 
 pub use activation::{Activation, ActivationDef, elu, gelu, relu, relu6, sigmoid, tanh};
 pub use add::{Add, AddDef, ChannelAlign, add};
@@ -71,3 +72,4 @@ pub use pool_kernel::PoolKind;
 pub use recorded::{Arg, Backward, ParamGrads, Recorded};
 pub use registry::{Layer, OpDef, Registry, Single};
 pub use separable_conv2d::{SeparableConv2d, SeparableConv2dDef, separable_conv2d};
+pub use squeeze_excite::{SqueezeExcite, SqueezeExciteDef, squeeze_excite};

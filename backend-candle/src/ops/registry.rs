@@ -131,6 +131,7 @@ impl Registry {
         r.register("concat", ConcatDef);
         r.register("identity", IdentityDef);
         r.register("factorized_reduce", FactorizedReduceDef);
+        r.register("squeeze_excite", SqueezeExciteDef);
         r
     }
 

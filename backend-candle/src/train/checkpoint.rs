@@ -37,6 +37,10 @@ pub struct TrainProgress {
     pub unfinished_epoch: Option<(Vec<usize>, usize)>,
     /// The epochs so far.
     pub epochs: Vec<EpochMetrics>,
+    /// Steps the weight average has taken (0 without one,
+    /// [`TrainConfig::ema_decay`](super::TrainConfig::ema_decay)).
+    #[serde(default)]
+    pub averaged_steps: u64,
 }
 
 impl TrainProgress {
@@ -84,17 +88,23 @@ pub struct Checkpoint {
     pub buffers: Vec<(String, Tensor)>,
     /// The optimizer's state.
     pub optimizer: OptimizerState,
+    /// The moving average of the parameters, by name (empty without one).
+    pub averaged: Vec<(String, Tensor)>,
     /// Where the run stands.
     pub progress: TrainProgress,
 }
 
 /// Copies of a store's variables, by name.
-fn copies(vars: &[(String, candle_core::Var)]) -> Result<Vec<(String, Tensor)>, BackendError> {
+pub(crate) fn copies(vars: &[(String, candle_core::Var)]) -> Result<Vec<(String, Tensor)>, BackendError> {
     vars.iter().map(|(n, v)| Ok((n.clone(), v.as_tensor().copy()?))).collect()
 }
 
 /// Sets each of `vars` to the tensor of the same name in `values`.
-fn load(vars: &[(String, candle_core::Var)], values: &[(String, Tensor)], what: &str) -> Result<(), BackendError> {
+pub(crate) fn load(
+    vars: &[(String, candle_core::Var)],
+    values: &[(String, Tensor)],
+    what: &str,
+) -> Result<(), BackendError> {
     if vars.len() != values.len() {
         return Err(BackendError::Checkpoint(format!(
             "the checkpoint holds {} {what}, the network has {}",
@@ -123,6 +133,7 @@ impl Checkpoint {
     pub(crate) fn capture(
         net: &Network,
         optimizer: OptimizerState,
+        averaged: Vec<(String, Tensor)>,
         progress: TrainProgress,
     ) -> Result<Self, BackendError> {
         let store = net.store();
@@ -130,6 +141,7 @@ impl Checkpoint {
             params: copies(store.trainable_vars())?,
             buffers: copies(store.buffers())?,
             optimizer,
+            averaged,
             progress,
         })
     }
@@ -141,7 +153,8 @@ impl Checkpoint {
         load(store.buffers(), &self.buffers, "buffers")
     }
 
-    /// True when both hold the same parameters and buffers, value for value.
+    /// True when both hold the same parameters, buffers and averaged
+    /// parameters, value for value.
     pub fn same_weights(&self, other: &Checkpoint) -> Result<bool, BackendError> {
         let same = |a: &[(String, Tensor)], b: &[(String, Tensor)]| -> Result<bool, BackendError> {
             if a.len() != b.len() {
@@ -158,6 +171,8 @@ impl Checkpoint {
             }
             Ok(true)
         };
-        Ok(same(&self.params, &other.params)? && same(&self.buffers, &other.buffers)?)
+        Ok(same(&self.params, &other.params)?
+            && same(&self.buffers, &other.buffers)?
+            && same(&self.averaged, &other.averaged)?)
     }
 }

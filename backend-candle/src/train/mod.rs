@@ -1,5 +1,6 @@
 //! Training and evaluation: optimizers, schedules, augmentation, budgets,
-//! NaN detection and metrics; checkpoints that a multi-fidelity search
+//! NaN detection and metrics; label smoothing, weight averaging and
+//! batch-norm recalibration; checkpoints that a multi-fidelity search
 //! continues from ([`train_from`], [`train_trial`], [`CheckpointStore`]).
 //!
 //! ```
@@ -21,16 +22,21 @@
 //! ```
 
 mod augment;
+mod average;
 mod checkpoint;
 mod checks;
+mod loss;
 mod optim;
+mod recalibrate;
 mod schedule;
 mod store;
 mod trainer;
 
 pub use augment::Augment;
 pub use checkpoint::{Checkpoint, TrainProgress};
+pub use loss::smoothed_cross_entropy;
 pub use optim::{Adam, Optimizer, OptimizerState, Sgd};
+pub use recalibrate::recalibrate_batch_norm;
 pub use schedule::Schedule;
 pub use store::{CheckpointStore, train_trial};
 pub use trainer::{

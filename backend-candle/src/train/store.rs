@@ -105,6 +105,9 @@ fn write_files(checkpoint: &Checkpoint, tensors: &Path, progress: &Path) -> Resu
     for (name, t) in &checkpoint.buffers {
         map.insert(format!("buffer/{name}"), t.clone());
     }
+    for (name, t) in &checkpoint.averaged {
+        map.insert(format!("average/{name}"), t.clone());
+    }
     for (i, slot) in checkpoint.optimizer.slots.iter().enumerate() {
         for (j, t) in slot.iter().enumerate() {
             map.insert(format!("optimizer/{i}/{j}"), t.clone());
@@ -113,6 +116,7 @@ fn write_files(checkpoint: &Checkpoint, tensors: &Path, progress: &Path) -> Resu
     let meta = Meta {
         params: checkpoint.params.iter().map(|(n, _)| n.clone()).collect(),
         buffers: checkpoint.buffers.iter().map(|(n, _)| n.clone()).collect(),
+        averaged: checkpoint.averaged.iter().map(|(n, _)| n.clone()).collect(),
         optimizer_steps: checkpoint.optimizer.steps,
         optimizer_slots: checkpoint.optimizer.slots.iter().map(Vec::len).collect(),
         progress: checkpoint.progress.clone(),
@@ -131,6 +135,8 @@ fn write_files(checkpoint: &Checkpoint, tensors: &Path, progress: &Path) -> Resu
 struct Meta {
     params: Vec<String>,
     buffers: Vec<String>,
+    #[serde(default)]
+    averaged: Vec<String>,
     optimizer_steps: u64,
     optimizer_slots: Vec<usize>,
     progress: TrainProgress,
@@ -154,6 +160,11 @@ fn read_files(tensors: &Path, progress: &Path, device: &Device) -> Result<Checkp
         .iter()
         .map(|n| Ok((n.clone(), take(format!("buffer/{n}"))?)))
         .collect::<Result<_, BackendError>>()?;
+    let averaged = meta
+        .averaged
+        .iter()
+        .map(|n| Ok((n.clone(), take(format!("average/{n}"))?)))
+        .collect::<Result<_, BackendError>>()?;
     let slots = meta
         .optimizer_slots
         .iter()
@@ -164,6 +175,7 @@ fn read_files(tensors: &Path, progress: &Path, device: &Device) -> Result<Checkp
         params,
         buffers,
         optimizer: OptimizerState { steps: meta.optimizer_steps, slots },
+        averaged,
         progress: meta.progress,
     })
 }

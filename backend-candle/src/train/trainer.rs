@@ -8,8 +8,12 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use super::augment::Augment;
+use super::average::{
+    WeightAverage, check_decay, evaluates_other_weights, install_evaluation_weights, with_evaluation_weights,
+};
 use super::checkpoint::{Checkpoint, TrainProgress};
 use super::checks::{check_finite, check_fits, check_parameters};
+use super::loss::{check_smoothing, smoothed_cross_entropy};
 use super::optim::{Adam, Optimizer, Sgd};
 use super::schedule::Schedule;
 use crate::data::{Dataset, Normalization};
@@ -69,6 +73,19 @@ pub struct TrainConfig {
     pub clip_grad_norm: Option<f64>,
     /// Training-time augmentation.
     pub augment: Augment,
+    /// Label smoothing ε of the training loss, in `[0, 1)` (0: plain
+    /// cross-entropy; [`smoothed_cross_entropy`](super::smoothed_cross_entropy)).
+    pub label_smoothing: f64,
+    /// Keep an exponential moving average of the parameters with this
+    /// decay (e.g. 0.999) and evaluate with it: validation after each epoch,
+    /// and the network left with the averaged weights at the end (`None`:
+    /// no average). Pair it with [`bn_recalibration`](Self::bn_recalibration).
+    pub ema_decay: Option<f64>,
+    /// Re-estimate the batch-norm statistics over this many training
+    /// batches (un-augmented) before each validation and at the end of
+    /// training ([`recalibrate_batch_norm`](super::recalibrate_batch_norm));
+    /// 0: keep the running statistics of training.
+    pub bn_recalibration: usize,
     /// Seed of the shuffling and augmentation.
     pub seed: u64,
     /// The device to train on, if the caller wants it checked: training
@@ -92,6 +109,9 @@ impl Default for TrainConfig {
             schedule: Schedule::Cosine,
             clip_grad_norm: Some(5.0),
             augment: Augment::none(),
+            label_smoothing: 0.0,
+            ema_decay: None,
+            bn_recalibration: 0,
             seed: 0,
             device: None,
         }
@@ -214,12 +234,15 @@ pub fn train(
 ) -> Result<TrainReport, BackendError> {
     let mut run = Run::start(net, data, validation, config, None)?;
     run.train(net, data, validation, norm, config, progress)?;
+    run.finish(net, data, norm, config)?;
     Ok(run.report())
 }
 
 /// Like [`train`], continuing from `from` (a [`Checkpoint`] of the same
 /// architecture, built into `net` with the same settings) when given, and
-/// returning the run's checkpoint as well.
+/// returning the run's checkpoint as well (of the training weights: the
+/// network itself is left with the weights it is evaluated with, averaged
+/// or recalibrated as `config` says).
 ///
 /// `config.budget` is the whole budget, including what `from` already
 /// trained; the continued run keeps `from`'s shuffling stream (its seed,
@@ -237,7 +260,9 @@ pub fn train_from(
 ) -> Result<(TrainReport, Checkpoint), BackendError> {
     let mut run = Run::start(net, data, validation, config, from)?;
     run.train(net, data, validation, norm, config, progress)?;
-    let checkpoint = Checkpoint::capture(net, run.optimizer.state(), run.progress())?;
+    let averaged = run.average.as_ref().map(|a| a.values().to_vec()).unwrap_or_default();
+    let checkpoint = Checkpoint::capture(net, run.optimizer.state(), averaged, run.progress())?;
+    run.finish(net, data, norm, config)?;
     Ok((run.report(), checkpoint))
 }
 
@@ -252,6 +277,7 @@ fn images_of(budget: Budget, data: &Dataset) -> usize {
 /// A training run in progress.
 struct Run {
     optimizer: Box<dyn Optimizer>,
+    average: Option<WeightAverage>,
     rng: ChaCha8Rng,
     seed: u64,
     images: usize,
@@ -287,8 +313,12 @@ impl Run {
             validation.check_matches("the validation set", data, "the training set")?;
         }
         check_device(net.device(), config.device)?;
+        for check in [check_smoothing(config.label_smoothing), check_decay(config.ema_decay), config.schedule.check()] {
+            check.map_err(BackendError::Config)?;
+        }
         let mut run = Run {
             optimizer: optimizer(net, config),
+            average: None,
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             seed: config.seed,
             images: 0,
@@ -322,6 +352,11 @@ impl Run {
             run.unfinished = p.unfinished_epoch.clone();
             (run.images_at_start, run.epochs_at_start) = (p.images, p.epochs.len());
         }
+        if let Some(decay) = config.ema_decay {
+            // From the checkpoint's average when it kept one, else from its weights.
+            let saved = from.map(|f| (f.averaged.as_slice(), f.progress.averaged_steps));
+            run.average = Some(WeightAverage::start(net, decay, saved)?);
+        }
         Ok(run)
     }
 
@@ -334,7 +369,24 @@ impl Run {
             epoch: self.epoch,
             unfinished_epoch: self.unfinished.clone(),
             epochs: self.epochs.clone(),
+            averaged_steps: self.average.as_ref().map_or(0, WeightAverage::updates),
         }
+    }
+
+    /// Leaves `net` with the weights it is evaluated with: the average,
+    /// batch-norm statistics re-estimated (as `config` says).
+    fn finish(
+        &self,
+        net: &Network,
+        data: &Dataset,
+        norm: &Normalization,
+        config: &TrainConfig,
+    ) -> Result<(), BackendError> {
+        if !evaluates_other_weights(config) {
+            return Ok(());
+        }
+        install_evaluation_weights(net, self.average.as_ref(), data, norm, config)?;
+        check_parameters(net, "with the weights it is evaluated with")
     }
 
     /// This run's part of the training: its epochs and images.
@@ -388,7 +440,7 @@ impl Run {
                 let mut logits = None;
                 let (loss, grad_store) = net.loss_and_gradients(&x, |output| {
                     logits = Some(output.detach());
-                    candle_nn::loss::cross_entropy(output, &y)
+                    smoothed_cross_entropy(output, &y, config.label_smoothing)
                 })?;
                 let logits =
                     logits.ok_or_else(|| BackendError::Config("internal: the loss was not computed".into()))?;
@@ -402,6 +454,9 @@ impl Run {
                     clip(&mut grads, max)?;
                 }
                 self.optimizer.step(&grads, config.schedule.rate(config.learning_rate, self.step, total_steps))?;
+                if let Some(average) = &mut self.average {
+                    average.update(net)?;
+                }
                 loss_sum += loss_value * chunk.len() as f64;
                 hits += correct(&logits, &y)?;
                 seen += chunk.len();
@@ -414,7 +469,9 @@ impl Run {
                 self.unfinished = Some((order, position));
             }
             let validation = match validation {
-                Some(v) => Some(evaluate(net, v, norm, config.eval_batch_size)?),
+                Some(v) => Some(with_evaluation_weights(net, self.average.as_ref(), data, norm, config, || {
+                    evaluate(net, v, norm, config.eval_batch_size)
+                })?),
                 None => None,
             };
             let train = Metrics { loss: loss_sum / seen.max(1) as f64, accuracy: hits / seen.max(1) as f64 };

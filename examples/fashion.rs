@@ -70,9 +70,12 @@ struct Cli {
     /// Pareto architectures to retrain.
     #[arg(long, default_value_t = 2)]
     top: usize,
-    /// Trials (and final trainings) at once.
+    /// Threads of the search and of the final trainings (several at once).
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// The search's trials in flight (part of its trajectory; not `--threads`).
+    #[arg(long, default_value_t = 2)]
+    in_flight: usize,
     /// Training images held out to rank the search's trials.
     #[arg(long, default_value_t = 10_000)]
     validation: usize,
@@ -107,6 +110,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let config = FlagshipConfig {
         hours: cli.hours,
         threads: cli.threads,
+        in_flight: cli.in_flight,
         seed: cli.seed,
         validation: cli.validation,
         search_train: cli.search_train,

@@ -124,9 +124,9 @@ pub fn fashion_net() -> Space {
     let stage1_width = choice([24, 32, 48]);
     let stage2_width = choice([48, 64, 96]);
     let squeeze = choice([false, true]);
-    let stem_scaled = dependent(|stem_width, width_multiplier| scaled(stem_width, width_multiplier));
-    let width1 = dependent(|stage1_width, width_multiplier| scaled(stage1_width, width_multiplier));
-    let width2 = dependent(|stage2_width, width_multiplier| scaled(stage2_width, width_multiplier));
+    let stem_scaled = dependent(|stem_width, width_multiplier| scaled_width(stem_width, width_multiplier));
+    let width1 = dependent(|stage1_width, width_multiplier| scaled_width(stage1_width, width_multiplier));
+    let width2 = dependent(|stage2_width, width_multiplier| scaled_width(stage2_width, width_multiplier));
     let stem = conv_unit(stem_scaled, 3, 1);
     let reduce1 = fashion_reduction(width1);
     let stage1 = repeat(choice([1, 2, 3]), || fashion_cell(width1, squeeze));
@@ -146,7 +146,7 @@ pub fn fashion_net() -> Space {
 }
 
 /// `width × multiplier`, rounded to a multiple of 4.
-pub fn scaled(width: i64, multiplier: f64) -> i64 {
+pub fn scaled_width(width: i64, multiplier: f64) -> i64 {
     ((width as f64 * multiplier / 4.0).round() as i64 * 4).max(4)
 }
 
@@ -186,8 +186,8 @@ mod tests {
 
     #[test]
     fn widths_scale_to_multiples_of_four() {
-        assert_eq!(scaled(24, 0.75), 20);
-        assert_eq!(scaled(48, 1.25), 60);
-        assert_eq!(scaled(16, 1.0), 16);
+        assert_eq!(scaled_width(24, 0.75), 20);
+        assert_eq!(scaled_width(48, 1.25), 60);
+        assert_eq!(scaled_width(16, 1.0), 16);
     }
 }

@@ -23,7 +23,7 @@ mod nasnet;
 pub use blocks::{conv_bn_relu, pool_head, relu_conv_bn};
 pub use fashion::{
     bottleneck_body, conv_unit, depthwise3x3, fashion_cell, fashion_net, fashion_reduction, inverted_bottleneck,
-    scaled, separable_pair, separable_unit,
+    scaled_width, separable_pair, separable_unit,
 };
 pub use genetic::{GeneticSize, genetic, genetic_stage};
 pub use motifs::{MotifSize, flat, hierarchical, motif_net, primitive_motif};

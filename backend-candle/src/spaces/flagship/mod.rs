@@ -54,8 +54,12 @@ pub const PARAMETER_BUDGET: usize = 100_000;
 pub struct FlagshipConfig {
     /// Wall-time budget of the search, in hours, over all sittings.
     pub hours: f64,
-    /// Trials trained at once, and threads.
+    /// Threads: of the search's trials and their kernels, then of the
+    /// final trainings (several at once). They do not change the records.
     pub threads: usize,
+    /// Trials in flight at once: part of the search's trajectory (and of
+    /// its log's header), so it is a setting of its own, not the threads.
+    pub in_flight: usize,
     /// The search's seed (and the splits').
     pub seed: u64,
     /// Where the search log (unless `log` says), checkpoints, time spent
@@ -91,7 +95,8 @@ pub struct FlagshipConfig {
 }
 
 impl FlagshipConfig {
-    /// The defaults, writing to `out`: one hour of search on 2 threads,
+    /// The defaults, writing to `out`: one hour of search on 2 threads, 2
+    /// trials in flight,
     /// 10,000 validation images, 12,000 search-training images, rungs of 1,
     /// 3 and 9 epochs, the best 2 retrained for 15 epochs, batch-norm
     /// statistics re-estimated over 100 batches.
@@ -99,6 +104,7 @@ impl FlagshipConfig {
         FlagshipConfig {
             hours: 1.0,
             threads: 2,
+            in_flight: 2,
             seed: 0,
             out: out.into(),
             log: None,
@@ -121,8 +127,9 @@ impl FlagshipConfig {
         if !(self.hours.is_finite() && self.hours >= 0.0) {
             return bad("the search's hours must be a number ≥ 0");
         }
-        if self.threads == 0 || self.top == 0 || self.retrain_epochs == 0 || self.max_trials == 0 {
-            return bad("threads, top, retrain epochs and trials must be at least 1");
+        if self.threads == 0 || self.in_flight == 0 || self.top == 0 || self.retrain_epochs == 0 || self.max_trials == 0
+        {
+            return bad("threads, trials in flight, top, retrain epochs and trials must be at least 1");
         }
         if self.min_epochs == 0 || self.max_epochs < self.min_epochs || self.reduction < 2 {
             return bad("the rungs need 1 ≤ min epochs ≤ max epochs and a reduction η ≥ 2");

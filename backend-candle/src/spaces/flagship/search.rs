@@ -155,7 +155,7 @@ pub fn search(
     let search_config = |trials: usize| SearchConfig {
         trials,
         threads: config.threads,
-        in_flight: Some(config.threads),
+        in_flight: Some(config.in_flight),
         seed: config.seed,
         objective: Objective::maximize("validation_accuracy"),
         tradeoffs: vec![Objective::minimize("params")],
@@ -179,17 +179,23 @@ pub fn search(
     let report = if left > 0.0 && logged < config.max_trials {
         let started = Instant::now();
         let deadline = started + Duration::from_secs_f64(left);
-        // The clock is kept after every trial, so that an interrupted sitting counts too.
-        let clock_lock = Mutex::new(());
+        // The clock is kept after every trial, so that an interrupted sitting
+        // counts too; a clock that cannot be written fails the search after
+        // it, never a trial (whose result is in the log).
+        let clock_error: Mutex<Option<std::io::Error>> = Mutex::new(None);
         let timed = evaluator(|trial: &Trial, arch: &Architecture| {
             let result = eval(trial, arch);
-            if let Ok(_guard) = clock_lock.lock() {
-                let seconds = spent + started.elapsed().as_secs_f64();
-                std::fs::write(&clock, format!("{seconds:.1}\n")).map_err(|e| Box::new(io(&clock)(e)) as EvalError)?;
+            if let Ok(mut error) = clock_error.lock()
+                && let Err(e) = std::fs::write(&clock, format!("{:.1}\n", spent + started.elapsed().as_secs_f64()))
+            {
+                error.get_or_insert(e);
             }
             result
         });
         let report = run(&mut Deadline::new(asha(), deadline, logged), &timed, &search_config(config.max_trials))?;
+        if let Some(e) = clock_error.into_inner().ok().flatten() {
+            return Err(io(&clock)(e));
+        }
         let seconds = spent + started.elapsed().as_secs_f64();
         std::fs::write(&clock, format!("{seconds:.1}\n")).map_err(io(&clock))?;
         report

@@ -60,14 +60,39 @@ fn fn_item(f: &SpaceFn, ports: &TokenStream, body: TokenStream) -> TokenStream {
 fn builder_closure(plan: &Plan, param: &[TokenStream]) -> TokenStream {
     let s = space();
     let steps = plan.steps.iter().map(step);
+    let globals = carrier(plan);
     let border = border(plan);
     quote! {
         move |#[allow(unused_variables)] #s: &mut ::archspace::__private::Space #(, #param)*|
             -> ::core::result::Result<::archspace::__private::Io, ::archspace::__private::SpecError> {
             #(#steps)*
+            #globals
             ::core::result::Result::Ok(#border)
         }
     }
+}
+
+/// One carrier for every `global` of the space, so that all of them appear
+/// in the architecture's globals as `hyperparameters/NAME`.
+fn carrier(plan: &Plan) -> TokenStream {
+    let globals: Vec<TokenStream> = plan
+        .steps
+        .iter()
+        .filter_map(|step| match step {
+            Step::Choice { name, kind: ChoiceKind::Global, .. } => {
+                let text = unraw(name);
+                Some(quote! {
+                    (::archspace::__private::Name::Borrowed(#text), ::archspace::__private::Param::from(#name))
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    if globals.is_empty() {
+        return TokenStream::new();
+    }
+    let s = space();
+    quote!(#s.carrier(::std::vec![#(#globals),*])?;)
 }
 
 fn border(plan: &Plan) -> TokenStream {
@@ -104,18 +129,8 @@ fn step(step: &Step) -> TokenStream {
             let method =
                 Ident::new(if *kind == ChoiceKind::Shared { "shared" } else { "named_choice" }, keyword.span());
             let s = Ident::new("__as_s", keyword.span());
-            let choice = quote!(let #name = #s.#method(#text, [#(#values),*])?;);
-            if *kind != ChoiceKind::Global {
-                return choice;
-            }
-            // A global: the same hyperparameter, carried into the architecture's globals.
-            quote! {
-                #choice
-                #s.carrier(::std::vec![(
-                    ::archspace::__private::Name::Borrowed(#text),
-                    ::archspace::__private::Param::from(#name),
-                )])?;
-            }
+            // A global is carried by the space's one carrier ([`carrier`]).
+            quote!(let #name = #s.#method(#text, [#(#values),*])?;)
         }
         Step::Dependent { name, deps, reads, body } => {
             let text = unraw(name);

@@ -31,9 +31,9 @@ impl Recipe {
     /// The recipe `arch` carries (`learning_rate`, `weight_decay`,
     /// `augment`, `label_smoothing`), or which one is missing.
     ///
-    /// A global is looked up by its last path segment: the DSL carries the
-    /// first `global` of a space as `hyperparameters/NAME` and the next
-    /// ones as `hyperparameters_1/NAME`, `hyperparameters_2/NAME`, ….
+    /// A global is looked up by its last path segment: the DSL carries every
+    /// `global` of a space as `hyperparameters/NAME`, and architectures
+    /// saved before it did (`hyperparameters_1/NAME`, …) still read.
     pub fn of(arch: &Architecture) -> Result<Self, String> {
         let global = |name: &str| {
             let suffix = format!("/{name}");

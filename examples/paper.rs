@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Table 1 is random search over the Genetic, Flat, NAS-Bench and NASNet-A
-//! spaces; Table 2 is random search, MCTS, SMBO and regularized evolution
+//! spaces (the paper's) and the hierarchical one; Table 2 is random search, MCTS, SMBO and regularized evolution
 //! over the Genetic space (`archspace_candle::spaces`, at their CPU sizes).
 //! Each row runs `--repeats` searches of `--samples` trials, each trial
 //! trained for `--epochs` and ranked by validation accuracy; the table

@@ -32,12 +32,14 @@ fn hierarchical_count() -> BigUint {
 }
 
 /// NAS-Bench's cell as DeepArchitect encodes it, by brute force over its 21
-/// flags: a path from the input to the output, every node with an edge on
-/// such a path, at most 9 edges; 3 operations per node with edges.
-fn nasbench_count() -> BigUint {
+/// flags: for each flag setting it accepts (a path from the input to the
+/// output, every node with an edge on such a path, at most 9 edges), the
+/// intermediate nodes on such a path, as a bit set.
+fn nasbench_valid_settings() -> Vec<u32> {
     const N: usize = 7;
     let pairs: Vec<(usize, usize)> = (0..N).flat_map(|i| (i + 1..N).map(move |j| (i, j))).collect();
-    let mut total = BigUint::from(0u32);
+    let nodes = 0b0111110u32;
+    let mut valid = Vec::new();
     for mask in 0u32..1 << pairs.len() {
         let (mut from_input, mut to_output, mut touched) = (1u32, 1u32 << (N - 1), 0u32);
         for (e, &(i, j)) in pairs.iter().enumerate() {
@@ -54,13 +56,16 @@ fn nasbench_count() -> BigUint {
             }
         }
         let live = from_input & to_output;
-        let nodes = 0b0111110u32;
-        if live >> (N - 1) & 1 == 0 || touched & nodes & !live != 0 || mask.count_ones() > 9 {
-            continue;
+        if live >> (N - 1) & 1 == 1 && touched & nodes & !live == 0 && mask.count_ones() <= 9 {
+            valid.push(live & nodes);
         }
-        total += BigUint::from(3u32).pow((live & nodes).count_ones());
     }
-    total
+    valid
+}
+
+/// The cell's architectures: 3 operations per node on a path, for each accepted flag setting.
+fn nasbench_count() -> BigUint {
+    nasbench_valid_settings().into_iter().map(|live| BigUint::from(3u32).pow(live.count_ones())).sum()
 }
 
 fn count(paper: Paper) -> BigUint {
@@ -136,30 +141,7 @@ fn shapes_infer_at_both_scales_and_input_sizes() {
 /// The share of the 2^21 flag settings that DeepArchitect's rule accepts
 /// (operations do not change validity).
 fn nasbench_valid_share() -> f64 {
-    const N: usize = 7;
-    let pairs: Vec<(usize, usize)> = (0..N).flat_map(|i| (i + 1..N).map(move |j| (i, j))).collect();
-    let mut valid = 0u64;
-    for mask in 0u32..1 << pairs.len() {
-        let (mut from_input, mut to_output, mut touched) = (1u32, 1u32 << (N - 1), 0u32);
-        for (e, &(i, j)) in pairs.iter().enumerate() {
-            if mask >> e & 1 == 1 {
-                touched |= 1 << i | 1 << j;
-                if from_input >> i & 1 == 1 {
-                    from_input |= 1 << j;
-                }
-            }
-        }
-        for (e, &(i, j)) in pairs.iter().enumerate().rev() {
-            if mask >> e & 1 == 1 && to_output >> j & 1 == 1 {
-                to_output |= 1 << i;
-            }
-        }
-        let live = from_input & to_output;
-        if live >> (N - 1) & 1 == 1 && touched & 0b0111110 & !live == 0 && mask.count_ones() <= 9 {
-            valid += 1;
-        }
-    }
-    valid as f64 / f64::from(1u32 << 21)
+    nasbench_valid_settings().len() as f64 / f64::from(1u32 << 21)
 }
 
 /// Per-decision sampling without look-ahead (each decision uniform over its

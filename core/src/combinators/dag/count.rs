@@ -94,6 +94,13 @@ pub(crate) struct EdgeOptions<S> {
     pub(crate) shared: Vec<usize>,
 }
 
+impl EdgeOptions<bool> {
+    /// Feasibility options of an edge fixed to absent or to present.
+    pub(crate) fn only(present: bool) -> Self {
+        EdgeOptions { absent: !present, present, surviving: present.then_some(true), shared: Vec::new() }
+    }
+}
+
 impl<S> EdgeOptions<S> {
     /// Whether it may be present at all.
     pub(crate) fn may_be_present(&self) -> bool {

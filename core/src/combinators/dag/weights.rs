@@ -18,7 +18,7 @@ use rustc_hash::FxHashSet;
 use super::DagSpec;
 use super::count::{EdgeOptions, Semiring, Weights, total};
 use super::parts::{Part, PartCounter};
-use super::wiring::edge_pairs;
+use super::wiring::{Rules, edge_pairs};
 use crate::error::SpecError;
 use crate::ids::{HyperId, ModuleId};
 use crate::op::Name;
@@ -96,43 +96,76 @@ fn edge_options<S: Semiring>(
 /// each index of its domain, whether some completion of their edges gives a
 /// valid cell. `None` when no cell reads `h`.
 ///
-/// A few completions are tried first (every open edge absent where it may
-/// be; only the chain `i -> i + 1` present; every open edge present), each
-/// checked by the wiring rules in time linear in the edges; the dynamic
-/// programme over the edges decides only when none of them is valid.
+/// Feasibility only depends on whether a value makes its edge present, so
+/// each cell decides two cases at most (absent, present). A few completions
+/// are tried first (every open edge absent where it may be; only the chain
+/// `i -> i + 1` present; every open edge present), each checked by the
+/// wiring rules in time linear in the edges; the dynamic programme over the
+/// edges decides only when none of them is valid.
 pub(crate) fn feasible_values(space: &Space, h: HyperId) -> Option<Vec<bool>> {
     let mut verdict: Option<Vec<bool>> = None;
     for m in space.unfired_readers(h) {
         let Some(cell) = cell_of(space, m) else { continue };
         let position = cell.edges.iter().position(|e| *e == h)?;
         let domain = space.domain(h)?.values();
+        let mut edges = presence_options(space, &cell)?;
         let rules = cell.spec.rules();
-        let v = rules.vertices();
-        let base = edge_options::<bool>(space, &cell, |_, _| Ok(Some(EdgeWeight::Own(true)))).ok()??;
-        let pairs = edge_pairs(v);
+        let pairs = edge_pairs(rules.vertices());
         let verdicts = verdict.get_or_insert_with(|| vec![true; domain.len()]);
+        // The verdict when the edge is absent ([0]) and present ([1]), once asked.
+        let mut by_presence: [Option<bool>; 2] = [None, None];
         for (index, value) in domain.iter().enumerate() {
             if !verdicts[index] {
                 continue;
             }
-            let mut edges = base.clone();
             let present = cell.spec.is_present(value);
-            edges[position] =
-                EdgeOptions { absent: !present, present, surviving: present.then_some(true), shared: Vec::new() };
-            let witnessed = [Completion::Absent, Completion::Chain, Completion::Present].iter().any(|how| {
-                let flags: Vec<bool> =
-                    edges.iter().zip(&pairs).map(|(e, &(i, j))| how.present(e, j == i + 1)).collect();
-                rules.wiring(&flags).is_ok()
+            verdicts[index] = *by_presence[usize::from(present)].get_or_insert_with(|| {
+                edges[position] = EdgeOptions::only(present);
+                feasible(&rules, &pairs, &edges)
             });
-            if witnessed {
-                continue;
-            }
-            let weights =
-                Weights { edges, node: vec![vec![true; v + 1]; v], output: vec![true; v + 1], values: Vec::new() };
-            verdicts[index] = total(&rules, &weights);
         }
     }
     verdict
+}
+
+/// Whether some completion of `edges` gives a valid cell.
+fn feasible(rules: &Rules, pairs: &[(usize, usize)], edges: &[EdgeOptions<bool>]) -> bool {
+    let witnessed = [Completion::Absent, Completion::Chain, Completion::Present].iter().any(|how| {
+        let flags: Vec<bool> = edges.iter().zip(pairs).map(|(e, &(i, j))| how.present(e, j == i + 1)).collect();
+        rules.wiring(&flags).is_ok()
+    });
+    if witnessed {
+        return true;
+    }
+    let v = rules.vertices();
+    let weights = Weights {
+        edges: edges.to_vec(),
+        node: vec![vec![true; v + 1]; v],
+        output: vec![true; v + 1],
+        values: Vec::new(),
+    };
+    total(rules, &weights)
+}
+
+/// Whether each edge of `cell` may still be absent and may be present, as
+/// feasibility options (without copying the values); `None` if an edge is
+/// a dependent without a value.
+fn presence_options(space: &Space, cell: &CellModule) -> Option<Vec<EdgeOptions<bool>>> {
+    let spec = &cell.spec;
+    cell.edges
+        .iter()
+        .map(|&h| {
+            let (absent, present) = match (space.value_of(h), space.hyper_kind(h)) {
+                (Some(v), _) => (!spec.is_present(v), spec.is_present(v)),
+                (None, HyperKind::Independent { domain }) => {
+                    let values = domain.values();
+                    (values.iter().any(|v| !spec.is_present(v)), values.iter().any(|v| spec.is_present(v)))
+                }
+                (None, HyperKind::Dependent { .. }) => return None,
+            };
+            Some(EdgeOptions { absent, present, surviving: present.then_some(true), shared: Vec::new() })
+        })
+        .collect()
 }
 
 /// A completion of the open edges tried before the dynamic programme.

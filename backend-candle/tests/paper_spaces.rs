@@ -2,10 +2,13 @@
 //! exact counts (derived here independently), shape inference at both
 //! scales and input sizes.
 
-use archspace::{Architecture, BigUint, SpaceDef};
+use std::sync::OnceLock;
+
+use archspace::{Architecture, BigUint, SpaceDef, Value};
 use archspace_candle::infer_shapes;
 use archspace_candle::ops::Registry;
 use archspace_candle::spaces::{Paper, Scale};
+use rand::Rng;
 
 fn big(n: u128) -> BigUint {
     BigUint::from(n)
@@ -32,40 +35,57 @@ fn hierarchical_count() -> BigUint {
 }
 
 /// NAS-Bench's cell as DeepArchitect encodes it, by brute force over its 21
-/// flags: for each flag setting it accepts (a path from the input to the
-/// output, every node with an edge on such a path, at most 9 edges), the
-/// intermediate nodes on such a path, as a bit set.
-fn nasbench_valid_settings() -> Vec<u32> {
-    const N: usize = 7;
-    let pairs: Vec<(usize, usize)> = (0..N).flat_map(|i| (i + 1..N).map(move |j| (i, j))).collect();
-    let nodes = 0b0111110u32;
-    let mut valid = Vec::new();
-    for mask in 0u32..1 << pairs.len() {
-        let (mut from_input, mut to_output, mut touched) = (1u32, 1u32 << (N - 1), 0u32);
-        for (e, &(i, j)) in pairs.iter().enumerate() {
-            if mask >> e & 1 == 1 {
-                touched |= 1 << i | 1 << j;
-                if from_input >> i & 1 == 1 {
-                    from_input |= 1 << j;
+/// flags: each flag setting it accepts (a path from the input to the output,
+/// every node with an edge on such a path, at most 9 edges), as the flags
+/// (bit `e` for the `e`-th pair `i < j`, row by row) and the intermediate
+/// nodes on such a path (a bit set). Computed once per test binary.
+fn nasbench_valid_settings() -> &'static [NasbenchSetting] {
+    static SETTINGS: OnceLock<Vec<NasbenchSetting>> = OnceLock::new();
+    SETTINGS.get_or_init(|| {
+        let pairs = nasbench_pairs();
+        let nodes = 0b0111110u32;
+        let mut valid = Vec::new();
+        for flags in 0u32..1 << pairs.len() {
+            let (mut from_input, mut to_output, mut touched) = (1u32, 1u32 << (NASBENCH_VERTICES - 1), 0u32);
+            for (e, &(i, j)) in pairs.iter().enumerate() {
+                if flags >> e & 1 == 1 {
+                    touched |= 1 << i | 1 << j;
+                    if from_input >> i & 1 == 1 {
+                        from_input |= 1 << j;
+                    }
                 }
             }
-        }
-        for (e, &(i, j)) in pairs.iter().enumerate().rev() {
-            if mask >> e & 1 == 1 && to_output >> j & 1 == 1 {
-                to_output |= 1 << i;
+            for (e, &(i, j)) in pairs.iter().enumerate().rev() {
+                if flags >> e & 1 == 1 && to_output >> j & 1 == 1 {
+                    to_output |= 1 << i;
+                }
+            }
+            let live = from_input & to_output;
+            if live >> (NASBENCH_VERTICES - 1) & 1 == 1 && touched & nodes & !live == 0 && flags.count_ones() <= 9 {
+                valid.push(NasbenchSetting { flags, live: live & nodes });
             }
         }
-        let live = from_input & to_output;
-        if live >> (N - 1) & 1 == 1 && touched & nodes & !live == 0 && mask.count_ones() <= 9 {
-            valid.push(live & nodes);
-        }
-    }
-    valid
+        valid
+    })
+}
+
+const NASBENCH_VERTICES: usize = 7;
+
+/// The cell's vertex pairs `i < j`, row by row (the order of its flags).
+fn nasbench_pairs() -> Vec<(usize, usize)> {
+    (0..NASBENCH_VERTICES).flat_map(|i| (i + 1..NASBENCH_VERTICES).map(move |j| (i, j))).collect()
+}
+
+/// A flag setting of the NAS-Bench cell that DeepArchitect accepts.
+struct NasbenchSetting {
+    flags: u32,
+    /// The intermediate nodes on a path from the input to the output.
+    live: u32,
 }
 
 /// The cell's architectures: 3 operations per node on a path, for each accepted flag setting.
 fn nasbench_count() -> BigUint {
-    nasbench_valid_settings().into_iter().map(|live| BigUint::from(3u32).pow(live.count_ones())).sum()
+    nasbench_valid_settings().iter().map(|s| BigUint::from(3u32).pow(s.live.count_ones())).sum()
 }
 
 fn count(paper: Paper) -> BigUint {
@@ -149,7 +169,6 @@ fn nasbench_valid_share() -> f64 {
 /// predict: about 0.7%, as DeepArchitect measured (~0.6%).
 #[test]
 fn nasbench_validity_rate_under_per_decision_sampling() {
-    use rand::Rng;
     let def = Paper::Nasbench.space(Scale::Cpu);
     let mut rng = archspace::rng(5);
     let draws = 10_000;
@@ -173,18 +192,181 @@ fn nasbench_validity_rate_under_per_decision_sampling() {
     assert!((valid as f64 - expected).abs() < 4.0 * sigma, "{valid} valid of {draws}, {expected:.1} expected");
 }
 
-/// Shape inference succeeds for many samples of each space (drawn per
-/// decision among the values with a valid completion), on both input sizes.
-#[test]
-fn shapes_infer_for_many_samples_of_each_space() {
+/// Uniform samples: each of the space's architectures equally likely.
+const UNIFORM_SAMPLES: usize = 1_000;
+
+/// Shape inference succeeds on both input sizes for `samples`, each of the
+/// space's architectures at the CPU scale.
+fn shapes_infer_for(paper: Paper, samples: &[Architecture]) {
+    assert_eq!(samples.len(), UNIFORM_SAMPLES);
     let registry = Registry::standard();
-    for paper in Paper::ALL {
-        for (i, arch) in decisions(&paper.space(Scale::Cpu), 17, 50).iter().enumerate() {
-            for input in [[1, 28, 28], [3, 32, 32]] {
-                let report = infer_shapes(arch, &input, &registry)
-                    .unwrap_or_else(|e| panic!("{} sample {i} on {input:?}: {e}", paper.name()));
-                assert_eq!(report.output(), [10], "{}", paper.name());
-            }
+    for (i, arch) in samples.iter().enumerate() {
+        for input in [[1, 28, 28], [3, 32, 32]] {
+            let report = infer_shapes(arch, &input, &registry)
+                .unwrap_or_else(|e| panic!("{} uniform sample {i} on {input:?}: {e}", paper.name()));
+            assert_eq!(report.output(), [10], "{}", paper.name());
         }
     }
+}
+
+/// A number below `bound`, uniformly.
+fn below(rng: &mut impl Rng, bound: &BigUint) -> BigUint {
+    let bits = bound.bits();
+    loop {
+        let words: Vec<u32> = (0..bits.div_ceil(32)).map(|_| rng.random()).collect();
+        let candidate = BigUint::from_slice(&words) >> (words.len() as u64 * 32 - bits);
+        if &candidate < bound {
+            return candidate;
+        }
+    }
+}
+
+/// `n` architectures of `paper`'s space drawn uniformly, by rejection:
+/// each decision is drawn uniformly over its whole domain, which gives an
+/// assignment with domain sizes `m1, m2, ...` probability `1 / Π m`; it is
+/// kept with probability `Π m / bound` (and never when invalid), so every
+/// valid assignment is kept with probability `1 / bound`. `bound` is the
+/// largest `Π m` of the space (checked on every draw). Also returns the
+/// share of draws kept, which estimates `count / bound`.
+///
+/// The draw `r < bound` that decides is made first, so a draw is given up
+/// as soon as `ceiling` (the largest `Π m` any completion of the values so
+/// far can reach, if it knows one) is at most `r`.
+fn uniform_by_rejection(
+    paper: Paper,
+    bound: &BigUint,
+    ceiling: impl Fn(&[Value]) -> Option<BigUint>,
+    n: usize,
+) -> (Vec<Architecture>, f64) {
+    let def = paper.space(Scale::Cpu);
+    let mut rng = archspace::rng(17);
+    let (mut kept, mut draws) = (Vec::with_capacity(n), 0usize);
+    while kept.len() < n {
+        draws += 1;
+        let r = below(&mut rng, bound);
+        let mut space = def.instantiate().expect("the space builds");
+        let (mut product, mut values) = (BigUint::from(1u32), Vec::new());
+        let mut keep = true;
+        while let Some(h) = space.next_decision() {
+            let domain = space.domain(h).expect("a decision has a domain").values();
+            let index = rng.random_range(0..domain.len());
+            product *= BigUint::from(domain.len());
+            values.push(domain[index].clone());
+            let given_up = ceiling(&values).is_some_and(|c| c <= r);
+            if given_up || space.assign_index(h, index).is_err() {
+                keep = false;
+                break;
+            }
+        }
+        if !keep {
+            continue;
+        }
+        assert!(&product <= bound, "{}: a draw with Π m = {product} above the bound {bound}", paper.name());
+        if let Ok(arch) = space.freeze()
+            && r < product
+        {
+            kept.push(arch);
+        }
+    }
+    (kept, n as f64 / draws as f64)
+}
+
+/// Shape inference for uniform samples of a space whose every assignment is
+/// valid and has the same domain sizes (`count` equals their product, so
+/// uniform per decision is uniform over architectures: no draw is rejected).
+fn product_space_shapes_infer(paper: Paper) {
+    let count = count(paper);
+    let (samples, kept) = uniform_by_rejection(paper, &count, |_| None, UNIFORM_SAMPLES);
+    assert_eq!(kept, 1.0, "{}", paper.name());
+    shapes_infer_for(paper, &samples);
+}
+
+#[test]
+fn genetic_shapes_infer_for_uniform_samples() {
+    product_space_shapes_infer(Paper::Genetic);
+}
+
+#[test]
+fn flat_shapes_infer_for_uniform_samples() {
+    product_space_shapes_infer(Paper::Flat);
+}
+
+#[test]
+fn nasnet_shapes_infer_for_uniform_samples() {
+    product_space_shapes_infer(Paper::Nasnet);
+}
+
+/// The hierarchical space by rejection: the largest `Π m` is that of an
+/// assignment using all six level-2 motifs (the level-3 edges' 6^4 · 7^6,
+/// then 6^3 · 7^3 per motif); the share kept matches `count / bound`.
+/// Once the 10 level-3 edges are drawn, the motifs they use fix `Π m`.
+#[test]
+fn hierarchical_shapes_infer_for_uniform_samples() {
+    let motif = big(6u128.pow(3) * 7u128.pow(3));
+    let level3 = big(6u128.pow(4) * 7u128.pow(6));
+    let bound = &level3 * motif.pow(6);
+    let ceiling = |values: &[Value]| {
+        let edges = values.get(..10).filter(|_| values.len() == 10)?;
+        let used: std::collections::BTreeSet<i64> = edges.iter().filter_map(Value::as_int).filter(|m| *m > 0).collect();
+        Some(&level3 * motif.pow(used.len() as u32))
+    };
+    let (samples, kept) = uniform_by_rejection(Paper::Hierarchical, &bound, ceiling, UNIFORM_SAMPLES);
+    let expected = ratio(&hierarchical_count(), &bound);
+    // Draws until 1,000 are kept: negative binomial, relative sd about 1/√1000.
+    assert!((kept / expected - 1.0).abs() < 0.15, "kept {kept:.4} of draws, {expected:.4} expected");
+    shapes_infer_for(Paper::Hierarchical, &samples);
+}
+
+/// `a / b` as a float.
+fn ratio(a: &BigUint, b: &BigUint) -> f64 {
+    let shift = b.bits().saturating_sub(60);
+    let float = |x: BigUint| x.to_string().parse::<f64>().expect("a decimal number");
+    float(a >> shift) / float(b >> shift)
+}
+
+/// NAS-Bench's valid cells are under 1% of its flag settings, too few to
+/// keep by rejection: an accepted flag setting is drawn in proportion to its
+/// architectures (3^live, from the brute force above), its flags replayed
+/// into the space and every operation drawn uniformly, so each architecture
+/// has probability `3^live / count · 3^-live = 1 / count`.
+#[test]
+fn nasbench_shapes_infer_for_uniform_samples() {
+    let settings = nasbench_valid_settings();
+    let pairs = nasbench_pairs();
+    let mut cumulative = Vec::with_capacity(settings.len());
+    let mut total = 0u64;
+    for s in settings {
+        total += 3u64.pow(s.live.count_ones());
+        cumulative.push(total);
+    }
+    assert_eq!(BigUint::from(total), count(Paper::Nasbench));
+    let def = Paper::Nasbench.space(Scale::Cpu);
+    let mut rng = archspace::rng(17);
+    let samples: Vec<Architecture> = (0..UNIFORM_SAMPLES)
+        .map(|_| {
+            let r = rng.random_range(0..total);
+            let setting = &settings[cumulative.partition_point(|c| *c <= r)];
+            let mut space = def.instantiate().expect("the space builds");
+            let mut operations = 0;
+            while let Some(h) = space.next_decision() {
+                let path = space.hyper_path(h);
+                let edge = path.rsplit('/').next().and_then(|last| last.strip_prefix("edge_"));
+                let index = match edge.and_then(|e| e.split_once('_')) {
+                    Some((i, j)) => {
+                        let pair = (i.parse().unwrap(), j.parse().unwrap());
+                        let e = pairs.iter().position(|p| *p == pair).expect("an edge of the cell");
+                        usize::from(setting.flags >> e & 1 == 1)
+                    }
+                    None => {
+                        operations += 1;
+                        rng.random_range(0..space.domain(h).map_or(1, |d| d.len()))
+                    }
+                };
+                space.assign_index(h, index).unwrap_or_else(|e| panic!("{path}: {e}"));
+            }
+            assert_eq!(operations, setting.live.count_ones(), "one operation per node on a path");
+            space.freeze().expect("an accepted setting is valid")
+        })
+        .collect();
+    shapes_infer_for(Paper::Nasbench, &samples);
 }

@@ -258,3 +258,65 @@ fn cells_on_edges_of_cells_count_as_their_enumeration() {
     let enumerated = def.enumerate().filter(Result::is_ok).count();
     assert_eq!(def.count().unwrap(), BigUint::from(enumerated));
 }
+
+/// Pearson's statistic of `draws` samples from `sample` against the uniform
+/// distribution over the complete assignments of `def`, and the 0.1%
+/// critical value for its degrees of freedom (Wilson–Hilferty).
+fn chi_square(
+    def: &SpaceDef,
+    draws_per_architecture: usize,
+    mut sample: impl FnMut(&mut rand_chacha::ChaCha8Rng) -> crate::Architecture,
+) -> (f64, f64) {
+    let key = |a: &crate::Architecture| -> Vec<(String, Value)> {
+        a.decisions().iter().map(|d| (d.path.to_string(), d.value.clone())).collect()
+    };
+    let all: Vec<_> = def.enumerate().filter_map(Result::ok).map(|a| key(&a)).collect();
+    let mut seen: std::collections::HashMap<_, usize> = all.iter().map(|k| (k.clone(), 0)).collect();
+    assert_eq!(seen.len(), all.len(), "distinct assignments");
+    let draws = draws_per_architecture * all.len();
+    let mut r = rng(7);
+    for _ in 0..draws {
+        *seen.get_mut(&key(&sample(&mut r))).expect("an enumerated assignment") += 1;
+    }
+    let expected = draws_per_architecture as f64;
+    let statistic = seen.values().map(|&o| (o as f64 - expected).powi(2) / expected).sum();
+    let k = (all.len() - 1) as f64;
+    let z = 3.09;
+    let critical = k * (1.0 - 2.0 / (9.0 * k) + z * (2.0 / (9.0 * k)).sqrt()).powi(3);
+    (statistic, critical)
+}
+
+#[test]
+fn uniform_sampling_draws_a_cell_in_proportion_to_its_completions() {
+    // Cells with more live nodes have more operation assignments: uniform
+    // over architectures is not uniform per flag.
+    let def = SpaceDef::new(|s| s.dag(op_cell(2, OffPath::Invalid, Some(4))));
+    let (uniform, critical) = chi_square(&def, 40, |r| def.sample_uniform(r).unwrap());
+    assert!(uniform < critical, "sample_uniform: chi-square {uniform:.1} above {critical:.1}");
+    let (per_decision, critical) = chi_square(&def, 40, |r| def.sample_random(r).unwrap());
+    assert!(per_decision > critical, "per-decision sampling should not look uniform ({per_decision:.1})");
+}
+
+#[test]
+fn uniform_sampling_counts_shared_values_once() {
+    // A hierarchy like `cells_on_edges_of_cells_count_as_their_enumeration`'s
+    // (inner edges of two values): an outer edge using an inner cell already
+    // used adds no decisions.
+    let inner = |s: &mut Space, which: i64| {
+        s.sharing(format!("motif{which}"), |s| {
+            s.dag(
+                DagCell::new(1, |s, _| s.basic(Op::new("node")), concat)
+                    .edge_values([0, 1], 0, true)
+                    .edge(|s, _, _, value| s.basic(Op::new("primitive").param("index", value.clone()))),
+            )
+        })
+    };
+    let def = SpaceDef::new(move |s| {
+        let outer = DagCell::new(1, |s, _| s.basic(Op::new("node")), concat)
+            .edge_values([0, 1, 2], 0, true)
+            .edge(move |s, _, _, value| inner(s, value.as_int().unwrap_or(0)));
+        s.dag(outer)
+    });
+    let (uniform, critical) = chi_square(&def, 20, |r| def.sample_uniform(r).unwrap());
+    assert!(uniform < critical, "sample_uniform: chi-square {uniform:.1} above {critical:.1}");
+}

@@ -64,32 +64,49 @@ fn edge_values(space: &Space, cell: &CellModule) -> Option<Vec<Vec<Value>>> {
     Some(all)
 }
 
-/// The options of each edge of `cell`, with `weight` giving what a present
-/// value contributes when its edge survives.
-fn edge_options<S: Semiring>(
+/// The options of each value each edge of `cell` may still take (its
+/// value, if it has one; else its domain, in order), with `weight` giving
+/// what a present value contributes when its edge survives.
+fn value_options<S: Semiring>(
     space: &Space,
     cell: &CellModule,
     mut weight: impl FnMut(usize, &Value) -> Result<Option<EdgeWeight<S>>, SpecError>,
-) -> Result<Option<Vec<EdgeOptions<S>>>, SpecError> {
+) -> Result<Option<Vec<Vec<EdgeOptions<S>>>>, SpecError> {
     let Some(values) = edge_values(space, cell) else { return Ok(None) };
     let mut options = Vec::with_capacity(values.len());
     for (e, values) in values.iter().enumerate() {
-        let mut edge = EdgeOptions { absent: false, present: S::nothing(), surviving: None, shared: Vec::new() };
+        let mut edge = Vec::with_capacity(values.len());
         for value in values {
+            let mut option = EdgeOptions { absent: false, present: S::nothing(), surviving: None, shared: Vec::new() };
             if !cell.spec.is_present(value) {
-                edge.absent = true;
-                continue;
+                option.absent = true;
+            } else {
+                option.present = S::unit();
+                match weight(e, value)? {
+                    None => return Ok(None),
+                    Some(EdgeWeight::Own(w)) => option.surviving = Some(w),
+                    Some(EdgeWeight::Shared(id)) => option.shared.push(id),
+                }
             }
-            edge.present.plus(&S::unit());
-            match weight(e, value)? {
-                None => return Ok(None),
-                Some(EdgeWeight::Own(w)) => edge.surviving.get_or_insert_with(S::nothing).plus(&w),
-                Some(EdgeWeight::Shared(id)) => edge.shared.push(id),
-            }
+            edge.push(option);
         }
         options.push(edge);
     }
     Ok(Some(options))
+}
+
+/// The options of an edge that may take any of `values`' options.
+fn merged<S: Semiring>(values: &[EdgeOptions<S>]) -> EdgeOptions<S> {
+    let mut edge = EdgeOptions { absent: false, present: S::nothing(), surviving: None, shared: Vec::new() };
+    for value in values {
+        edge.absent |= value.absent;
+        edge.present.plus(&value.present);
+        if let Some(w) = &value.surviving {
+            edge.surviving.get_or_insert_with(S::nothing).plus(w);
+        }
+        edge.shared.extend_from_slice(&value.shared);
+    }
+    edge
 }
 
 /// Feasibility of each value of decision `h` for the cells that read it: for
@@ -192,6 +209,49 @@ impl Completion {
     }
 }
 
+/// The parts of a cell group, measured once: what its dynamic programme
+/// needs to weigh the group's pending edges under any restriction.
+pub(crate) struct CellGroup {
+    rules: Rules,
+    weights: Weights<BigUint>,
+    /// Per edge of the cell, the options of each value it may take (its
+    /// domain's, in order, while it is pending).
+    values: Vec<Vec<EdgeOptions<BigUint>>>,
+    /// The cell's edge decisions, in edge order.
+    edges: Vec<HyperId>,
+}
+
+impl CellGroup {
+    /// The number of completions of the group's edges as restricted so far.
+    pub(crate) fn total(&self) -> BigUint {
+        total(&self.rules, &self.weights)
+    }
+
+    /// The cell's edge decisions, in edge order.
+    pub(crate) fn edges(&self) -> &[HyperId] {
+        &self.edges
+    }
+
+    /// The completions of the group for each index of edge `e`'s domain,
+    /// with the edges fixed so far.
+    pub(crate) fn weights_of(&mut self, e: usize) -> Vec<BigUint> {
+        let open = std::mem::replace(&mut self.weights.edges[e], merged(&[]));
+        let weights = (0..self.values[e].len())
+            .map(|index| {
+                self.weights.edges[e] = self.values[e][index].clone();
+                self.total()
+            })
+            .collect();
+        self.weights.edges[e] = open;
+        weights
+    }
+
+    /// Fixes edge `e` to the value at `index` of its domain.
+    pub(crate) fn fix(&mut self, e: usize, index: usize) {
+        self.weights.edges[e] = self.values[e][index].clone();
+    }
+}
+
 /// The number of completions of the decisions `group` (pending edges), if
 /// every module reading them is a cell over exactly those edges with the
 /// same rules (copies of one cell in share frames, or a single cell) and
@@ -201,6 +261,16 @@ pub(crate) fn count_dag_group(
     group: &FxHashSet<HyperId>,
     readers: &[Option<ModuleId>],
 ) -> Result<Option<BigUint>, SpecError> {
+    Ok(measure_dag_group(space, group, readers)?.map(|cells| cells.total()))
+}
+
+/// The parts of the cells reading `group` (pending edges), measured, under
+/// the conditions of [`count_dag_group`]; `None` where they do not hold.
+pub(crate) fn measure_dag_group(
+    space: &Space,
+    group: &FxHashSet<HyperId>,
+    readers: &[Option<ModuleId>],
+) -> Result<Option<CellGroup>, SpecError> {
     let mut cells = Vec::with_capacity(readers.len());
     for reader in readers {
         let Some(cell) = reader.and_then(|m| cell_of(space, m)) else { return Ok(None) };
@@ -220,7 +290,7 @@ pub(crate) fn count_dag_group(
     // Values whose decisions every edge of that value shares (Liu et al.'s
     // motifs, shared by every use): the names and count of each.
     let mut shared_values: Vec<(Value, Vec<Name>, BigUint)> = Vec::new();
-    let Some(edges) = edge_options::<BigUint>(space, first, |e, value| {
+    let Some(values) = value_options::<BigUint>(space, first, |e, value| {
         let (from, to) = pairs[e];
         let Some(m) = parts.measure(Part::Edge(e), |s, cell| cell.spec.build_edge(s, from, to, value).map(drop))?
         else {
@@ -250,7 +320,8 @@ pub(crate) fn count_dag_group(
             return Ok(None);
         }
     }
-    let values = shared_values.into_iter().map(|(_, _, count)| count).collect();
+    let shared = shared_values.into_iter().map(|(_, _, count)| count).collect();
+    let edges = values.iter().map(|options| merged(options)).collect();
     let v = rules.vertices();
     let mut node = vec![vec![BigUint::zero(); v + 1]; v];
     for (vertex, row) in node.iter_mut().enumerate() {
@@ -271,5 +342,6 @@ pub(crate) fn count_dag_group(
             _ => return Ok(None),
         }
     }
-    Ok(Some(total(&rules, &Weights { edges, node, output, values })))
+    let weights = Weights { edges, node, output, values: shared };
+    Ok(Some(CellGroup { rules, weights, values, edges: first.edges.clone() }))
 }

@@ -21,11 +21,10 @@
 //! ```
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use archspace::search::{
     EvalError, EventSink, EvolutionConfig, EvolutionSearcher, MctsSearcher, Metrics, Objective, RandomSearcher,
-    SearchConfig, SearchError, Searcher, SmboConfig, SmboSearcher, Trial, evaluator, run,
+    SearchConfig, SearchError, SearchReport, Searcher, SmboConfig, SmboSearcher, Trial, evaluator, run,
 };
 use archspace::{Architecture, SpaceDef};
 
@@ -144,7 +143,9 @@ pub struct RunResult {
     pub test: f64,
     /// The best trial's parameters.
     pub params: f64,
-    /// The search's wall time, hours.
+    /// The search's hours: its trials' evaluation time over the trials
+    /// run at once (`threads`), read from its records, so that a search
+    /// resumed from its log reports the time it took, not the replay's.
     pub hours: f64,
 }
 
@@ -221,7 +222,6 @@ pub fn run_table(
                 ..SearchConfig::default()
             };
             let mut searcher = searcher(name, space.space(Scale::Cpu))?;
-            let started = Instant::now();
             let report = run(searcher.as_mut(), &eval, &search).map_err(|e| ExperimentError::Search {
                 row: row.clone(),
                 repeat,
@@ -233,7 +233,7 @@ pub fn run_table(
                 validation: metric("validation_accuracy"),
                 test: metric("test_accuracy"),
                 params: metric("params"),
-                hours: started.elapsed().as_secs_f64() / 3600.0,
+                hours: search_hours(&report, config.threads),
             };
             progress(&format!(
                 "{row}, repeat {repeat}: best validation {:.2}%, test {:.2}%",
@@ -245,6 +245,12 @@ pub fn run_table(
         rows.push(Row { space, searcher: name, results });
     }
     Ok(rows)
+}
+
+/// The hours of a search that ran `threads` trials at once: the sum of
+/// its trials' evaluation seconds (kept in the log) over `threads`.
+fn search_hours(report: &SearchReport, threads: usize) -> f64 {
+    report.records.iter().map(|r| r.seconds).sum::<f64>() / threads as f64 / 3600.0
 }
 
 /// Mean and (sample) standard deviation.

@@ -28,7 +28,7 @@ use crate::space::{Space, Values};
 use crate::value::Value;
 
 pub use dag::{Boundary, DagCell, EdgeFactory, NodeFactory, OffPath};
-pub(crate) use dag::{DagSpec, count_dag_group, feasible_values, measure_dag_group};
+pub(crate) use dag::{DagSpec, count_dag_group, feasible_values, measure_dag_group, read_by_a_cell};
 pub use or::Alternatives;
 
 /// A sub-space factory: builds a fresh copy of a sub-graph each time it is called.

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 use super::counter::{Counter, Prefix};
 use super::groups::{cell_groups, structural_set};
 use crate::architecture::Architecture;
-use crate::combinators::measure_dag_group;
+use crate::combinators::{measure_dag_group, read_by_a_cell};
 use crate::definition::SpaceDef;
 use crate::error::{Invalid, SpecError};
 use crate::ids::HyperId;
@@ -112,7 +112,7 @@ impl SpaceDef {
                 let len = space.domain(d).map_or(1, |x| x.len());
                 let is_forced = !counter.forced.is_empty() && counter.forced.contains(&space.hyper_path(d));
                 let structural = structural_set(&space)[d.index()];
-                if structural && !is_forced && !drawn.contains_key(&d) {
+                if structural && !is_forced && !drawn.contains_key(&d) && read_by_a_cell(&space, d) {
                     drawn.extend(draw_cell(&space, d, rng)?.unwrap_or_default());
                 }
                 let index = if let Some(index) = drawn.remove(&d) {

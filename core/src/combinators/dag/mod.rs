@@ -18,7 +18,7 @@ use crate::space::Space;
 use crate::space::records::Counting;
 use crate::value::{Domain, Value};
 
-pub(crate) use weights::{count_dag_group, feasible_values, measure_dag_group};
+pub(crate) use weights::{count_dag_group, feasible_values, measure_dag_group, read_by_a_cell};
 use wiring::edge_pairs;
 
 /// Builds the body of a node, given its vertex index.

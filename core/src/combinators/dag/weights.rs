@@ -42,6 +42,11 @@ fn cell_of(space: &Space, m: ModuleId) -> Option<CellModule> {
     }
 }
 
+/// Whether a cell over edge flags that has not fired reads `h`.
+pub(crate) fn read_by_a_cell(space: &Space, h: HyperId) -> bool {
+    space.unfired_readers(h).into_iter().any(|m| cell_of(space, m).is_some())
+}
+
 /// What a present value of an edge contributes when the edge survives.
 pub(super) enum EdgeWeight<S> {
     /// Decisions of the edge's own.

@@ -236,25 +236,30 @@ fn edges_sharing_the_decisions_of_their_value_count_them_once() {
     assert_eq!(def.count().unwrap(), BigUint::from(enumerated));
 }
 
-#[test]
-fn cells_on_edges_of_cells_count_as_their_enumeration() {
-    // Liu et al.'s hierarchy, small: the outer cell's edges choose between
-    // two inner cells, each shared by every edge that uses it.
-    let inner = |s: &mut Space, which: i64| {
+/// Liu et al.'s hierarchy, small: the outer cell's edges (values 0, 1, 2;
+/// 0 absent) choose between two inner cells, each shared by every edge that
+/// uses it, whose edges take `inner_values` (0 absent).
+fn two_level_hierarchy(inner_values: &'static [i64]) -> SpaceDef {
+    let inner = move |s: &mut Space, which: i64| {
         s.sharing(format!("motif{which}"), |s| {
             s.dag(
                 DagCell::new(1, |s, _| s.basic(Op::new("node")), concat)
-                    .edge_values([0, 1, 2], 0, true)
+                    .edge_values(inner_values.iter().copied(), 0, true)
                     .edge(|s, _, _, value| s.basic(Op::new("primitive").param("index", value.clone()))),
             )
         })
     };
-    let def = SpaceDef::new(move |s| {
+    SpaceDef::new(move |s| {
         let outer = DagCell::new(1, |s, _| s.basic(Op::new("node")), concat)
             .edge_values([0, 1, 2], 0, true)
             .edge(move |s, _, _, value| inner(s, value.as_int().unwrap_or(0)));
         s.dag(outer)
-    });
+    })
+}
+
+#[test]
+fn cells_on_edges_of_cells_count_as_their_enumeration() {
+    let def = two_level_hierarchy(&[0, 1, 2]);
     let enumerated = def.enumerate().filter(Result::is_ok).count();
     assert_eq!(def.count().unwrap(), BigUint::from(enumerated));
 }
@@ -299,24 +304,8 @@ fn uniform_sampling_draws_a_cell_in_proportion_to_its_completions() {
 
 #[test]
 fn uniform_sampling_counts_shared_values_once() {
-    // A hierarchy like `cells_on_edges_of_cells_count_as_their_enumeration`'s
-    // (inner edges of two values): an outer edge using an inner cell already
-    // used adds no decisions.
-    let inner = |s: &mut Space, which: i64| {
-        s.sharing(format!("motif{which}"), |s| {
-            s.dag(
-                DagCell::new(1, |s, _| s.basic(Op::new("node")), concat)
-                    .edge_values([0, 1], 0, true)
-                    .edge(|s, _, _, value| s.basic(Op::new("primitive").param("index", value.clone()))),
-            )
-        })
-    };
-    let def = SpaceDef::new(move |s| {
-        let outer = DagCell::new(1, |s, _| s.basic(Op::new("node")), concat)
-            .edge_values([0, 1, 2], 0, true)
-            .edge(move |s, _, _, value| inner(s, value.as_int().unwrap_or(0)));
-        s.dag(outer)
-    });
+    // An outer edge using an inner cell already used adds no decisions.
+    let def = two_level_hierarchy(&[0, 1]);
     let (uniform, critical) = chi_square(&def, 20, |r| def.sample_uniform(r).unwrap());
     assert!(uniform < critical, "sample_uniform: chi-square {uniform:.1} above {critical:.1}");
 }

@@ -101,6 +101,13 @@ impl EdgeOptions<bool> {
     }
 }
 
+impl<S: Semiring> EdgeOptions<S> {
+    /// No option at all (what options are added to).
+    pub(crate) fn none() -> Self {
+        EdgeOptions { absent: false, present: S::nothing(), surviving: None, shared: Vec::new() }
+    }
+}
+
 impl<S> EdgeOptions<S> {
     /// Whether it may be present at all.
     pub(crate) fn may_be_present(&self) -> bool {

@@ -82,7 +82,7 @@ fn value_options<S: Semiring>(
     for (e, values) in values.iter().enumerate() {
         let mut edge = Vec::with_capacity(values.len());
         for value in values {
-            let mut option = EdgeOptions { absent: false, present: S::nothing(), surviving: None, shared: Vec::new() };
+            let mut option = EdgeOptions::none();
             if !cell.spec.is_present(value) {
                 option.absent = true;
             } else {
@@ -102,7 +102,7 @@ fn value_options<S: Semiring>(
 
 /// The options of an edge that may take any of `values`' options.
 fn merged<S: Semiring>(values: &[EdgeOptions<S>]) -> EdgeOptions<S> {
-    let mut edge = EdgeOptions { absent: false, present: S::nothing(), surviving: None, shared: Vec::new() };
+    let mut edge = EdgeOptions::<S>::none();
     for value in values {
         edge.absent |= value.absent;
         edge.present.plus(&value.present);
@@ -240,7 +240,7 @@ impl CellGroup {
     /// The completions of the group for each index of edge `e`'s domain,
     /// with the edges fixed so far.
     pub(crate) fn weights_of(&mut self, e: usize) -> Vec<BigUint> {
-        let open = std::mem::replace(&mut self.weights.edges[e], merged(&[]));
+        let open = self.weights.edges[e].clone();
         let weights = (0..self.values[e].len())
             .map(|index| {
                 self.weights.edges[e] = self.values[e][index].clone();

@@ -3,6 +3,7 @@
 //! does not get messages that say what the form needs.
 
 use syn::ext::IdentExt;
+use syn::parse::discouraged::Speculative;
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Pat, Token, Type, braced, bracketed, parenthesized};
@@ -245,10 +246,20 @@ pub fn parse_arg(input: ParseStream<'_>) -> syn::Result<Arg> {
     Ok(Arg::Expr(input.parse()?))
 }
 
+/// A factory's body: one module expression, a block holding only one (as
+/// `rustfmt` writes a long closure: `|| { stack(n, || cell()) }`), or a
+/// block of statements ending with `expose!(..)`.
 pub fn parse_factory_body(input: ParseStream<'_>) -> syn::Result<FactoryBody> {
     if input.peek(syn::token::Brace) {
         let content;
         braced!(content in input);
+        let fork = content.fork();
+        if let Ok(module) = parse_module_at(&fork, Place::Factory)
+            && fork.is_empty()
+        {
+            content.advance_to(&fork);
+            return Ok(FactoryBody::Module(Box::new(module)));
+        }
         return Ok(FactoryBody::Block(parse_body(&content)?));
     }
     Ok(FactoryBody::Module(Box::new(parse_module_at(input, Place::Factory)?)))

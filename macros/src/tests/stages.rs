@@ -2,7 +2,7 @@
 
 use quote::quote;
 
-use crate::ast::{Binding, ParamRole, Stmt};
+use crate::ast::{Arg, Binding, FactoryBody, ModuleExpr, ParamRole, Stmt};
 use crate::ctxt::Ctxt;
 use crate::plan::{ArgPlan, Build, Step};
 use crate::verdict::Verdicts;
@@ -131,4 +131,30 @@ fn errors_are_deduplicated_capped_and_suggested() {
     assert_eq!(crate::ctxt::did_you_mean("ouput", ["in", "out"]), "; did you mean `out`?");
     assert_eq!(crate::ctxt::did_you_mean("stme", ["stem", "cat"]), "; did you mean `stem`?");
     assert_eq!(crate::ctxt::did_you_mean("zzz", ["stem", "cat"]), "");
+}
+
+#[test]
+fn parse_reads_a_block_of_one_module_as_that_module() {
+    let body = parse::parse_inline(quote!(
+        let s = repeat(choice([1, 2]), || { relu() });
+        let t = repeat(choice([1, 2]), || { let r = relu(); expose!(r.in -> r.out) });
+        connect!(s.out -> t.in);
+        expose!(s.in -> t.out)
+    ))
+    .expect("parses");
+    let factory = |i: usize| match body.stmts.get(i) {
+        Some(Stmt::Let(l)) => match &l.value {
+            Binding::Module(ModuleExpr::Combinator { args, .. }) => match args.get(1) {
+                Some(Arg::Factory(f)) => &f.body,
+                _ => panic!("statement {i}: the second argument is a factory"),
+            },
+            _ => panic!("statement {i} builds a combinator"),
+        },
+        _ => panic!("statement {i} is a let"),
+    };
+    assert!(matches!(factory(0), FactoryBody::Module(m) if matches!(**m, ModuleExpr::Call { .. })));
+    assert!(matches!(factory(1), FactoryBody::Block(b) if b.stmts.len() == 1 && b.expose.is_some()));
+    let mut cx = Ctxt::new();
+    check::check_inline(&mut cx, &body);
+    assert!(cx.is_ok(), "{:?}", cx.messages());
 }

@@ -20,6 +20,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::architecture::{Architecture, ArchitectureHash};
+use crate::fingerprint::SpaceFingerprint;
 
 use super::common::trial_seed;
 use super::error::SearchError;
@@ -143,6 +144,20 @@ pub struct SearchConfig {
     /// Where the search reports a resume, a dropped log line, failed trials
     /// and doubtful settings: by default, standard error.
     pub events: EventSink,
+    /// The searched space's fingerprint ([`SpaceDef::fingerprint`](crate::SpaceDef::fingerprint)): written
+    /// in a new log's header, and a resumed log whose header holds another
+    /// fails with [`SearchError::LogMismatch`] instead of replaying scores
+    /// that another space's networks earned. `None` (the default) checks
+    /// nothing, as does a log written without one.
+    ///
+    /// ```
+    /// use archspace_core::search::SearchConfig;
+    /// use archspace_core::{choice, Op, SpaceDef};
+    /// let def = SpaceDef::new(|s| s.basic(Op::new("dense").param("units", choice([8, 16]))));
+    /// let config = SearchConfig { space: Some(def.fingerprint()?), ..SearchConfig::default() };
+    /// # Ok::<(), archspace_core::SpecError>(())
+    /// ```
+    pub space: Option<SpaceFingerprint>,
 }
 
 impl Default for SearchConfig {
@@ -160,6 +175,7 @@ impl Default for SearchConfig {
             fsync: true,
             retry_failed: false,
             events: EventSink::default(),
+            space: None,
         }
     }
 }
@@ -304,6 +320,7 @@ pub(crate) fn begin_search(
         objective: config.objective.clone(),
         tradeoffs: config.tradeoffs.clone(),
         dedup: config.dedup,
+        space_fingerprint: config.space.map(|f| f.to_string()),
     };
     let contents = store.begin(&header, &mut |event| notify(event))?;
     let logged = logged_trials(contents.records, &config.tradeoffs);

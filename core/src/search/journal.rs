@@ -40,6 +40,11 @@ pub struct LogHeader {
     pub tradeoffs: Vec<Objective>,
     /// Whether duplicates are skipped.
     pub dedup: bool,
+    /// The searched space's [fingerprint](crate::SpaceDef::fingerprint)
+    /// (32 hex digits), where the search gave it
+    /// ([`SearchConfig::space`](super::SearchConfig::space)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub space_fingerprint: Option<String>,
 }
 
 /// What a search log holds.
@@ -167,6 +172,14 @@ pub(crate) fn header_difference(found: &LogHeader, expected: &LogHeader, place: 
     }
     if found.dedup != expected.dedup {
         return setting("de-duplication", found.dedup.to_string(), expected.dedup.to_string());
+    }
+    if let (Some(logged), Some(now)) = (&found.space_fingerprint, &expected.space_fingerprint)
+        && logged != now
+    {
+        return Some(format!(
+            "the space's fingerprint is {logged} in {place} but {now} now: the space changed since its \
+             trials were scored, so their scores are not this space's; build the space as it was, {or_new}"
+        ));
     }
     None
 }

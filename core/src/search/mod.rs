@@ -13,7 +13,10 @@
 //!   in trial order, so 1 thread and T threads give the same records. Failed
 //!   evaluations (panic, error, NaN) are recorded and the search goes on.
 //! - [`SearchLog`]: a JSON-lines journal, flushed per trial; a search started
-//!   on an existing log resumes without re-running finished trials.
+//!   on an existing log resumes without re-running finished trials. Its
+//!   header holds the settings that shape the trials (searcher, seed, trials
+//!   in flight, objectives) and, where [`SearchConfig::space`] gives it, the
+//!   space's fingerprint; a resume with other ones is refused.
 //!   [`export_csv`] turns a log into a table.
 //!
 //! ```

@@ -128,6 +128,7 @@ pub fn search(
     let clock = log.with_file_name(format!("{stem}.seconds"));
     let store = CheckpointStore::on_disk(log.with_file_name(format!("{stem}_checkpoints")))?;
     let def = fashion_net().def();
+    let space = Some(def.fingerprint()?);
     let fidelity = FidelityConfig {
         min_budget: config.min_epochs as f64,
         max_budget: config.max_epochs as f64,
@@ -160,6 +161,7 @@ pub fn search(
         objective: Objective::maximize("validation_accuracy"),
         tradeoffs: vec![Objective::minimize("params")],
         log: Some(log.clone()),
+        space,
         // Each trial is said once by the evaluator, a resume by `search`:
         // the rest of the driver's events go to standard error.
         events: EventSink::custom(|event| {

@@ -17,6 +17,7 @@ fn header() -> LogHeader {
         objective: Objective::maximize("score"),
         tradeoffs: Vec::new(),
         dedup: false,
+        space_fingerprint: None,
     }
 }
 
@@ -153,6 +154,20 @@ fn a_resume_with_other_settings_says_how_to_proceed() {
     let now = LogHeader { seed: 8, ..header() };
     let text = check_header(Path::new("l.jsonl"), &logged, &now).expect_err("seed differs").to_string();
     assert!(text.contains("the seed is 7 in the log but 8 now; to resume it, set the seed back to 7"), "{text}");
+}
+
+#[test]
+fn a_log_of_another_space_is_refused_and_a_log_without_a_fingerprint_is_not() {
+    let space = |f: &str| LogHeader { space_fingerprint: Some(f.to_owned()), ..header() };
+    let err = check_header(Path::new("l.jsonl"), &space("aa"), &space("bb")).expect_err("another space");
+    let text = err.to_string();
+    assert!(text.contains("the space's fingerprint is aa in the log but bb now"), "{text}");
+    assert!(text.contains("another log path"), "{text}");
+    check_header(Path::new("l.jsonl"), &space("aa"), &space("aa")).expect("the same space");
+    check_header(Path::new("l.jsonl"), &header(), &space("aa")).expect("an older log names no space");
+    check_header(Path::new("l.jsonl"), &space("aa"), &header()).expect("a search that names no space");
+    let line = serde_json::to_string(&header()).expect("json");
+    assert!(!line.contains("space_fingerprint"), "{line}");
 }
 
 #[test]

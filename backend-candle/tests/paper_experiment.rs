@@ -40,3 +40,18 @@ fn table_two_runs_and_resumes_from_its_logs() {
     assert_eq!(best(&rows), best(&again));
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn a_row_of_one_repeat_has_no_spread_and_of_several_a_standard_deviation() {
+    use archspace_candle::spaces::Paper;
+    use archspace_candle::spaces::experiment::{Row, RunResult};
+    let result = |validation: f64| RunResult { validation, test: validation - 0.01, params: 1000.0, hours: 0.1 };
+    let rows = [
+        Row { space: Paper::Genetic, searcher: "random", results: vec![result(0.8)] },
+        Row { space: Paper::Flat, searcher: "random", results: vec![result(0.8), result(0.9)] },
+    ];
+    let text = markdown(&rows, PaperTable::One);
+    let cells: Vec<Vec<&str>> = text.lines().skip(2).map(|l| l.split('|').map(str::trim).collect()).collect();
+    assert_eq!((cells[0][3], cells[0][4]), ("80.00", "79.00"), "{text}");
+    assert_eq!((cells[1][3], cells[1][4]), ("85.00 ± 7.07", "84.00 ± 7.07"), "{text}");
+}

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use archspace::{Architecture, BigUint, SpaceDef, Value};
 use archspace_candle::infer_shapes;
 use archspace_candle::ops::Registry;
-use archspace_candle::spaces::{Paper, Scale};
+use archspace_candle::spaces::{MotifSize, Paper, Scale, flat, hierarchical};
 use rand::Rng;
 
 fn big(n: u128) -> BigUint {
@@ -155,6 +155,30 @@ fn shapes_infer_at_both_scales_and_input_sizes() {
                 }
             }
         }
+    }
+}
+
+/// The motif skeleton at 1 to 3 motifs per stage: the same decisions (a
+/// motif's are shared by its uses), so the same count; more motif uses,
+/// more modules; shapes infer. Zero motifs per stage is an error.
+#[test]
+fn motifs_per_stage_change_depth_not_decisions() {
+    let registry = Registry::standard();
+    for build in [flat, hierarchical] {
+        let at = |motifs_per_stage| build(MotifSize { motifs_per_stage, ..MotifSize::CPU }).def();
+        let one = at(1);
+        for n in [2, 3] {
+            let def = at(n);
+            assert_eq!(def.count().unwrap(), one.count().unwrap());
+            let (few, many) = (&decisions(&one, 5, 1)[0], &decisions(&def, 5, 1)[0]);
+            let values = |a: &Architecture| a.decisions().iter().map(|d| d.value.clone()).collect::<Vec<_>>();
+            assert_eq!(values(few), values(many), "{n} motifs per stage");
+            assert!(many.modules().len() > few.modules().len(), "{n} motifs per stage");
+            let report = infer_shapes(many, &[1, 28, 28], &registry).unwrap();
+            assert_eq!(report.output(), [10]);
+        }
+        let err = at(0).sample_random(&mut archspace::rng(0)).expect_err("no motif in a stage");
+        assert!(err.to_string().contains("at least one copy"), "{err}");
     }
 }
 

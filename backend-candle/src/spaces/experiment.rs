@@ -132,6 +132,9 @@ pub enum ExperimentError {
     /// A setting that cannot run.
     #[error("{0}")]
     Config(String),
+    /// A space that cannot be built.
+    #[error(transparent)]
+    Spec(#[from] archspace::SpecError),
 }
 
 /// One search's outcome: its best trial (by validation accuracy).
@@ -207,6 +210,8 @@ pub fn run_table(
     let mut rows = Vec::new();
     for (space, name) in config.table.rows() {
         let row = format!("{} / {name}", space.name());
+        let def = space.space(Scale::Cpu);
+        let fingerprint = def.fingerprint()?;
         let mut results = Vec::with_capacity(config.repeats);
         for repeat in 0..config.repeats {
             let log =
@@ -218,10 +223,11 @@ pub fn run_table(
                 seed: repeat as u64,
                 objective: Objective::maximize("validation_accuracy"),
                 log: Some(log),
+                space: Some(fingerprint),
                 events: EventSink::Ignore,
                 ..SearchConfig::default()
             };
-            let mut searcher = searcher(name, space.space(Scale::Cpu))?;
+            let mut searcher = searcher(name, def.clone())?;
             let report = run(searcher.as_mut(), &eval, &search).map_err(|e| ExperimentError::Search {
                 row: row.clone(),
                 repeat,
@@ -261,6 +267,13 @@ fn mean_std(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
+/// Accuracies as a percentage: the mean ± standard deviation over
+/// repeats, or the one value of a single repeat (which has no spread).
+fn percent(accuracies: impl Iterator<Item = f64> + Clone) -> String {
+    let (mean, sd) = mean_std(accuracies.clone().map(|a| 100.0 * a));
+    if accuracies.count() > 1 { format!("{mean:.2} ± {sd:.2}") } else { format!("{mean:.2}") }
+}
+
 /// The rows as a markdown table, with the paper's CIFAR-10 figures beside them.
 pub fn markdown(rows: &[Row], table: PaperTable) -> String {
     let mut out = String::from(
@@ -268,12 +281,12 @@ pub fn markdown(rows: &[Row], table: PaperTable) -> String {
          |---|---|---|---|---|---|---|\n",
     );
     for (row, paper) in rows.iter().zip(table.paper_figures()) {
-        let (val, val_sd) = mean_std(row.results.iter().map(|r| 100.0 * r.validation));
-        let (test, test_sd) = mean_std(row.results.iter().map(|r| 100.0 * r.test));
+        let val = percent(row.results.iter().map(|r| r.validation));
+        let test = percent(row.results.iter().map(|r| r.test));
         let (params, _) = mean_std(row.results.iter().map(|r| r.params));
         let (hours, _) = mean_std(row.results.iter().map(|r| r.hours));
         out.push_str(&format!(
-            "| {} | {} | {val:.2} ± {val_sd:.2} | {test:.2} ± {test_sd:.2} | {params:.0} | {hours:.2} | {paper} |\n",
+            "| {} | {} | {val} | {test} | {params:.0} | {hours:.2} | {paper} |\n",
             row.space.name(),
             row.searcher,
         ));

@@ -17,9 +17,10 @@
 //!   one motif of 5 vertices over those six; a level-2 motif's decisions
 //!   exist only where a level-3 edge uses it.
 //!
-//! Both sit in the same skeleton: conv 3×3 (stride 1; 2 at the CPU size)
+//! Both sit in the same skeleton: conv 3×3 (stride 1 at the paper's size)
 //! → motif → separable (stride 1) → motif → separable (stride 2) → …,
-//! three reductions, a global-pool head.
+//! three reductions, a global-pool head. The CPU size keeps one motif per
+//! stage (motif → separable, stride 2) after a stride-4 stem.
 
 use archspace::{Value, search_space};
 
@@ -33,19 +34,24 @@ pub struct MotifSize {
     pub filters: i64,
     /// Classes.
     pub classes: i64,
-    /// The stem convolution's stride: 2 runs every motif at a quarter of
-    /// the input's pixels (the CPU size), 1 at all of them (the paper).
+    /// The stem convolution's stride: 4 runs the first motifs at a
+    /// sixteenth of the input's pixels (the CPU size), 1 at all of them
+    /// (the paper).
     pub stem_stride: i64,
+    /// Motif uses per stage, at least 1 (the paper: 2, with a stride-1
+    /// separable convolution between them). Building with 0 is an error.
+    pub motifs_per_stage: usize,
 }
 
 impl MotifSize {
     /// The paper's sizes.
-    pub const PAPER: MotifSize = MotifSize { filters: 64, classes: 10, stem_stride: 1 };
-    /// Sizes for about a minute of training per trial on a 2-core CPU
-    /// (the Fashion-MNIST subset): the motifs' 55 (flat) or up to 100
+    pub const PAPER: MotifSize = MotifSize { filters: 64, classes: 10, stem_stride: 1, motifs_per_stage: 2 };
+    /// Sizes for a minute or two of training per trial on the full
+    /// Fashion-MNIST on a 2-core CPU: the motifs' 55 (flat) or up to 100
     /// (hierarchical) small operations per use cost more than their
-    /// arithmetic, so the stem halves the resolution first.
-    pub const CPU: MotifSize = MotifSize { filters: 8, classes: 10, stem_stride: 2 };
+    /// arithmetic, so the stem quarters the resolution first and each
+    /// stage uses its motif once.
+    pub const CPU: MotifSize = MotifSize { filters: 8, classes: 10, stem_stride: 4, motifs_per_stage: 1 };
 }
 
 /// The index, from 0, of the motif of the level below that an edge value `1 ..= M` names.
@@ -155,39 +161,50 @@ pub fn motif(filters: i64, hierarchical: bool) -> Space {
     expose!(m.in -> m.out)
 }
 
-/// The skeleton around the motifs (both spaces): six motif uses between
-/// separable convolutions, three of which halve the resolution.
+/// A motif, then a separable 3×3 convolution to `filters` at `stride`.
+#[search_space]
+pub fn motif_then_separable(motif_filters: i64, hierarchical: bool, filters: i64, stride: i64) -> Space {
+    let m = motif(motif_filters, hierarchical);
+    let s = separable(filters, 3, stride);
+    connect!(m.out -> s.in);
+    expose!(m.in -> s.out)
+}
+
+/// A stage of the skeleton: `size.motifs_per_stage` motifs at
+/// `motif_filters`, a stride-1 separable convolution (to `size.filters`)
+/// between two of them, and a stride-2 one to `out_filters` at the end.
+#[search_space]
+pub fn motif_stage(size: MotifSize, hierarchical: bool, motif_filters: i64, out_filters: i64) -> Space {
+    let first = or_with(
+        if size.motifs_per_stage == 1 { 0 } else { 1 },
+        || identity(),
+        || {
+            stack(size.motifs_per_stage.saturating_sub(1), || {
+                motif_then_separable(motif_filters, hierarchical, size.filters, 1)
+            })
+        },
+    );
+    let last = motif_then_separable(motif_filters, hierarchical, out_filters, 2);
+    connect!(first.out -> last.in);
+    expose!(first.in -> last.out)
+}
+
+/// The skeleton around the motifs (both spaces): three stages of motifs
+/// (two each at the paper's size) between separable convolutions, each
+/// stage ending with one that halves the resolution.
 #[search_space]
 pub fn motif_net(size: MotifSize, hierarchical: bool) -> Space {
     let stem = conv(size.filters, 3, size.stem_stride);
     let stem_bn = ops::batch_norm();
-    let m1 = motif(size.filters, hierarchical);
-    let s1 = separable(size.filters, 3, 1);
-    let m2 = motif(size.filters, hierarchical);
-    let s2 = separable(2 * size.filters, 3, 2);
-    let m3 = motif(2 * size.filters, hierarchical);
-    let s3 = separable(size.filters, 3, 1);
-    let m4 = motif(2 * size.filters, hierarchical);
-    let s4 = separable(4 * size.filters, 3, 2);
-    let m5 = motif(4 * size.filters, hierarchical);
-    let s5 = separable(size.filters, 3, 1);
-    let m6 = motif(4 * size.filters, hierarchical);
-    let s6 = separable(8 * size.filters, 3, 2);
+    let stage1 = motif_stage(size, hierarchical, size.filters, 2 * size.filters);
+    let stage2 = motif_stage(size, hierarchical, 2 * size.filters, 4 * size.filters);
+    let stage3 = motif_stage(size, hierarchical, 4 * size.filters, 8 * size.filters);
     let head = pool_head(size.classes);
     connect!(stem.out -> stem_bn.in);
-    connect!(stem_bn.out -> m1.in);
-    connect!(m1.out -> s1.in);
-    connect!(s1.out -> m2.in);
-    connect!(m2.out -> s2.in);
-    connect!(s2.out -> m3.in);
-    connect!(m3.out -> s3.in);
-    connect!(s3.out -> m4.in);
-    connect!(m4.out -> s4.in);
-    connect!(s4.out -> m5.in);
-    connect!(m5.out -> s5.in);
-    connect!(s5.out -> m6.in);
-    connect!(m6.out -> s6.in);
-    connect!(s6.out -> head.in);
+    connect!(stem_bn.out -> stage1.in);
+    connect!(stage1.out -> stage2.in);
+    connect!(stage2.out -> stage3.in);
+    connect!(stage3.out -> head.in);
     expose!(stem.in -> head.out)
 }
 

@@ -1,4 +1,4 @@
-//! A smoke run of the paper's Table 2 on a sliver of the embedded subset:
+//! Smoke runs of the paper's Tables 2 and 1 on a sliver of the embedded subset:
 //! every row gets a result with finite numbers, and a rerun resumes from
 //! the logs with the same table, search hours included.
 
@@ -54,4 +54,33 @@ fn a_row_of_one_repeat_has_no_spread_and_of_several_a_standard_deviation() {
     let cells: Vec<Vec<&str>> = text.lines().skip(2).map(|l| l.split('|').map(str::trim).collect()).collect();
     assert_eq!((cells[0][3], cells[0][4]), ("80.00", "79.00"), "{text}");
     assert_eq!((cells[1][3], cells[1][4]), ("85.00 ± 7.07", "84.00 ± 7.07"), "{text}");
+}
+
+#[test]
+fn table_one_runs_every_space() {
+    let (train, test) = fashion_mnist_subset().expect("the embedded subset");
+    let (train, test) = (train.balanced(8).expect("train"), test.balanced(3).expect("test"));
+    let data = ExperimentData::split(train, test, 20, 0).expect("split");
+    let out = std::env::temp_dir().join(format!("archspace-paper-one-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let config = ExperimentConfig {
+        samples: 2,
+        epochs: 1,
+        repeats: 1,
+        threads: 2,
+        out: out.clone(),
+        ..ExperimentConfig::new(PaperTable::One)
+    };
+    let rows = run_table(&config, &data, &mut |_| {}).expect("the table");
+    let spaces: Vec<&str> = rows.iter().map(|r| r.space.name()).collect();
+    assert_eq!(spaces, ["genetic", "flat", "nasbench", "nasnet", "hierarchical"]);
+    for row in &rows {
+        let r = &row.results[0];
+        assert!((0.0..=1.0).contains(&r.validation) && (0.0..=1.0).contains(&r.test), "{row:?}");
+        assert!(r.params.is_finite() && r.params > 0.0, "{row:?}");
+    }
+    let text = markdown(&rows, PaperTable::One);
+    assert_eq!(text.lines().count(), 2 + 5, "{text}");
+    assert!(!text.contains("NaN"), "{text}");
+    let _ = std::fs::remove_dir_all(&out);
 }

@@ -25,9 +25,10 @@
 //! Then the `--top` architectures of the Pareto front (validation accuracy
 //! up, parameters down) at the highest rung are trained on the whole
 //! training set for `--retrain-epochs` (AdamW, warm-up and cosine, label
-//! smoothing, flips, crops and random erasing as each carries them, an
-//! average of the weights with batch-norm statistics re-estimated for it)
-//! and evaluated once on the test set. The example prints the Pareto table
+//! smoothing, flips, crops and random erasing as each carries them, or at
+//! the strength `--final-augment` sets, an average of the weights with
+//! batch-norm statistics re-estimated for it) and evaluated once on the
+//! test set. The example prints the Pareto table
 //! and the `flagship:` line, and writes each architecture (JSON and SVG),
 //! the plots of the search (PNG and SVG) and `flagship.md` to `--out`.
 
@@ -70,6 +71,10 @@ struct Cli {
     /// Pareto architectures to retrain.
     #[arg(long, default_value_t = 2)]
     top: usize,
+    /// The final training's augmentation strength (0 flips, 1 also crops,
+    /// 2 also random erasing) instead of the searched one.
+    #[arg(long, value_parser = clap::value_parser!(i64).range(0..=2))]
+    final_augment: Option<i64>,
     /// Threads of the search and of the final trainings (several at once).
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -117,6 +122,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         max_epochs: cli.max_epochs,
         retrain_epochs: cli.retrain_epochs,
         top: cli.top,
+        final_augment: cli.final_augment,
         log: cli.log.clone(),
         ..FlagshipConfig::new(&cli.out)
     };
@@ -223,12 +229,12 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 /// The retrained Pareto architectures as a Markdown table.
 fn pareto_table(results: &[Retrained]) -> String {
     let mut table = String::from(
-        "| trial | test accuracy | parameters | MFLOPs | validation (search) | search epochs | final epochs | training minutes | images/s |\n\
-         |---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| trial | test accuracy | parameters | MFLOPs | validation (search) | search epochs | final epochs | augment | training minutes | images/s |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in results {
         table.push_str(&format!(
-            "| {} | {:.4} | {} | {:.2} | {:.4} | {} | {} | {:.1} | {:.0} |\n",
+            "| {} | {:.4} | {} | {:.2} | {:.4} | {} | {} | {} | {:.1} | {:.0} |\n",
             r.trial,
             r.test_accuracy,
             r.params,
@@ -236,6 +242,7 @@ fn pareto_table(results: &[Retrained]) -> String {
             r.validation_accuracy,
             r.search_epochs,
             r.epochs,
+            r.augment.map_or_else(|| "—".to_owned(), |a| a.to_string()),
             r.minutes,
             r.images_per_second
         ));

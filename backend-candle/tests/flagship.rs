@@ -70,6 +70,17 @@ fn the_pipeline_runs_resumes_and_keeps_the_budget() {
     assert!(done.test_accuracy.is_finite() && done.test_loss.is_finite() && done.params < PARAMETER_BUDGET);
     // Retrained results are kept: asked again, they are read back.
     assert_eq!(retrain(&more, &d, record, &arch, &quiet).expect("reads back"), done);
+    // Another final augmentation is another training, kept in a file of its own.
+    let searched = done.augment.expect("the augmentation is recorded");
+    let other = (searched + 1) % 3;
+    let stronger = FlagshipConfig { final_augment: Some(other), ..more.clone() };
+    let redone = retrain(&stronger, &d, record, &arch, &quiet).expect("retrains with another augmentation");
+    assert_eq!(redone.augment, Some(other));
+    let file = |name: String| out.join(name).exists();
+    assert!(file(format!("retrained-{}-e1.json", record.trial.id)));
+    assert!(file(format!("retrained-{}-e1-augment{other}.json", record.trial.id)));
+    let same = FlagshipConfig { final_augment: Some(searched), ..more.clone() };
+    assert_eq!(retrain(&same, &d, record, &arch, &quiet).expect("as searched"), done);
     std::fs::remove_dir_all(&out).ok();
 }
 
@@ -99,6 +110,7 @@ fn bad_settings_are_clear_errors() {
         FlagshipConfig { hours: f64::NAN, ..FlagshipConfig::new("unused") },
         FlagshipConfig { max_epochs: 0, ..FlagshipConfig::new("unused") },
         FlagshipConfig { threads: 0, ..FlagshipConfig::new("unused") },
+        FlagshipConfig { final_augment: Some(3), ..FlagshipConfig::new("unused") },
     ] {
         assert!(matches!(bad.check(), Err(FlagshipError::Config(_))), "{bad:?}");
     }

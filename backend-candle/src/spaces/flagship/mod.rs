@@ -92,6 +92,12 @@ pub struct FlagshipConfig {
     /// Batches the final training re-estimates the batch-norm statistics
     /// of its averaged weights over.
     pub recalibration_batches: usize,
+    /// The final training's augmentation strength (0 to 2, as
+    /// [`Recipe::augment`]) in place of the one each architecture carries;
+    /// `None`: as searched. The search's short rungs rank networks by what
+    /// they learn in a few epochs, where the weakest augmentation wins, and
+    /// a long final training then fits its training set.
+    pub final_augment: Option<i64>,
 }
 
 impl FlagshipConfig {
@@ -118,6 +124,7 @@ impl FlagshipConfig {
             retrain_epochs: 15,
             top: 2,
             recalibration_batches: 100,
+            final_augment: None,
         }
     }
 
@@ -136,6 +143,9 @@ impl FlagshipConfig {
         }
         if self.validation == 0 {
             return bad("the validation split needs at least one image");
+        }
+        if self.final_augment.is_some_and(|a| !(0..=2).contains(&a)) {
+            return bad("the final augmentation strength must be 0, 1 or 2");
         }
         Ok(())
     }

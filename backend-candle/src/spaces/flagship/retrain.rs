@@ -32,6 +32,10 @@ pub struct Retrained {
     pub flops: u64,
     /// Epochs of the final training.
     pub epochs: usize,
+    /// The final training's augmentation strength (`None` in results
+    /// written before it was recorded).
+    #[serde(default)]
+    pub augment: Option<i64>,
     /// Training accuracy of the last epoch (train mode, augmented).
     pub train_accuracy: f64,
     /// Wall minutes of the final training and test.
@@ -42,9 +46,11 @@ pub struct Retrained {
 
 /// Trains `arch` (trial `record` of the search) for `config.retrain_epochs`
 /// on the whole training set with [`Recipe::retrain_config`] and evaluates
-/// it once on the test set. The result is kept as
-/// `retrained-<trial>-e<epochs>.json` in `config.out`, and read from there
-/// instead of training again when it is already there.
+/// it once on the test set, with [`FlagshipConfig::final_augment`] in
+/// place of the architecture's augmentation where it is set. The result is
+/// kept as `retrained-<trial>-e<epochs>.json` in `config.out`
+/// (`…-e<epochs>-augment<k>.json` where the strength `k` replaced another),
+/// and read from there instead of training again when it is already there.
 pub fn retrain(
     config: &FlagshipConfig,
     data: &FlagshipData,
@@ -52,13 +58,18 @@ pub fn retrain(
     arch: &Architecture,
     say: &(dyn Fn(&str) + Sync),
 ) -> Result<Retrained, FlagshipError> {
-    let file = config.out.join(format!("retrained-{}-e{}.json", record.trial.id, config.retrain_epochs));
+    let mut recipe = Recipe::of(arch).map_err(FlagshipError::Config)?;
+    let mut name = format!("retrained-{}-e{}", record.trial.id, config.retrain_epochs);
+    if let Some(augment) = config.final_augment.filter(|&a| a != recipe.augment) {
+        recipe.augment = augment;
+        name.push_str(&format!("-augment{augment}"));
+    }
+    let file = config.out.join(format!("{name}.json"));
     if let Some(done) = read_done(&file)? {
         say(&format!("trial {}: retrained before, read from {}", record.trial.id, file.display()));
         return Ok(done);
     }
     let started = Instant::now();
-    let recipe = Recipe::of(arch).map_err(FlagshipError::Config)?;
     let network = NetworkConfig { seed: record.trial.seed, classes: Some(10), ..NetworkConfig::default() };
     let net = Network::build(arch, &data.full_train.shape, &Registry::standard(), &network)?;
     let training = recipe.retrain_config(config.retrain_epochs, config.recalibration_batches, record.trial.seed);
@@ -85,6 +96,7 @@ pub fn retrain(
         params: net.param_count(),
         flops: net.report().total_flops(),
         epochs: config.retrain_epochs,
+        augment: Some(recipe.augment),
         train_accuracy: report.epochs.last().map_or(f64::NAN, |e| e.train.accuracy),
         minutes: started.elapsed().as_secs_f64() / 60.0,
         images_per_second: report.images as f64 / report.seconds.max(1e-9),

@@ -3,30 +3,45 @@
 //! the logs with the same table, search hours included.
 
 use archspace_candle::data::fashion_mnist_subset;
-use archspace_candle::spaces::experiment::{ExperimentConfig, ExperimentData, PaperTable, markdown, run_table};
+use archspace_candle::spaces::experiment::{ExperimentConfig, ExperimentData, PaperTable, Row, markdown, run_table};
 
-#[test]
-fn table_two_runs_and_resumes_from_its_logs() {
+/// `table` at 2 one-epoch samples per search, on `per_class` training and
+/// test images of each class of the subset (`validation` of the training
+/// ones held out), with its logs in a fresh temporary folder named `tag`.
+fn smoke(
+    table: PaperTable,
+    per_class: (usize, usize),
+    validation: usize,
+    tag: &str,
+) -> (ExperimentConfig, ExperimentData) {
     let (train, test) = fashion_mnist_subset().expect("the embedded subset");
-    let (train, test) = (train.balanced(12).expect("train"), test.balanced(5).expect("test"));
-    let data = ExperimentData::split(train, test, 40, 0).expect("split");
-    let out = std::env::temp_dir().join(format!("archspace-paper-{}", std::process::id()));
+    let (train, test) = (train.balanced(per_class.0).expect("train"), test.balanced(per_class.1).expect("test"));
+    let data = ExperimentData::split(train, test, validation, 0).expect("split");
+    let out = std::env::temp_dir().join(format!("archspace-paper-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
-    let config = ExperimentConfig {
-        samples: 2,
-        epochs: 1,
-        repeats: 1,
-        threads: 2,
-        out: out.clone(),
-        ..ExperimentConfig::new(PaperTable::Two)
-    };
-    let rows = run_table(&config, &data, &mut |_| {}).expect("the table");
-    assert_eq!(rows.len(), 4);
-    for row in &rows {
+    let config =
+        ExperimentConfig { samples: 2, epochs: 1, repeats: 1, threads: 2, out, ..ExperimentConfig::new(table) };
+    (config, data)
+}
+
+/// Each row's best trial has accuracies in [0, 1] and a positive parameter count.
+fn assert_finite(rows: &[Row]) {
+    for row in rows {
         let r = &row.results[0];
         assert!((0.0..=1.0).contains(&r.validation) && (0.0..=1.0).contains(&r.test), "{row:?}");
         assert!(r.params.is_finite() && r.params > 0.0, "{row:?}");
-        assert!(r.hours > 0.0 && r.hours.is_finite(), "{row:?}");
+    }
+}
+
+#[test]
+fn table_two_runs_and_resumes_from_its_logs() {
+    let (config, data) = smoke(PaperTable::Two, (12, 5), 40, "two");
+    let rows = run_table(&config, &data, &mut |_| {}).expect("the table");
+    assert_eq!(rows.len(), 4);
+    assert_finite(&rows);
+    for row in &rows {
+        let hours = row.results[0].hours;
+        assert!(hours > 0.0 && hours.is_finite(), "{row:?}");
     }
     let text = markdown(&rows, PaperTable::Two);
     assert_eq!(text.lines().count(), 2 + 4, "{text}");
@@ -38,13 +53,13 @@ fn table_two_runs_and_resumes_from_its_logs() {
         rows.iter().map(|r| (r.results[0].validation, r.results[0].test, r.results[0].hours)).collect::<Vec<_>>()
     };
     assert_eq!(best(&rows), best(&again));
-    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&config.out);
 }
 
 #[test]
 fn a_row_of_one_repeat_has_no_spread_and_of_several_a_standard_deviation() {
     use archspace_candle::spaces::Paper;
-    use archspace_candle::spaces::experiment::{Row, RunResult};
+    use archspace_candle::spaces::experiment::RunResult;
     let result = |validation: f64| RunResult { validation, test: validation - 0.01, params: 1000.0, hours: 0.1 };
     let rows = [
         Row { space: Paper::Genetic, searcher: "random", results: vec![result(0.8)] },
@@ -58,29 +73,13 @@ fn a_row_of_one_repeat_has_no_spread_and_of_several_a_standard_deviation() {
 
 #[test]
 fn table_one_runs_every_space() {
-    let (train, test) = fashion_mnist_subset().expect("the embedded subset");
-    let (train, test) = (train.balanced(8).expect("train"), test.balanced(3).expect("test"));
-    let data = ExperimentData::split(train, test, 20, 0).expect("split");
-    let out = std::env::temp_dir().join(format!("archspace-paper-one-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    let config = ExperimentConfig {
-        samples: 2,
-        epochs: 1,
-        repeats: 1,
-        threads: 2,
-        out: out.clone(),
-        ..ExperimentConfig::new(PaperTable::One)
-    };
+    let (config, data) = smoke(PaperTable::One, (8, 3), 20, "one");
     let rows = run_table(&config, &data, &mut |_| {}).expect("the table");
     let spaces: Vec<&str> = rows.iter().map(|r| r.space.name()).collect();
     assert_eq!(spaces, ["genetic", "flat", "nasbench", "nasnet", "hierarchical"]);
-    for row in &rows {
-        let r = &row.results[0];
-        assert!((0.0..=1.0).contains(&r.validation) && (0.0..=1.0).contains(&r.test), "{row:?}");
-        assert!(r.params.is_finite() && r.params > 0.0, "{row:?}");
-    }
+    assert_finite(&rows);
     let text = markdown(&rows, PaperTable::One);
     assert_eq!(text.lines().count(), 2 + 5, "{text}");
     assert!(!text.contains("NaN"), "{text}");
-    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&config.out);
 }
